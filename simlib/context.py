@@ -1,0 +1,448 @@
+"""The context a workflow talks to, and the step machinery every model shares.
+
+A workflow is a generator function ``def wf(ctx, **params)`` that yields the
+events returned by ``ctx.llm``, ``ctx.tool``, ``ctx.compute``, ``ctx.sleep`` and
+``ctx.wait_event`` and receives each step's result, just as an SDK's workflow
+awaits its activities. The graph is whatever the code does: branches and loops
+may depend on LLM answers.
+
+A model changes how steps behave by subclassing `Context` and overriding its
+class attributes (is the state durable, which component holds it, what an
+outage does, how failed attempts are retried) or its hooks (`_lookup`,
+`_record`). Everything a step does is worked out when the step is issued: its
+latency, whether a crash or an outage falls inside it, and when it ends. That
+costs one SimPy event per step, which keeps sweeps fast.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any, Callable
+
+from simpy.core import NORMAL
+from simpy.events import Event
+
+from .errors import ActivityError, NondeterminismError, WorkerCrash
+from .history import Record
+
+__all__ = ["Context", "RetryPolicy", "Instance", "MISSING"]
+
+INF = math.inf
+MISSING = object()
+
+
+class RetryPolicy:
+    """Exponential backoff between attempts of one step.
+
+    Attributes:
+        initial_interval_s: wait before the second attempt.
+        backoff_coefficient: multiplier for each further wait.
+        maximum_interval_s: cap on one wait.
+        maximum_attempts: total attempts allowed (0 = unlimited).
+        table: explicit waits (Inngest's schedule); overrides the formula.
+    """
+
+    __slots__ = ("initial_interval_s", "backoff_coefficient", "maximum_interval_s", "maximum_attempts", "table")
+
+    def __init__(self, initial_interval_s: float = 1.0, backoff_coefficient: float = 2.0,
+                 maximum_interval_s: float = 100.0, maximum_attempts: int = 0, table: tuple = ()):
+        self.initial_interval_s = initial_interval_s
+        self.backoff_coefficient = backoff_coefficient
+        self.maximum_interval_s = maximum_interval_s
+        self.maximum_attempts = maximum_attempts
+        self.table = tuple(table)
+
+    def delay(self, attempt: int) -> float | None:
+        """Seconds to wait after failed ``attempt`` (1-based), or None when no attempt is left."""
+        if self.maximum_attempts and attempt >= self.maximum_attempts:
+            return None
+        if self.table:
+            return self.table[min(attempt - 1, len(self.table) - 1)]
+        if attempt > 200:  # the cap was reached long ago; avoid float overflow in a crash loop
+            return self.maximum_interval_s
+        return min(self.initial_interval_s * self.backoff_coefficient ** (attempt - 1), self.maximum_interval_s)
+
+    def __repr__(self) -> str:
+        return (f"RetryPolicy(initial_interval_s={self.initial_interval_s}, backoff_coefficient="
+                f"{self.backoff_coefficient}, maximum_interval_s={self.maximum_interval_s}, "
+                f"maximum_attempts={self.maximum_attempts})")
+
+
+NO_RETRY = RetryPolicy(maximum_attempts=1)
+
+
+class Instance:
+    """One workflow instance's state across all its invocations (attempts of the whole run)."""
+
+    __slots__ = ("id", "params", "journal", "attempts", "starts", "done_steps", "timers", "waits",
+                 "invocations", "crashes", "finished", "result", "error", "stalled", "started_at",
+                 "ended_at", "crash_at", "exec_time", "ok_time", "extra", "memo")
+
+    def __init__(self, wid: str, params: dict):
+        self.id = wid
+        self.params = params
+        self.journal: list = []          # durable results in step order: (kind, name, value)
+        self.attempts: dict = {}         # step -> attempts issued so far
+        self.starts: dict = {}           # step -> executions actually started
+        self.done_steps: set = set()     # steps whose execution ever completed
+        self.timers: dict = {}           # step -> absolute fire time of a durable timer
+        self.waits: dict = {}            # step -> absolute start of a durable wait
+        self.invocations = 0
+        self.crashes = 0
+        self.finished = False
+        self.result: Any = None
+        self.error: str | None = None
+        self.stalled: str | None = None
+        self.started_at = 0.0
+        self.ended_at: float | None = None
+        self.crash_at: float | None = None
+        self.exec_time = 0.0             # seconds spent executing steps, all attempts
+        self.ok_time: dict = {}          # step -> duration of its last completed execution
+        self.extra: dict = {}            # model-specific counters
+        self.memo: dict = {}             # model-specific durable state (step-id memo, checkpoints)
+
+
+class _StepEvent(Event):
+    """A SimPy event that fires at a precomputed time with a precomputed outcome."""
+
+    __slots__ = ()
+
+    def __init__(self, env, delay: float, ok: bool, value: Any, done: Callable | None):
+        self.env = env
+        self.callbacks = [done] if done is not None else []
+        self._ok = ok
+        self._value = value
+        env.schedule(self, NORMAL, delay)
+
+
+class Context:
+    """What workflow code calls; one per invocation of a workflow instance.
+
+    Class attributes a model overrides:
+        durable: results survive a crash (else every invocation starts from step 1).
+        store: the component that holds the state (outage windows name it).
+        outage: what a store outage does when a result must be written: ``"stall"``
+            (wait for it) or ``"fail"`` (the write raises and the worker dies).
+        gate_start: a step cannot even start while the store is down (a server dispatches it).
+        check_determinism: replayed commands must match the recorded ones.
+        retry: `RetryPolicy` for attempts that fail transiently.
+        replay_outside_steps: count code re-run outside steps on each invocation (Inngest).
+    """
+
+    durable = True
+    store = "store"
+    outage = "stall"
+    gate_start = False
+    check_determinism = False
+    retry: RetryPolicy = NO_RETRY
+
+    __slots__ = ("run", "env", "inst", "worker", "workflow_id", "_seq", "_hist", "_plan", "_stats",
+                 "inflight", "replaying")
+
+    def __init__(self, run, inst: Instance, worker: str):
+        self.run = run
+        self.env = run.env
+        self.inst = inst
+        self.worker = worker
+        self.workflow_id = inst.id
+        self._seq = 0
+        self._hist = run.history
+        self._plan = run.plan
+        self._stats = run.stats
+        self.inflight: tuple | None = None   # (step, started_at, attempt, kind) of the step in progress
+        self.replaying = False
+
+    # ------------------------------------------------------------------ workflow API
+    def now(self) -> float:
+        """Simulated seconds since the run started (like ``workflow.now()``)."""
+        return self.env._now
+
+    def key(self, name: str) -> str:
+        """An idempotency key for the operation ``name`` of this workflow (stable across retries)."""
+        return f"{self.workflow_id}:{name}"
+
+    def patched(self, patch_id: str) -> bool:
+        """Temporal-style patching: False while replaying history written before the change."""
+        return not (self.durable and self._seq < len(self.inst.journal))
+
+    def llm(self, name: str, prompt: str = "", choices: tuple | list | None = None,
+            mean_latency_s: float | None = None) -> Event:
+        """Call the fake LLM; the event's value is its answer (a choice when ``choices`` is given)."""
+        seq = self._next()
+        found = self._lookup(seq, "llm", name)
+        if found is not MISSING:
+            return found
+        llm = self.run.llm
+        return self._execute(seq, "llm", name, llm.latency(mean_latency_s),
+                             (_LLM, tuple(choices) if choices else None), 0.0)
+
+    def tool(self, name: str, effect: str | None = None, payload: dict | None = None,
+             idempotency_key: str | None = None, latency_s: float = 1.0, fail_p: float = 0.0,
+             declines: bool = False) -> Event:
+        """Call a tool; ``effect`` names the outside-world side effect it has (or None for a read).
+
+        Args:
+            name: the step's name (an activity type, a ``step.run`` id ...).
+            effect: a side-effect kind from `simlib.world.EFFECT_KINDS`, or None.
+            payload: data sent with the effect.
+            idempotency_key: the provider deduplicates repeats of the same key.
+            latency_s: how long the call takes.
+            fail_p: probability that one attempt fails transiently (a 5xx) before any effect.
+            declines: the call fails for business reasons (a declined refund): not retried,
+                raised in the workflow as `ActivityError`.
+        """
+        seq = self._next()
+        found = self._lookup(seq, "tool", name)
+        if found is not MISSING:
+            return found
+        return self._execute(seq, "tool", name, latency_s, (_TOOL, effect, payload, idempotency_key, declines),
+                             fail_p)
+
+    def compute(self, name: str, fn: Callable, *args) -> Event:
+        """Pure computation inside the workflow: no side effect, runs again on every replay."""
+        value = fn(*args)
+        ev = _StepEvent(self.env, 0.0, True, value, None)
+        return ev
+
+    def sleep(self, name: str, seconds: float) -> Event:
+        """A durable timer where the model has one; a plain sleep where it does not."""
+        seq = self._next()
+        found = self._lookup(seq, "timer", name)
+        if found is not MISSING:
+            return found
+        now = self.env._now
+        if self.durable:
+            fire = self.inst.timers.setdefault(seq, now + seconds)
+        else:
+            fire = now + seconds
+        return self._execute(seq, "timer", name, max(0.0, fire - now), (_TIMER,), 0.0)
+
+    def wait_event(self, name: str, timeout_s: float) -> Event:
+        """Wait for the external event ``name`` (a signal, an approval); None on timeout."""
+        seq = self._next()
+        found = self._lookup(seq, "wait", name)
+        if found is not MISSING:
+            return found
+        now = self.env._now
+        start = self.inst.waits.setdefault(seq, now) if self.durable else now
+        deadline = start + timeout_s
+        arrival = self.run.signals.get(name)
+        payload = None
+        end = deadline
+        if arrival is not None:
+            t_sig, value = arrival
+            # A non-durable process that was down when the event arrived never saw it.
+            if t_sig <= deadline and (self.durable or t_sig >= now):
+                end = max(now, t_sig)
+                payload = value
+        return self._execute(seq, "wait", name, max(0.0, end - now), (_WAIT, payload), 0.0)
+
+    # ------------------------------------------------------------------ hooks for models
+    def _next(self) -> int:
+        self._seq += 1
+        return self._seq
+
+    def _lookup(self, seq: int, kind: str, name: str):
+        """Return a ready event with the recorded result of step ``seq``, or MISSING."""
+        if not self.durable:
+            return MISSING
+        journal = self.inst.journal
+        if seq > len(journal):
+            self.replaying = False
+            return MISSING
+        rkind, rname, value = journal[seq - 1]
+        if self.check_determinism and (rkind != kind or rname != name):
+            raise NondeterminismError(
+                f"step {seq}: history has {rkind} {rname!r}, the code now issues {kind} {name!r}")
+        self.replaying = True
+        self._stats.replayed += 1
+        if isinstance(value, ActivityError):
+            return _StepEvent(self.env, 0.0, False, value, None)
+        if self._hist is not None:
+            self._hist.append(_rec(self.env._now, self.workflow_id, seq, self.inst.attempts.get(seq, 1),
+                                   "info", self.worker, "replay", {"name": name, "kind": kind}))
+        return _StepEvent(self.env, 0.0, True, value, None)
+
+    def _record(self, seq: int, kind: str, name: str, value: Any) -> None:
+        """Make the step's result durable (called at the moment it is recorded)."""
+        if self.durable:
+            self.inst.journal.append((kind, name, value))
+
+    # ------------------------------------------------------------------ the step machinery
+    def _execute(self, seq: int, kind: str, name: str, latency: float, action: tuple,
+                 fail_p: float) -> Event:
+        """Work out the whole fate of step ``seq`` now and return the event that ends it."""
+        run = self.run
+        inst = self.inst
+        plan = self._plan
+        hist = self._hist
+        wid = inst.id
+        env = self.env
+        now = env._now
+        t = now
+        while True:
+            attempt = inst.attempts.get(seq, 0) + 1
+            inst.attempts[seq] = attempt
+            if self.gate_start and plan.has_outages:
+                back = plan.down_until(self.store, t)
+                if back is not None:
+                    self._stall(seq, attempt, t, back, "dispatch")
+                    t = back
+            if plan.has_step_crashes and plan.step_crash(wid, seq, attempt, "before-step"):
+                return self._crash(t - now, seq, attempt, "before-step", None, t)
+            # The step starts.
+            starts = inst.starts.get(seq, 0) + 1
+            inst.starts[seq] = starts
+            if starts > 1:
+                self._stats.reexecuted += 1
+                if seq in inst.done_steps:
+                    self._stats.completed_lost += 1
+            if hist is not None:
+                hist.append(_rec(t, wid, seq, attempt, "invoke", self.worker, kind, {"name": name}))
+            self.inflight = (seq, t, attempt, kind)
+            t_eff = t + latency
+            tc = plan.next_crash(wid, t) if plan.has_timed else INF
+            if tc < t_eff:
+                inst.exec_time += tc - t
+                return self._crash(tc - now, seq, attempt, "mid-step", None, t)
+            if fail_p and run.rng.stream("tool-failures").random() < fail_p:
+                inst.exec_time += latency
+                self._stats.failed_attempts += 1
+                if hist is not None:
+                    hist.append(_rec(t_eff, wid, seq, attempt, "fail", self.worker, kind,
+                                     {"name": name, "error": "transient"}))
+                wait = self.retry.delay(attempt)
+                if wait is None:
+                    return _StepEvent(env, t_eff - now, False,
+                                      ActivityError(name, f"failed after {attempt} attempts"), None)
+                t = t_eff + wait
+                if plan.has_timed and plan.next_crash(wid, t_eff) < t:
+                    tc = plan.next_crash(wid, t_eff)
+                    return self._crash(tc - now, seq, attempt, "backoff", None, t)
+                continue
+            # The effect happens at t_eff.
+            inst.exec_time += latency
+            if plan.has_step_crashes and plan.step_crash(wid, seq, attempt, "after-effect"):
+                return self._crash(t_eff - now, seq, attempt, "after-effect", action, t, name, kind)
+            t_rec = t_eff
+            if self.durable and plan.has_outages:
+                back = plan.down_until(self.store, t_eff)
+                if back is not None:
+                    if self.outage == "fail":
+                        return self._crash(t_eff - now, seq, attempt, "store-unavailable", action, t, name, kind)
+                    if tc < back:
+                        self._stall(seq, attempt, t_eff, tc, "record")
+                        return self._crash(tc - now, seq, attempt, "after-effect", action, t, name, kind)
+                    self._stall(seq, attempt, t_eff, back, "record")
+                    t_rec = back
+            crash_after = plan.has_step_crashes and plan.step_crash(wid, seq, attempt, "after-record")
+            done = _Finish(self, seq, attempt, kind, name, action, t, t_eff, t_rec, crash_after)
+            if crash_after:
+                return _StepEvent(env, t_rec - now, False, WorkerCrash("crash", seq, "after-record"), done)
+            return _StepEvent(env, t_rec - now, True, None, done)
+
+    def _stall(self, seq: int, attempt: int, start: float, end: float, why: str) -> None:
+        self._stats.stalled_s += end - start
+        if self._hist is not None:
+            self._hist.append(_rec(start, self.workflow_id, seq, attempt, "info", self.store, "stall",
+                                   {"until": round(end, 6), "while": why}))
+
+    def _crash(self, delay: float, seq: int, attempt: int, point: str, action, t_start: float,
+               name: str = "", kind: str = "") -> Event:
+        done = None
+        if action is not None:
+            done = _Finish(self, seq, attempt, kind, name, action, t_start, self.env._now + delay, None, True)
+        return _StepEvent(self.env, delay, False, WorkerCrash("crash", seq, point), done)
+
+    def _perform(self, seq: int, attempt: int, kind: str, name: str, action: tuple, t_eff: float):
+        """Apply the step's effect at ``t_eff`` and return the step's value."""
+        tag = action[0]
+        run = self.run
+        stats = self._stats
+        hist = self._hist
+        if tag is _LLM:
+            reply = run.llm.reply(name, action[1])
+            stats.llm_calls += 1
+            stats.llm_cost += reply[2]
+            billed = run.billed
+            k = (self.workflow_id, seq)
+            if k in billed:
+                stats.llm_cost_again += reply[2]
+                stats.llm_calls_again += 1
+            else:
+                billed.add(k)
+            if hist is not None:
+                hist.append(_rec(t_eff, self.workflow_id, seq, attempt, "info", self.worker, "llm-call",
+                                 {"name": name, "tokens_out": reply[1], "usd": round(reply[2], 6),
+                                  "answer": reply[0]}))
+            return reply[0]
+        if tag is _TOOL:
+            _, effect, payload, key, declines = action
+            if declines:
+                return ActivityError(name, "declined by the provider")
+            if effect is None:
+                return {"name": name, "ok": True}
+            eff = run.ledger.apply(t_eff, self.workflow_id, seq, name, attempt, effect, key, payload)
+            if hist is not None:
+                hist.append(_rec(t_eff, self.workflow_id, seq, attempt, "info", "world", "effect",
+                                 {"name": name, "effect": effect, "key": key, "result": eff.result,
+                                  "deduplicated": eff.deduplicated}))
+            return eff.result
+        if tag is _WAIT:
+            return action[1]
+        return None
+
+
+_LLM = object()
+_TOOL = object()
+_TIMER = object()
+_WAIT = object()
+
+
+_rec = Record
+
+
+class _Finish:
+    """Callback run when a step's event fires: effects, records and history, in time order."""
+
+    __slots__ = ("ctx", "seq", "attempt", "kind", "name", "action", "t0", "t_eff", "t_rec", "crash")
+
+    def __init__(self, ctx, seq, attempt, kind, name, action, t0, t_eff, t_rec, crash):
+        self.ctx = ctx
+        self.seq = seq
+        self.attempt = attempt
+        self.kind = kind
+        self.name = name
+        self.action = action
+        self.t0 = t0
+        self.t_eff = t_eff
+        self.t_rec = t_rec
+        self.crash = crash
+
+    def __call__(self, event: Event) -> None:
+        ctx = self.ctx
+        value = ctx._perform(self.seq, self.attempt, self.kind, self.name, self.action, self.t_eff)
+        if isinstance(value, ActivityError):
+            event._ok = False
+            event._value = value
+            if ctx._hist is not None:
+                ctx._hist.append(_rec(self.t_eff, ctx.workflow_id, self.seq, self.attempt, "fail", ctx.worker,
+                                      self.kind, {"name": self.name, "error": value.message}))
+            ctx._record(self.seq, self.kind, self.name, value)
+            ctx.inflight = None
+            return
+        if self.t_rec is None:           # crashed after the effect, before any record
+            return
+        ctx._record(self.seq, self.kind, self.name, value)
+        inst = ctx.inst
+        inst.done_steps.add(self.seq)
+        inst.ok_time[self.seq] = self.t_eff - self.t0
+        ctx.inflight = None
+        if ctx._hist is not None:
+            detail = {"name": self.name}
+            if self.kind != "llm" and value is not None:
+                detail["value"] = value if isinstance(value, (str, int, float, bool)) else str(value)
+            ctx._hist.append(_rec(self.t_rec, ctx.workflow_id, self.seq, self.attempt, "ok", ctx.worker,
+                                  self.kind, detail))
+        if not self.crash:
+            event._value = value

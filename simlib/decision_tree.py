@@ -1,0 +1,333 @@
+"""Figure 64.4.1 as a graph you can walk and draw.
+
+The figure's own two cuts (who operates it, then language and operational
+appetite) only apply inside the workflow-as-code family, so the graph first
+asks the questions the rest of the section teaches: is the graph static and
+scheduled (then a DAG tool), does the agent already live in a framework
+(OpenAI stack, LangGraph), and what does a failure cost. Inngest hangs off
+several question nodes as the managed, event-driven way out.
+
+Nodes carry ``kind`` (``"question"`` or ``"engine"``) and ``label``; engine
+leaves are named by their :mod:`simlib.matrix` key. Edges carry ``answer``.
+Leaves may have several parents, so the structure is a DAG rather than a tree.
+
+Example:
+    >>> from simlib.decision_tree import walk
+    >>> walk({"graph": "static", "trigger": "schedule"})
+    ['q:family', 'dag']
+"""
+
+from __future__ import annotations
+
+import textwrap
+from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+import networkx as nx
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.patches import FancyArrowPatch
+
+if TYPE_CHECKING:  # pragma: no cover
+    from matplotlib.axes import Axes
+
+    from simlib.recommend import Profile
+
+__all__ = ["ROOT", "build_tree", "draw_tree", "leaves", "walk"]
+
+ROOT = "q:family"
+
+_QUESTIONS = {
+    "q:family": "Is the graph fixed and fired by a schedule?",
+    "q:stack": "Does the agent already live in a framework?",
+    "q:openai": "Does it touch the outside world or move money?",
+    "q:langgraph": "What does a failure cost?",
+    "q:stakes": "What does a failure cost?",
+    "q:simple": "A few short steps, or long waits and approvals?",
+    "q:team": "Who will operate the engine?",
+    "q:small": "Language and appetite for running a service?",
+    "q:platform": "Language and workload shape?",
+}
+
+# (source, target, answer) in drawing order; the order also fixes the layout.
+_EDGES = (
+    ("q:family", "dag", "yes: static graph on a cron"),
+    ("q:family", "q:stack", "no: built at run time or on demand"),
+    ("q:stack", "q:openai", "OpenAI Agents SDK"),
+    ("q:stack", "q:langgraph", "LangGraph"),
+    ("q:stack", "q:stakes", "greenfield"),
+    ("q:openai", "openai-agents", "no: stays inside the SDK"),
+    ("q:openai", "temporal", "yes: Temporal activities for tools"),
+    ("q:langgraph", "langgraph", "low or medium: checkpoints suffice"),
+    ("q:langgraph", "q:team", "high or money: add infrastructure durability"),
+    ("q:stakes", "q:simple", "low: a retry is cheap"),
+    ("q:stakes", "q:team", "medium or more"),
+    ("q:simple", "inngest", "event-driven, or no ops: managed"),
+    ("q:simple", "app-checkpoint", "few short steps"),
+    ("q:simple", "q:team", "long waits or approvals"),
+    ("q:team", "inngest", "no ops at all: managed"),
+    ("q:team", "q:small", "small team"),
+    ("q:team", "q:platform", "platform team"),
+    ("q:small", "inngest", "event-driven web app"),
+    ("q:small", "hatchet", "Python, task-queue shaped"),
+    ("q:small", "restate", "high stakes, or one sidecar is fine"),
+    ("q:platform", "inngest", "event-driven web app"),
+    ("q:platform", "hatchet", "Python, task-queue shaped"),
+    ("q:platform", "temporal", "money, critical, or any language"),
+)
+
+_HIGH_STAKES = ("high", "critical")
+
+
+def _high_stakes(p: Profile) -> bool:
+    return p.moves_money or p.cost_of_failure in _HIGH_STAKES
+
+
+def _web_app(p: Profile) -> bool:
+    return p.trigger == "event" and p.language in ("typescript", "python", "go")
+
+
+def _python_batch(p: Profile) -> bool:
+    return p.batch_shaped and p.language == "python"
+
+
+def _team(p: Profile) -> str:
+    if p.ops_appetite == "none" and not _high_stakes(p):
+        return "inngest"
+    # Appetite can stand in for headcount: a team eager to run a cluster is a platform team.
+    platform = (
+        p.team_size == "platform-team"
+        or p.ops_appetite == "high"
+        or (p.team_size == "medium" and p.ops_appetite == "medium")
+    )
+    return "q:platform" if platform else "q:small"
+
+
+def _small(p: Profile) -> str:
+    if _high_stakes(p):
+        return "restate"
+    if _web_app(p):
+        return "inngest"
+    return "hatchet" if _python_batch(p) else "restate"
+
+
+def _platform(p: Profile) -> str:
+    if p.moves_money or p.cost_of_failure == "critical":
+        return "temporal"
+    if _web_app(p):
+        return "inngest"
+    return "hatchet" if _python_batch(p) else "temporal"
+
+
+def _simple(p: Profile) -> str:
+    if p.needs_hitl:
+        return "q:team"
+    return "inngest" if p.trigger == "event" or p.ops_appetite == "none" else "app-checkpoint"
+
+
+def _stack(p: Profile) -> str:
+    # The OpenAI question comes first: its scope limit is the sharper cut.
+    if p.openai_stack:
+        return "q:openai"
+    return "q:langgraph" if p.uses_langgraph else "q:stakes"
+
+
+_CHOOSERS: Mapping[str, Callable[[Profile], str]] = {
+    "q:family": lambda p: "dag" if (p.graph, p.trigger) == ("static", "schedule") else "q:stack",
+    "q:stack": _stack,
+    "q:openai": lambda p: "temporal" if _high_stakes(p) else "openai-agents",
+    "q:langgraph": lambda p: "q:team" if _high_stakes(p) else "langgraph",
+    "q:stakes": lambda p: "q:team" if p.high_stakes or p.cost_of_failure != "low" else "q:simple",
+    "q:simple": _simple,
+    "q:team": _team,
+    "q:small": _small,
+    "q:platform": _platform,
+}
+
+
+def build_tree() -> nx.DiGraph:
+    """Build the selection graph.
+
+    Returns:
+        A fresh ``DiGraph`` (callers may mutate it) rooted at :data:`ROOT`.
+    """
+    from simlib import matrix
+
+    g = nx.DiGraph(name="Figure 64.4.1 selection graph", root=ROOT)
+    for node, text in _QUESTIONS.items():
+        g.add_node(node, kind="question", label=text)
+    for src, dst, answer in _EDGES:
+        if dst not in g:
+            g.add_node(dst, kind="engine", label=matrix.get(dst).display_name)
+        g.add_edge(src, dst, answer=answer)
+    return g
+
+
+def leaves(graph: nx.DiGraph | None = None) -> list[str]:
+    """Engine leaves of the graph, in first-seen order."""
+    g = graph if graph is not None else build_tree()
+    return [n for n, kind in g.nodes(data="kind") if kind == "engine"]
+
+
+def walk(profile: Profile | Mapping[str, Any]) -> list[str]:
+    """Follow the graph for one workload.
+
+    Args:
+        profile: A :class:`simlib.recommend.Profile`, or a plain mapping that
+            :meth:`Profile.from_dict` accepts.
+
+    Returns:
+        Node names from :data:`ROOT` to an engine leaf.
+
+    Raises:
+        ValueError: If a mapping fails validation.
+    """
+    from simlib.recommend import Profile
+
+    p = profile if isinstance(profile, Profile) else Profile.from_dict(profile)
+    g = build_tree()
+    path = [ROOT]
+    while g.nodes[path[-1]]["kind"] == "question":
+        nxt = _CHOOSERS[path[-1]](p)
+        if not g.has_edge(path[-1], nxt):  # pragma: no cover - guards future edits
+            raise RuntimeError(f"chooser of {path[-1]!r} returned {nxt!r}, which is not a child")
+        path.append(nxt)
+    return path
+
+
+# Okabe-Ito colour-blind-safe palette.
+_OI_BLUE, _OI_VERMILLION, _OI_YELLOW, _OI_SKY, _OI_GREY = (
+    "#0072B2",
+    "#D55E00",
+    "#F0E442",
+    "#56B4E9",
+    "#999999",
+)
+
+
+def _wrap(text: str, width: int) -> str:
+    return textwrap.fill(text, width, break_long_words=False)
+
+
+def _layout(g: nx.DiGraph) -> dict[str, tuple[float, float]]:
+    """Layered layout: a node's row is its longest path from the root.
+
+    Row by row, each node wants to sit at the mean x of its parents; nodes are
+    sorted by that wish (ties by insertion order), pushed apart to a minimum
+    gap, and the row is re-centred on the wishes. x is finally scaled to [0, 1].
+    No randomness and no graphviz, so the picture is the same on every machine.
+    """
+    depth = {ROOT: 0}
+    for node in nx.topological_sort(g):
+        for child in g.successors(node):
+            depth[child] = max(depth.get(child, 0), depth[node] + 1)
+    bottom = max(depth.values())
+    order = {n: i for i, n in enumerate(g.nodes)}
+    x: dict[str, float] = {}
+    for row in range(bottom + 1):
+        wish = {}
+        for n in (n for n in g.nodes if depth[n] == row):
+            parents = [x[u] for u in g.predecessors(n)]
+            wish[n] = sum(parents) / len(parents) if parents else 0.0
+        members = sorted(wish, key=lambda n: (wish[n], order[n]))
+        xs = [wish[n] for n in members]
+        for i in range(1, len(xs)):
+            xs[i] = max(xs[i], xs[i - 1] + 1.0)
+        shift = (sum(wish.values()) - sum(xs)) / len(xs)
+        x.update({n: xi + shift for n, xi in zip(members, xs)})
+    lo, hi = min(x.values()), max(x.values())
+    span = (hi - lo) or 1.0
+    return {n: ((x[n] - lo) / span, float(bottom - depth[n])) for n in g.nodes}
+
+
+def draw_tree(path: Sequence[str] | None = None, ax: Axes | None = None) -> Figure:
+    """Draw the selection graph, optionally highlighting one walk.
+
+    The highlighted route uses thick solid vermillion edges, yellow boxes with a
+    heavy outline and numbered step badges, so it survives greyscale printing;
+    the other edges are thin, grey and dashed. Works on any backend (Agg too).
+
+    Args:
+        path: Node names as returned by :func:`walk`; ``None`` for no highlight.
+        ax: Axes to draw on; a new figure is created when ``None``.
+
+    Returns:
+        The figure holding the drawing.
+
+    Raises:
+        ValueError: If ``path`` contains a node or step that is not in the graph.
+    """
+    g = build_tree()
+    path = list(path or [])
+    bad = [n for n in path if n not in g]
+    if bad:
+        raise ValueError(f"path has unknown nodes {bad}; known: {', '.join(g.nodes)}")
+    on_path = set(zip(path, path[1:]))
+    missing = [e for e in on_path if not g.has_edge(*e)]
+    if missing:
+        raise ValueError(f"path steps {missing} are not edges of the graph")
+
+    if ax is None:
+        fig = Figure(figsize=(15, 9), layout="constrained")
+        ax = fig.add_subplot()
+    else:
+        fig = ax.figure
+    pos = _layout(g)
+    ax.set_xlim(-0.08, 1.08)
+    ax.set_ylim(-0.6, max(y for _, y in pos.values()) + 0.5)
+    ax.set_axis_off()
+
+    for u, v, answer in g.edges(data="answer"):
+        hot = (u, v) in on_path
+        (x0, y0), (x1, y1) = pos[u], pos[v]
+        arrow = FancyArrowPatch(
+            (x0, y0), (x1, y1), arrowstyle="-|>", mutation_scale=14 if hot else 9,
+            color=_OI_VERMILLION if hot else _OI_GREY, linewidth=3.5 if hot else 1.0,
+            linestyle="-" if hot else (0, (4, 3)), shrinkA=16, shrinkB=16,
+            zorder=3 if hot else 1,
+        )
+        arrow.set_gid(f"{'path-edge' if hot else 'edge'}:{u}->{v}")
+        ax.add_patch(arrow)
+        # Labels sit a third of the way down so siblings fan apart.
+        lx, ly = x0 + (x1 - x0) * 0.33, y0 + (y1 - y0) * 0.33
+        ax.text(lx, ly, _wrap(answer, 20), fontsize=7, ha="center", va="center",
+                fontweight="bold" if hot else "normal", zorder=4,
+                bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.85})
+
+    steps = {n: i for i, n in enumerate(path, start=1)}
+    for node, data in g.nodes(data=True):
+        hot = node in steps
+        question = data["kind"] == "question"
+        x, y = pos[node]
+        text = ax.text(
+            x, y, _wrap(data["label"], 18 if question else 16), ha="center",
+            va="center", fontsize=8, fontweight="bold" if hot or not question else "normal",
+            zorder=5,
+            bbox={
+                "boxstyle": "round,pad=0.4" if question else "square,pad=0.45",
+                "fc": _OI_YELLOW if hot else ("white" if question else "#CCE6F4"),
+                "ec": "black" if hot else (_OI_BLUE if question else _OI_SKY),
+                "lw": 2.5 if hot else 1.0,
+            },
+        )
+        text.set_gid(f"{'path-node' if hot else 'node'}:{node}")
+        if hot:
+            badge = ax.text(
+                x - 0.045, y + 0.28, f"{steps[node]}", fontsize=8, ha="center", va="center",
+                color="white", fontweight="bold", zorder=6,
+                bbox={"boxstyle": "circle,pad=0.2", "fc": _OI_VERMILLION, "ec": "black"},
+            )
+            badge.set_gid(f"path-step:{steps[node]}")
+
+    title = "Choosing a durable-execution engine (after Figure 64.4.1)"
+    if path:
+        title += f"\nhighlighted route ends at: {g.nodes[path[-1]]['label']}"
+    ax.set_title(title, fontsize=12)
+    handles = [
+        Line2D([], [], color=_OI_VERMILLION, lw=3.5, label="route taken (numbered)"),
+        Line2D([], [], color=_OI_GREY, lw=1.0, ls="--", label="other answers"),
+        Line2D([], [], marker="s", ls="", mfc="white", mec=_OI_BLUE, ms=10, label="question"),
+        Line2D([], [], marker="s", ls="", mfc="#CCE6F4", mec=_OI_SKY, ms=10, label="engine"),
+    ]
+    ax.legend(handles=handles, loc="upper left", fontsize=8, frameon=False)
+    return fig

@@ -1,0 +1,268 @@
+"""Runs one scenario under one engine model with one fault schedule.
+
+The engine owns the SimPy environment, the run's random generator, the
+outside world and the history. It starts each workflow instance, and when an
+invocation dies it asks the model when (and whether) the instance resumes.
+It knows nothing about any particular engine: models plug in through
+`simlib.models.base.EngineModel`.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import simpy
+
+from .context import Instance
+from .errors import ActivityError, BudgetExceeded, ConfigError, NondeterminismError, WorkerCrash
+from .faults import FaultPlan, FaultSchedule, NO_FAULTS
+from .history import History, Record
+from .llm import FakeLLM
+from .rng import DEFAULT_SEED, RunRandom
+from .world import Ledger
+
+__all__ = ["simulate", "Run", "RunResult", "Stats", "ReplayToken", "DEFAULT_HORIZON_S"]
+
+# A safety net: no scenario here needs more than a simulated week, and a crash
+# loop (random crashes more frequent than a step is long) must still end.
+DEFAULT_HORIZON_S = 7 * 24 * 3600.0
+
+
+class Stats:
+    """Counters kept while a run goes on (history or not)."""
+
+    __slots__ = ("llm_calls", "llm_cost", "llm_cost_again", "llm_calls_again", "reexecuted", "completed_lost",
+                 "replayed", "stalled_s", "failed_attempts", "recovery_s", "crashes", "events")
+
+    def __init__(self):
+        self.llm_calls = 0
+        self.llm_cost = 0.0
+        self.llm_cost_again = 0.0
+        self.llm_calls_again = 0
+        self.reexecuted = 0
+        self.completed_lost = 0
+        self.replayed = 0
+        self.stalled_s = 0.0
+        self.failed_attempts = 0
+        self.recovery_s = 0.0
+        self.crashes = 0
+        self.events = 0
+
+
+@dataclass(frozen=True)
+class ReplayToken:
+    """Everything needed to run the same simulation again, byte for byte."""
+
+    scenario: str
+    model: str
+    seed: int
+    faults: FaultSchedule = NO_FAULTS
+
+    def to_json(self) -> str:
+        return json.dumps({"scenario": self.scenario, "model": self.model, "seed": self.seed,
+                           "faults": self.faults.to_dict()}, sort_keys=True)
+
+    @classmethod
+    def from_json(cls, text: str) -> "ReplayToken":
+        try:
+            d = json.loads(text)
+        except json.JSONDecodeError as e:
+            raise ConfigError(f"replay token is not valid JSON: {e.msg}") from None
+        if not isinstance(d, dict) or not {"scenario", "model", "seed"} <= set(d):
+            raise ConfigError("replay token needs the fields scenario, model, seed (and optionally faults)")
+        return cls(d["scenario"], d["model"], d["seed"], FaultSchedule.from_dict(d.get("faults") or {}))
+
+
+class Run:
+    """One simulation: environment, generator, world, history and workflow instances."""
+
+    def __init__(self, scenario, model, seed: int = DEFAULT_SEED, faults: FaultSchedule = NO_FAULTS,
+                 record: bool = True, params: dict | None = None):
+        self.scenario = scenario
+        self.model = model
+        self.seed = seed
+        self.faults = faults
+        self.env = simpy.Environment()
+        self.rng = RunRandom(seed)
+        self.plan = FaultPlan(faults, self.rng)
+        self.plan.alias_store(model.context_class.store)
+        self.llm = FakeLLM(scenario.llm, self.rng.stream("latency"), self.rng.stream("llm"))
+        self.ledger = Ledger()
+        self.history: History | None = History() if record else None
+        self.stats = Stats()
+        self.billed: set = set()
+        self.signals = dict(scenario.signals)
+        merged = dict(scenario.params)
+        merged.update(params or {})
+        self.params = merged
+        self.instances = [Instance(f"wf-{i + 1}", merged) for i in range(scenario.instances)]
+        self.model_state: Any = model.new_run_state(self)
+
+    # ------------------------------------------------------------------ lifecycle
+    def start(self) -> None:
+        for i, inst in enumerate(self.instances):
+            at = self.scenario.arrival_s(i)
+            if at > 0:
+                ev = self.env.timeout(at)
+                ev.callbacks.append(lambda _e, inst=inst: self._invoke(inst, first=True))
+            else:
+                self._invoke(inst, first=True)
+
+    def _invoke(self, inst: Instance, first: bool = False) -> None:
+        if inst.finished or inst.stalled:
+            return
+        now = self.env._now
+        if first:
+            inst.started_at = now
+        elif inst.crash_at is not None:
+            self.stats.recovery_s += now - inst.crash_at
+            inst.crash_at = None
+        inst.invocations += 1
+        worker = f"worker-{inst.invocations}"
+        variant = self.plan.code_variant(inst.crashes)
+        fn = self.scenario.workflow_for(variant)
+        ctx = self.model.context(self, inst, worker)
+        if self.history is not None:
+            self.history.append(Record(now, inst.id, None, inst.invocations, "info", worker,
+                                       "start" if first else "resume", {"code": variant or "v1"}))
+        gen = fn(ctx, **inst.params)
+        proc = self.env.process(gen)
+        proc.callbacks.append(lambda p, inst=inst, ctx=ctx: self._ended(inst, ctx, p))
+
+    def _ended(self, inst: Instance, ctx, proc) -> None:
+        proc._defused = True
+        now = self.env._now
+        hist = self.history
+        if proc._ok:
+            inst.finished = True
+            inst.result = proc._value
+            inst.ended_at = now
+            self.model.on_complete(self, inst, ctx)
+            if hist is not None:
+                hist.append(Record(now, inst.id, None, inst.invocations, "ok", ctx.worker, "complete",
+                                   {"result": _plain(proc._value)}))
+            return
+        exc = proc._value
+        if isinstance(exc, WorkerCrash):
+            inst.crashes += 1
+            self.stats.crashes += 1
+            inst.crash_at = now
+            if hist is not None:
+                hist.append(Record(now, inst.id, exc.step, ctx.inst.attempts.get(exc.step, 0) if exc.step else 0,
+                                   "info", ctx.worker, "crash", {"point": exc.point, "reason": exc.reason}))
+            delay = self.model.recovery_delay(self, inst, ctx, exc)
+            if delay is None:
+                inst.stalled = f"{self.model.name} does not resume by itself after a crash"
+                if hist is not None:
+                    hist.append(Record(now, inst.id, None, inst.invocations, "info", ctx.worker, "stopped",
+                                       {"reason": inst.stalled}))
+                return
+            ev = self.env.timeout(max(0.0, delay))
+            ev.callbacks.append(lambda _e, inst=inst: self._invoke(inst))
+            return
+        if isinstance(exc, NondeterminismError):
+            inst.stalled = f"NondeterminismError: {exc}"
+            inst.ended_at = None
+            self.model.on_nondeterminism(self, inst, ctx, exc)
+            if hist is not None:
+                hist.append(Record(now, inst.id, ctx._seq, 0, "fail", ctx.worker, "nondeterminism",
+                                   {"error": str(exc)}))
+            return
+        inst.error = f"{type(exc).__name__}: {exc}"
+        inst.ended_at = now
+        if hist is not None:
+            hist.append(Record(now, inst.id, None, inst.invocations, "fail", ctx.worker, "workflow-failed",
+                               {"error": inst.error}))
+        if not isinstance(exc, (ActivityError, Exception)):
+            raise exc
+
+    def execute(self, until: float | None = None, event_budget: int | None = None) -> None:
+        """Run the simulation to the end (or ``until`` seconds, or the event budget)."""
+        self.start()
+        env = self.env
+        if event_budget is None:
+            env.run(until=until)
+            return
+        step = env.step
+        limit = math.inf if until is None else until
+        n = 0
+        try:
+            while env.peek() <= limit:
+                step()
+                n += 1
+                if n > event_budget:
+                    raise BudgetExceeded(f"the run used more than {event_budget} simulated events")
+        except simpy.core.EmptySchedule:
+            pass
+        finally:
+            self.stats.events = n
+
+
+def _plain(value):
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    return str(value)
+
+
+@dataclass
+class RunResult:
+    """What a run produced: summary, history, ledger, and the token to replay it."""
+
+    token: ReplayToken
+    summary: Any
+    history: History | None
+    ledger: Ledger
+    run: Run = field(repr=False)
+
+    def dataframe(self):
+        """The history as a pandas DataFrame."""
+        if self.history is None:
+            raise ValueError("this run was made with record=False, so it kept no history")
+        return self.history.to_dataframe()
+
+
+def simulate(scenario, model, seed: int = DEFAULT_SEED, faults: FaultSchedule | None = None,
+             record: bool = True, until: float | None = None, event_budget: int | None = None,
+             params: dict | None = None) -> RunResult:
+    """Run ``scenario`` under ``model`` and return its `RunResult`.
+
+    Args:
+        scenario: a `Scenario` or the name of a registered one.
+        model: an `EngineModel` or the name of a registered one.
+        seed: the run's seed; the same (scenario, model, seed, faults) gives the same history.
+        faults: a `FaultSchedule`; None uses the scenario's default faults.
+        record: keep the history (sweeps turn it off for speed; the summary is the same).
+        until: stop the clock at this many simulated seconds.
+        event_budget: raise `BudgetExceeded` past this many SimPy events.
+        params: override the scenario's workflow parameters.
+    """
+    from .models import get_model
+    from .scenarios import get_scenario
+    from .summary import summarize
+
+    if isinstance(scenario, str):
+        scenario = get_scenario(scenario)
+    if isinstance(model, str):
+        model = get_model(model)
+    if faults is None:
+        faults = scenario.default_faults
+    scenario.validate_faults(faults)
+    run = Run(scenario, model, seed, faults, record, params)
+    if until is None:
+        until = scenario.horizon_s if scenario.horizon_s is not None else DEFAULT_HORIZON_S
+    run.execute(until=until, event_budget=event_budget)
+    if run.history is not None:
+        run.history.sort(key=_time_key)
+    summary = summarize(run)
+    return RunResult(ReplayToken(scenario.name, model.name, seed, faults), summary, run.history, run.ledger, run)
+
+
+def _time_key(rec: Record) -> float:
+    return rec.time

@@ -1,0 +1,293 @@
+"""The fault layer: fault schedules as plain data, and the plan a run consults.
+
+Engine models never import this module. The engine compiles a
+`FaultSchedule` into a `FaultPlan` and hands it to the model's context, which
+only calls the plan's methods. A schedule round-trips through JSON, so
+(scenario, model, seed, schedule) is a complete replay token.
+
+Crash points of a step:
+
+* ``before-step``: the worker dies just before the step starts;
+* ``after-effect``: the step's effect happened (the card was charged, the LLM
+  call was billed) but its result is not yet recorded anywhere durable;
+* ``after-record``: the result was recorded, then the worker died.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass, field
+
+from .errors import ConfigError
+from .rng import RunRandom
+
+__all__ = [
+    "CRASH_POINTS", "CrashAt", "CrashAtTime", "RandomCrashes", "Outage", "CodeChange",
+    "FaultSchedule", "FaultPlan", "parse_crash", "NO_FAULTS",
+]
+
+CRASH_POINTS = ("before-step", "after-effect", "after-record")
+INF = math.inf
+
+
+def _num(name: str, value, minimum: float = 0.0) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or math.isnan(value) or value < minimum:
+        raise ConfigError(f"{name} must be a number >= {minimum:g}, got {value!r}")
+    return float(value)
+
+
+@dataclass(frozen=True)
+class CrashAt:
+    """Crash the worker at a named point of one step.
+
+    Attributes:
+        step: the step's sequence number, 1-based.
+        point: one of `CRASH_POINTS`.
+        attempt: which execution attempt of that step crashes (1 = the first);
+            ``None`` crashes every attempt (a crash loop).
+        workflow: the workflow instance (``None`` = every instance).
+    """
+
+    step: int
+    point: str
+    attempt: int | None = 1
+    workflow: str | None = None
+
+    def __post_init__(self):
+        if isinstance(self.step, bool) or not isinstance(self.step, int) or self.step < 1:
+            raise ConfigError(f"crash step must be a whole number >= 1, got {self.step!r}")
+        if self.point not in CRASH_POINTS:
+            raise ConfigError(f"unknown crash point {self.point!r}; allowed: {', '.join(CRASH_POINTS)}")
+        if self.attempt is not None and (not isinstance(self.attempt, int) or self.attempt < 1):
+            raise ConfigError(f"crash attempt must be a whole number >= 1 or null, got {self.attempt!r}")
+
+
+@dataclass(frozen=True)
+class CrashAtTime:
+    """Crash the worker running a workflow at a simulated time (seconds)."""
+
+    time_s: float
+    workflow: str | None = None
+
+    def __post_init__(self):
+        _num("crash time_s", self.time_s)
+
+
+@dataclass(frozen=True)
+class RandomCrashes:
+    """Crash workers at random, with exponentially distributed gaps.
+
+    Attributes:
+        mtbf_s: mean time between failures of one worker, in simulated seconds.
+    """
+
+    mtbf_s: float
+
+    def __post_init__(self):
+        _num("mtbf_s", self.mtbf_s, 1e-9)
+
+
+@dataclass(frozen=True)
+class Outage:
+    """A component (by default the model's state store) is unreachable in [start_s, end_s)."""
+
+    start_s: float
+    end_s: float
+    component: str = "store"
+
+    def __post_init__(self):
+        _num("outage start_s", self.start_s)
+        _num("outage end_s", self.end_s)
+        if self.end_s <= self.start_s:
+            raise ConfigError(f"outage end_s ({self.end_s}) must be after start_s ({self.start_s})")
+
+
+@dataclass(frozen=True)
+class CodeChange:
+    """Deploy another version of the workflow code when the worker restarts.
+
+    Attributes:
+        variant: the scenario variant to run after the crash (``"v2"``).
+        after_crash: the restart after which the new code is live (1 = the first).
+    """
+
+    variant: str
+    after_crash: int = 1
+
+
+@dataclass(frozen=True)
+class FaultSchedule:
+    """Everything that goes wrong in a run, as data. Faults compose freely."""
+
+    crashes: tuple[CrashAt, ...] = ()
+    timed: tuple[CrashAtTime, ...] = ()
+    random: RandomCrashes | None = None
+    outages: tuple[Outage, ...] = ()
+    restart_delay_s: float = 5.0
+    code_change: CodeChange | None = None
+
+    def __post_init__(self):
+        _num("restart_delay_s", self.restart_delay_s)
+
+    @property
+    def empty(self) -> bool:
+        """True when nothing is scheduled to go wrong."""
+        return not (self.crashes or self.timed or self.random or self.outages or self.code_change)
+
+    def __add__(self, other: "FaultSchedule") -> "FaultSchedule":
+        return FaultSchedule(
+            crashes=self.crashes + other.crashes,
+            timed=self.timed + other.timed,
+            random=other.random or self.random,
+            outages=self.outages + other.outages,
+            restart_delay_s=max(self.restart_delay_s, other.restart_delay_s),
+            code_change=other.code_change or self.code_change,
+        )
+
+    def to_dict(self) -> dict:
+        """A JSON-safe dict that `from_dict` turns back into an equal schedule."""
+        d = asdict(self)
+        d["crashes"] = [asdict(c) for c in self.crashes]
+        d["timed"] = [asdict(c) for c in self.timed]
+        d["outages"] = [asdict(o) for o in self.outages]
+        return d
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "FaultSchedule":
+        """Build and validate a schedule from plain data (as read from JSON)."""
+        if not isinstance(d, dict):
+            raise ConfigError(f"a fault schedule must be a JSON object, got {type(d).__name__}")
+        allowed = {"crashes", "timed", "random", "outages", "restart_delay_s", "code_change"}
+        unknown = sorted(set(d) - allowed)
+        if unknown:
+            raise ConfigError(f"unknown fault schedule field {unknown[0]!r}; allowed: {', '.join(sorted(allowed))}")
+
+        def build(kind, value, what):
+            try:
+                if isinstance(value, str) and kind is CrashAt:
+                    return parse_crash(value)
+                if not isinstance(value, dict):
+                    raise TypeError
+                return kind(**value)
+            except TypeError:
+                raise ConfigError(f"malformed {what}: {value!r}") from None
+
+        def many(key, kind):
+            items = d.get(key) or []
+            if not isinstance(items, list):
+                raise ConfigError(f"{key} must be a list, got {items!r}")
+            return tuple(build(kind, v, key) for v in items)
+
+        rnd = d.get("random")
+        cc = d.get("code_change")
+        return cls(
+            crashes=many("crashes", CrashAt),
+            timed=many("timed", CrashAtTime),
+            random=build(RandomCrashes, rnd, "random") if rnd else None,
+            outages=many("outages", Outage),
+            restart_delay_s=d.get("restart_delay_s", 5.0),
+            code_change=build(CodeChange, cc, "code_change") if cc else None,
+        )
+
+
+NO_FAULTS = FaultSchedule()
+
+
+def parse_crash(text: str) -> CrashAt:
+    """Parse ``STEP:POINT`` (``"15:after-effect"``) or ``STEP:POINT:ATTEMPT``."""
+    if not isinstance(text, str):
+        raise ConfigError(f"malformed crash {text!r}; expected STEP:POINT, e.g. 15:after-effect")
+    parts = text.strip().split(":")
+    if len(parts) not in (2, 3) or not parts[0].strip().isdigit():
+        raise ConfigError(f"malformed crash {text!r}; expected STEP:POINT, e.g. 15:after-effect "
+                          f"(points: {', '.join(CRASH_POINTS)})")
+    attempt = 1
+    if len(parts) == 3:
+        if not parts[2].isdigit():
+            raise ConfigError(f"malformed crash {text!r}; the attempt after the second ':' must be a number")
+        attempt = int(parts[2])
+    return CrashAt(step=int(parts[0]), point=parts[1].strip(), attempt=attempt)
+
+
+class FaultPlan:
+    """A compiled schedule: what the engine and models ask while a run goes on."""
+
+    __slots__ = ("schedule", "restart_delay_s", "has_outages", "has_step_crashes", "has_timed",
+                 "_points", "_outages", "_timed", "_rand", "_mtbf", "_next_random")
+
+    def __init__(self, schedule: FaultSchedule, rng: RunRandom):
+        self.schedule = schedule
+        self.restart_delay_s = schedule.restart_delay_s
+        self._points: dict = {}
+        for c in schedule.crashes:
+            self._points.setdefault((c.step, c.point), []).append(c)
+        self.has_step_crashes = bool(self._points)
+        self._outages: dict[str, list[tuple[float, float]]] = {}
+        for o in schedule.outages:
+            self._outages.setdefault(o.component, []).append((o.start_s, o.end_s))
+        for windows in self._outages.values():
+            windows.sort()
+        self.has_outages = bool(self._outages)
+        self._timed = sorted((c.time_s, c.workflow) for c in schedule.timed)
+        self._mtbf = schedule.random.mtbf_s if schedule.random else None
+        self._rand = rng.stream("faults") if self._mtbf else None
+        self._next_random: dict[str, float] = {}
+        self.has_timed = bool(self._timed) or self._mtbf is not None
+
+    def step_crash(self, workflow: str, step: int, attempt: int, point: str) -> bool:
+        """True (once) when the schedule crashes this step's attempt at ``point``."""
+        lst = self._points.get((step, point))
+        if not lst:
+            return False
+        for c in lst:
+            if (c.attempt is None or c.attempt == attempt) and (c.workflow is None or c.workflow == workflow):
+                if c.attempt is not None:
+                    lst.remove(c)
+                return True
+        return False
+
+    def next_crash(self, workflow: str, after: float) -> float:
+        """The first timed or random crash of this workflow's worker strictly after ``after``."""
+        best = INF
+        for t, wf in self._timed:
+            if t > after and (wf is None or wf == workflow):
+                best = t
+                break
+        if self._mtbf is not None:
+            t = self._next_random.get(workflow)
+            if t is None:
+                t = self._rand.expovariate(1.0 / self._mtbf)
+            while t <= after:
+                t += self._rand.expovariate(1.0 / self._mtbf)
+            self._next_random[workflow] = t
+            best = min(best, t)
+        return best
+
+    def down_until(self, component: str, t: float) -> float | None:
+        """If ``component`` is in an outage at time ``t``, the time it comes back."""
+        windows = self._outages.get(component)
+        if not windows:
+            return None
+        end = None
+        for start, stop in windows:
+            if start <= t < stop or (end is not None and start <= end < stop):
+                end = stop
+        return end
+
+    def alias_store(self, component: str) -> None:
+        """Make outages of the generic ``"store"`` apply to the model's own state component."""
+        if component == "store" or "store" not in self._outages:
+            return
+        merged = self._outages.get(component, []) + self._outages["store"]
+        self._outages[component] = sorted(merged)
+
+    def outages(self, component: str) -> list[tuple[float, float]]:
+        """The outage windows of ``component``, sorted."""
+        return list(self._outages.get(component, ()))
+
+    def code_variant(self, crashes_so_far: int) -> str | None:
+        """The workflow variant live after ``crashes_so_far`` restarts, if the code changed."""
+        cc = self.schedule.code_change
+        if cc and crashes_so_far >= cc.after_crash:
+            return cc.variant
+        return None

@@ -1,0 +1,111 @@
+"""The interface every engine model implements, with defaults that suit most.
+
+A model is a small class: a name and a one-line description of where its state
+lives, the components of its deployment, a `Context` subclass that sets how
+steps are recorded and replayed, and `recovery_delay`, which says when a
+crashed workflow resumes (or that it never does by itself).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields, replace
+from typing import Any
+
+from ..context import Context
+from ..errors import ConfigError, WorkerCrash
+from ..stores import Component
+
+__all__ = ["EngineModel", "ModelConfig"]
+
+
+@dataclass(frozen=True)
+class ModelConfig:
+    """Base of each model's settings; subclasses add fields with documented defaults."""
+
+    workers: int = 1
+
+    def __post_init__(self):
+        for f in fields(self):
+            v = getattr(self, f.name)
+            if isinstance(v, (int, float)) and not isinstance(v, bool) and v < 0:
+                raise ConfigError(f"{type(self).__name__}.{f.name} must be >= 0, got {v!r}")
+        if self.workers < 1:
+            raise ConfigError(f"{type(self).__name__}.workers must be >= 1, got {self.workers!r}")
+
+
+class EngineModel:
+    """Base class of the engine models.
+
+    Attributes:
+        name: the registry name (``"temporal"``).
+        title: the product's name as people write it.
+        family: ``workflow-as-code``, ``dag-as-config``, ``agent-runtime`` or ``homegrown``.
+        state_location: one line: where the workflow's state lives.
+        components: the deployment's boxes (`Component`), for diagrams and crash drills.
+        context_class: the `Context` subclass workflow code talks to.
+        config_class: the settings dataclass.
+    """
+
+    name = "base"
+    title = "Base"
+    family = "workflow-as-code"
+    state_location = ""
+    components: tuple[Component, ...] = ()
+    context_class = Context
+    config_class = ModelConfig
+
+    def __init__(self, **config: Any):
+        allowed = {f.name for f in fields(self.config_class)}
+        unknown = sorted(set(config) - allowed)
+        if unknown:
+            raise ConfigError(f"unknown {self.name} setting {unknown[0]!r}; allowed: {', '.join(sorted(allowed))}")
+        self.config = self.config_class(**config)
+
+    def with_config(self, **changes: Any) -> "EngineModel":
+        """A copy of this model with some settings changed."""
+        m = type(self).__new__(type(self))
+        m.__dict__.update(self.__dict__)
+        m.config = replace(self.config, **changes)
+        return m
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.name!r} {self.config}>"
+
+    # ------------------------------------------------------------------ hooks
+    def new_run_state(self, run) -> Any:
+        """Per-run state the model needs (None by default)."""
+        return None
+
+    def context(self, run, inst, worker: str) -> Context:
+        """The context for a new invocation of ``inst`` on ``worker``."""
+        return self.context_class(run, inst, worker)
+
+    def worker_back_in(self, run) -> float:
+        """Seconds until some worker can take the work after a crash."""
+        return 0.0 if self.config.workers > 1 else run.plan.restart_delay_s
+
+    def recovery_delay(self, run, inst, ctx: Context, crash: WorkerCrash) -> float | None:
+        """Seconds from the crash until the workflow runs again; None = it never resumes by itself."""
+        delay = self.worker_back_in(run)
+        return max(delay, self._store_wait(run, ctx, crash))
+
+    def _store_wait(self, run, ctx: Context, crash: WorkerCrash) -> float:
+        if crash.point == "store-unavailable":
+            back = run.plan.down_until(ctx.store, run.env.now)
+            if back is not None:
+                return back - run.env.now
+        return 0.0
+
+    def on_complete(self, run, inst, ctx: Context) -> None:
+        """Called when an instance finishes."""
+
+    def on_nondeterminism(self, run, inst, ctx: Context, error: Exception) -> None:
+        """Called when replay found different commands than the history holds."""
+
+    def describe(self) -> dict:
+        """Plain-data description for tables and diagrams."""
+        return {
+            "model": self.name, "title": self.title, "family": self.family,
+            "state_location": self.state_location,
+            "components": [c.__dict__ for c in self.components],
+        }

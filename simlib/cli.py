@@ -91,9 +91,10 @@ def _cmd_models(args) -> int:
 
 
 def _cmd_scenarios(args) -> int:
-    from .scenarios import SCENARIOS
+    from .scenarios import SCENARIOS, scenario_names
 
-    for name, sc in SCENARIOS.items():
+    for name in scenario_names():
+        sc = SCENARIOS[name]
         print(f"{name:20s} {sc.description}" if args.verbose else name)
     return 0
 

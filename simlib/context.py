@@ -126,7 +126,8 @@ class Context:
         gate_start: a step cannot even start while the store is down (a server dispatches it).
         check_determinism: replayed commands must match the recorded ones.
         retry: `RetryPolicy` for attempts that fail transiently.
-        replay_outside_steps: count code re-run outside steps on each invocation (Inngest).
+        record_latency_s: seconds between a step's effect and its durable record (the window in
+            which a crash repeats the effect).
     """
 
     durable = True
@@ -135,6 +136,7 @@ class Context:
     gate_start = False
     check_determinism = False
     retry: RetryPolicy = NO_RETRY
+    record_latency_s = 0.0
 
     __slots__ = ("run", "env", "inst", "worker", "workflow_id", "_seq", "_hist", "_plan", "_stats",
                  "inflight", "replaying")
@@ -304,6 +306,11 @@ class Context:
             tc = plan.next_crash(wid, t) if plan.has_timed else INF
             if tc < t_eff:
                 inst.exec_time += tc - t
+                if kind == "llm" and latency > 0:
+                    # The provider bills the tokens it generated before the connection died.
+                    wasted = run.llm.cfg.mean_cost_usd * (tc - t) / latency
+                    self._stats.llm_cost += wasted
+                    self._stats.llm_cost_again += wasted
                 return self._crash(tc - now, seq, attempt, "mid-step", None, t)
             if fail_p and run.rng.stream("tool-failures").random() < fail_p:
                 inst.exec_time += latency
@@ -324,7 +331,10 @@ class Context:
             inst.exec_time += latency
             if plan.has_step_crashes and plan.step_crash(wid, seq, attempt, "after-effect"):
                 return self._crash(t_eff - now, seq, attempt, "after-effect", action, t, name, kind)
-            t_rec = t_eff
+            t_rec = t_eff + self.record_latency_s if self.durable else t_eff
+            if tc < t_rec:
+                # The worker died in the window between the effect and its record.
+                return self._crash(tc - now, seq, attempt, "after-effect", action, t, name, kind)
             if self.durable and plan.has_outages:
                 back = plan.down_until(self.store, t_eff)
                 if back is not None:

@@ -114,6 +114,14 @@ class Run:
     def _invoke(self, inst: Instance, first: bool = False) -> None:
         if inst.finished or inst.stalled:
             return
+        gate = self.model.admission(self, inst)
+        if gate is not None:
+            # The model queues this invocation (a per-key lock, a concurrency slot).
+            gate.callbacks.append(lambda _e, inst=inst, first=first: self._start(inst, first))
+            return
+        self._start(inst, first)
+
+    def _start(self, inst: Instance, first: bool) -> None:
         now = self.env._now
         if first:
             inst.started_at = now
@@ -134,6 +142,7 @@ class Run:
 
     def _ended(self, inst: Instance, ctx, proc) -> None:
         proc._defused = True
+        self.model.release(self, inst)
         now = self.env._now
         hist = self.history
         if proc._ok:

@@ -86,6 +86,7 @@ def register_scenario(scenario: Scenario, replace: bool = False) -> Scenario:
 
 def scenario_names() -> list[str]:
     """Registered scenario names in registration order."""
+    _load_extra_scenarios()
     return list(SCENARIOS)
 
 
@@ -93,6 +94,8 @@ def get_scenario(name: str) -> Scenario:
     """A scenario by name, or a ConfigError listing the allowed names."""
     if isinstance(name, Scenario):
         return name
+    if name not in SCENARIOS:
+        _load_extra_scenarios()
     try:
         return SCENARIOS[name]
     except KeyError:
@@ -194,3 +197,15 @@ register_scenario(Scenario(
     description="LLM draft, a 10-minute durable timer, then a human approval (arrives after 1 h) and an email",
     workflow=approval, max_steps=4, signals={"approval": (3600.0, "approve")},
 ))
+
+
+# Modules that register more scenarios when imported (one line each).
+SCENARIO_MODULES: list[str] = [
+]
+
+
+def _load_extra_scenarios() -> None:
+    import importlib
+
+    for mod in SCENARIO_MODULES:
+        importlib.import_module(mod)

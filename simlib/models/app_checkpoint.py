@@ -22,6 +22,7 @@ class AppCheckpointContext(Context):
     store = "db"
     outage = "fail"
     gate_start = False
+    record_latency_s = 0.02
     check_determinism = False
 
 

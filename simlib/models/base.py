@@ -80,6 +80,16 @@ class EngineModel:
         """The context for a new invocation of ``inst`` on ``worker``."""
         return self.context_class(run, inst, worker)
 
+    def admission(self, run, inst):
+        """None to start an invocation now, or a SimPy event to wait for (a lock, a slot).
+
+        Called before every invocation of ``inst``; pair it with `release`.
+        """
+        return None
+
+    def release(self, run, inst) -> None:
+        """Called when an invocation of ``inst`` ends (finished, failed or crashed)."""
+
     def worker_back_in(self, run) -> float:
         """Seconds until some worker can take the work after a crash."""
         return 0.0 if self.config.workers > 1 else run.plan.restart_delay_s

@@ -54,6 +54,7 @@ class TemporalContext(Context):
     store = "server"
     outage = "stall"
     gate_start = True
+    record_latency_s = 0.05
     check_determinism = True
     retry = DEFAULT_RETRY
 

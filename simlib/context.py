@@ -17,6 +17,7 @@ costs one SimPy event per step, which keeps sweeps fast.
 from __future__ import annotations
 
 import math
+from heapq import heappush
 from typing import Any, Callable
 
 from simpy.core import NORMAL
@@ -112,7 +113,8 @@ class _StepEvent(Event):
         self.callbacks = [done] if done is not None else []
         self._ok = ok
         self._value = value
-        env.schedule(self, NORMAL, delay)
+        # What env.schedule(self, NORMAL, delay) does, without the extra call.
+        heappush(env._queue, (env._now + delay, NORMAL, next(env._eid), self))
 
 
 class Context:
@@ -170,7 +172,8 @@ class Context:
     def llm(self, name: str, prompt: str = "", choices: tuple | list | None = None,
             mean_latency_s: float | None = None) -> Event:
         """Call the fake LLM; the event's value is its answer (a choice when ``choices`` is given)."""
-        seq = self._next()
+        self._seq += 1
+        seq = self._seq
         found = self._lookup(seq, "llm", name)
         if found is not MISSING:
             return found
@@ -282,10 +285,11 @@ class Context:
         env = self.env
         now = env._now
         t = now
+        attempts = inst.attempts
         while True:
-            attempt = inst.attempts.get(seq, 0) + 1
-            inst.attempts[seq] = attempt
-            if self.gate_start and plan.has_outages:
+            attempt = attempts[seq] + 1 if seq in attempts else 1
+            attempts[seq] = attempt
+            if plan.has_outages and self.gate_start:
                 back = plan.down_until(self.store, t)
                 if back is not None:
                     self._stall(seq, attempt, t, back, "dispatch")
@@ -293,12 +297,14 @@ class Context:
             if plan.has_step_crashes and plan.step_crash(wid, seq, attempt, "before-step"):
                 return self._crash(t - now, seq, attempt, "before-step", None, t)
             # The step starts.
-            starts = inst.starts.get(seq, 0) + 1
-            inst.starts[seq] = starts
-            if starts > 1:
+            starts = inst.starts
+            if seq in starts:
+                starts[seq] += 1
                 self._stats.reexecuted += 1
                 if seq in inst.done_steps:
                     self._stats.completed_lost += 1
+            else:
+                starts[seq] = 1
             if hist is not None:
                 hist.append(_rec(t, wid, seq, attempt, "invoke", self.worker, kind, {"name": name}))
             self.inflight = (seq, t, attempt, kind)

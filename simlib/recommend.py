@@ -406,8 +406,24 @@ class Recommendation:
         lines.append("\nCombinations:" if self.combinations else "\nCombinations: none apply")
         lines += [f"  * {c}: {COMBINATIONS[c]}" for c in self.combinations]
         if self.evidence is not None:
-            lines.append("\nEvidence: " + json.dumps(self.evidence, default=str, sort_keys=True))
+            lines.append("\n" + _format_evidence(self.evidence))
         return "\n".join(lines)
+
+
+def _format_evidence(ev: Mapping[str, Any]) -> str:
+    """Readable lines for the simulator's evidence (any other shape is shown as JSON)."""
+    engines = ev.get("engines") if isinstance(ev, Mapping) else None
+    if not isinstance(engines, Mapping):
+        return "Evidence: " + json.dumps(ev, default=str, sort_keys=True)
+    out = [f"Evidence from the simulator (workload '{ev.get('workload')}', {ev.get('method', '')}):"]
+    for name, d in engines.items():
+        if "note" in d:
+            out.append(f"  {name:16s} {d['note']}")
+            continue
+        out.append(f"  {name:16s} crashed runs {d['crashed_runs_per_10k']:8.1f}   duplicate effects "
+                   f"{d['duplicate_effects_per_10k']:8.2f}   dollars re-spent {d['usd_reexecuted_per_10k']:8.2f}"
+                   f"   (at {d['crash_rate_per_hour']:g} crashes/hour)")
+    return "\n".join(out)
 
 
 EvidenceFn = Callable[[Profile, Sequence[str]], Mapping[str, Any]]
@@ -472,6 +488,10 @@ def recommend_main(argv: list[str]) -> int:
     parser.add_argument("--profile", required=True, metavar="FILE.json",
                         help="JSON object with Profile fields; missing fields take defaults")
     parser.add_argument("--json", action="store_true", help="print JSON instead of text")
+    parser.add_argument("--no-evidence", action="store_true",
+                        help="skip the simulation evidence for the top two engines")
+    parser.add_argument("--samples", type=int, default=200,
+                        help="sampled runs per engine for the evidence (default 200)")
     try:
         args = parser.parse_args(argv)
         try:
@@ -486,7 +506,13 @@ def recommend_main(argv: list[str]) -> int:
         except json.JSONDecodeError as exc:
             raise _UsageError(f"profile file {args.profile} is not valid JSON: {exc}") from None
         try:
-            rec = recommend(Profile.from_dict(data))
+            if args.samples < 1:
+                raise _UsageError(f"--samples must be >= 1, got {args.samples}")
+            hook = None
+            if not args.no_evidence:
+                from .evidence import evidence as _evidence
+                hook = lambda p, engines: _evidence(p, engines, samples=args.samples)  # noqa: E731
+            rec = recommend(Profile.from_dict(data), evidence=hook)
         except (ValueError, TypeError) as exc:
             raise _UsageError(f"invalid profile {args.profile}: {exc}") from None
     except _UsageError as exc:

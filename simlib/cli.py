@@ -20,6 +20,10 @@ __all__ = ["main", "EXTRA_COMMANDS"]
 # name -> "module:function(argv) -> int", for commands that live with their feature.
 EXTRA_COMMANDS: dict[str, str] = {
     "recommend": "simlib.recommend:recommend_main",
+    "system": "simlib.scenarios_compose:system_main",
+    "self-heal": "simlib.selfheal:selfheal_main",
+    "grade": "simlib.grading.batch:main",
+    "exercises": "simlib.grading.generate:main",
 }
 
 

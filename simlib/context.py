@@ -242,6 +242,10 @@ class Context:
                 payload = value
         return self._execute(seq, "wait", name, max(0.0, end - now), (_WAIT, payload), 0.0)
 
+    def ready(self, value: Any, ok: bool = True) -> Event:
+        """An event that fires now with ``value`` (a memoized or replayed result)."""
+        return _StepEvent(self.env, 0.0, ok, value, None)
+
     # ------------------------------------------------------------------ hooks for models
     def _next(self) -> int:
         self._seq += 1
@@ -329,6 +333,9 @@ class Context:
                     return _StepEvent(env, t_eff - now, False,
                                       ActivityError(name, f"failed after {attempt} attempts"), None)
                 t = t_eff + wait
+                if t > run.until:
+                    # Retrying forever: the clock stops before the next attempt; the run ends unfinished.
+                    return Event(env)
                 if plan.has_timed and plan.next_crash(wid, t_eff) < t:
                     tc = plan.next_crash(wid, t_eff)
                     return self._crash(tc - now, seq, attempt, "backoff", None, t)

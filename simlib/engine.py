@@ -99,6 +99,7 @@ class Run:
         merged.update(params or {})
         self.params = merged
         self.instances = [Instance(f"wf-{i + 1}", merged) for i in range(scenario.instances)]
+        self.until = math.inf   # set by execute(); steps never plan past it
         self.model_state: Any = model.new_run_state(self)
 
     # ------------------------------------------------------------------ lifecycle
@@ -190,6 +191,7 @@ class Run:
 
     def execute(self, until: float | None = None, event_budget: int | None = None) -> None:
         """Run the simulation to the end (or ``until`` seconds, or the event budget)."""
+        self.until = math.inf if until is None else until
         self.start()
         env = self.env
         if event_budget is None:

@@ -201,6 +201,11 @@ register_scenario(Scenario(
 
 # Modules that register more scenarios when imported (one line each).
 SCENARIO_MODULES: list[str] = [
+    "simlib.scenarios_restate",
+    "simlib.scenarios_saga",
+    "simlib.selfheal",
+    "simlib.scenarios_batch",
+    "simlib.scenarios_dag",
 ]
 
 

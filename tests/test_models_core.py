@@ -135,3 +135,17 @@ def test_llm_branching_can_change_when_a_call_is_made_again():
         if len(first) == 2:
             answers.add(first[0] == first[1])
     assert False in answers   # at least one re-run chose a different first tool
+
+
+def test_unlimited_retries_of_a_tool_that_always_fails_end_with_the_clock():
+    from simlib import Scenario
+
+    def always_failing(ctx):
+        yield ctx.tool("flaky", effect="call_api", fail_p=1.0)
+
+    sc = Scenario("always-fails", "a tool that never succeeds", always_failing, max_steps=1, horizon_s=3600.0)
+    r = simulate(sc, "temporal", seed=1)
+    s = r.summary
+    assert not s.completed and s.failed_attempts > 30   # 1 s, 2 s, 4 s ... capped at 100 s until the hour ends
+    gaps = [x.time for x in r.history if x.kind == "invoke"]
+    assert max(b - a for a, b in zip(gaps, gaps[1:])) <= 101.0

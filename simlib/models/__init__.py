@@ -17,6 +17,14 @@ REGISTRY: dict[str, str] = {
     "none": "simlib.models.none:NoDurability",
     "app-checkpoint": "simlib.models.app_checkpoint:AppCheckpoint",
     "temporal": "simlib.models.temporal:Temporal",
+    "langgraph": "simlib.models.langgraph:LangGraph",
+    "openai-agents": "simlib.models.openai_agents:OpenAIAgents",
+    "openai-agents+temporal": "simlib.models.openai_agents_temporal:OpenAIAgentsTemporal",
+    "hatchet": "simlib.models.hatchet:Hatchet",
+    "dag": "simlib.models.dag:Dag",
+    "inngest": "simlib.models.inngest:Inngest",
+    "restate": "simlib.models.restate:Restate",
+    "dbos": "simlib.models.dbos:DBOS",
 }
 
 

@@ -1,0 +1,197 @@
+"""DBOS Transact: durable workflows as a library, checkpointed in your own database.
+
+There is no separate server. The DBOS library inside your application process
+writes the workflow's state to the database you already run (Postgres or
+SQLite): one row when a workflow starts (its inputs, status PENDING), one per
+completed step (its output), one when it ends. Before each step the library
+looks for that step's saved output and, if it finds one, returns it instead of
+running the step.
+
+A step (``@DBOS.step``) is at-least-once: if the process dies after the step's
+effect but before its output is saved, the step runs again. A database
+transaction (``@DBOS.transaction``) is different: its writes and its checkpoint
+commit in one database transaction, so a crash either keeps both or rolls both
+back, and the write happens exactly once. Here a tool call whose effect is
+``write_db`` is such a transaction.
+
+Nothing resumes until the process restarts: ``DBOS.launch()`` then recovers the
+workflows that are still PENDING (the recovery poller runs about once a second)
+and re-runs them with their saved inputs, skipping recorded steps. Recovery is
+tied to the crashed process's executor, so a second process does not take its
+workflows over. Steps are not retried unless you opt in. While the database is
+down all work pauses (DBOS keeps retrying the connection), and nothing is lost.
+A replayed workflow that calls a different step than the one recorded raises
+``DBOSUnexpectedStepError``. A workflow recovered more than
+``max_recovery_attempts`` times goes to the dead-letter state
+(``MAX_RECOVERY_ATTEMPTS_EXCEEDED``).
+
+Counters in ``inst.extra``:
+    db_writes: checkpoint writes to the database: 1 at start, 1 per recorded step
+        (a transaction's checkpoint shares its commit), 1 at the end.
+    rolled_back: transactions rolled back by a crash before they committed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..context import Context, RetryPolicy
+from ..errors import ActivityError, NondeterminismError, WorkerCrash
+from ..history import Record
+from ..stores import Component, NOTHING, STALL
+from .base import EngineModel, ModelConfig
+
+__all__ = ["DBOS", "DBOSConfig", "DBOSContext", "TRANSACTION_EFFECT"]
+
+# The tool effect that runs as a @DBOS.transaction in the application database.
+TRANSACTION_EFFECT = "write_db"
+
+
+@dataclass(frozen=True)
+class DBOSConfig(ModelConfig):
+    """DBOS settings (defaults as in DBOS Transact for Python).
+
+    Attributes:
+        retries_allowed: retry a failed step (``@DBOS.step(retries_allowed=...)``, off by default).
+        max_attempts: attempts of a step when retries are allowed (3).
+        interval_seconds: wait before the first retry (1 s).
+        backoff_rate: growth of each further wait (2.0).
+        checkpoint_write_s: seconds to save a step's output after its effect (the window in
+            which a crash repeats the step).
+        recovery_poll_s: delay from ``DBOS.launch()`` to recovering pending workflows (~1 s).
+        max_recovery_attempts: recoveries of one workflow before it is dead-lettered (100).
+    """
+
+    retries_allowed: bool = False
+    max_attempts: int = 3
+    interval_seconds: float = 1.0
+    backoff_rate: float = 2.0
+    checkpoint_write_s: float = 0.01
+    recovery_poll_s: float = 1.0
+    max_recovery_attempts: int = 100
+
+    def retry_policy(self) -> RetryPolicy:
+        """The step retry policy (a single attempt unless retries are allowed)."""
+        if not self.retries_allowed:
+            return RetryPolicy(maximum_attempts=1)
+        return RetryPolicy(self.interval_seconds, self.backoff_rate, 3600.0, max(1, self.max_attempts))
+
+
+class DBOSContext(Context):
+    """A DBOS workflow: step outputs checkpointed in the app's database, transactions atomic."""
+
+    __slots__ = ("retry", "_write_s", "_txn")
+    durable = True
+    store = "db"
+    outage = "stall"
+    gate_start = True            # each step first reads its checkpoint from the database
+    check_determinism = True
+
+    def __init__(self, run, inst, worker: str, retry: RetryPolicy, write_s: float):
+        super().__init__(run, inst, worker)
+        self.retry = retry
+        self._write_s = write_s
+        self._txn = False
+
+    @property
+    def record_latency_s(self) -> float:
+        # A transaction's checkpoint is part of its own commit: there is no window after it.
+        return 0.0 if self._txn else self._write_s
+
+    def tool(self, name: str, effect: str | None = None, *args, **kwargs):
+        self._txn = effect == TRANSACTION_EFFECT
+        try:
+            return super().tool(name, effect, *args, **kwargs)
+        finally:
+            self._txn = False
+
+    def _lookup(self, seq: int, kind: str, name: str):
+        try:
+            return super()._lookup(seq, kind, name)
+        except NondeterminismError as e:
+            raise NondeterminismError(f"DBOSUnexpectedStepError in workflow {self.workflow_id}: {e}") from None
+
+    def _record(self, seq: int, kind: str, name: str, value) -> None:
+        super()._record(seq, kind, name, value)
+        _count(self.inst, "db_writes")
+
+    def _execute(self, seq, kind, name, latency, action, fail_p):
+        ev = super()._execute(seq, kind, name, latency, action, fail_p)
+        if not ev._ok and isinstance(ev._value, ActivityError) and not ev.callbacks:
+            # A step that failed for good: DBOS saves the exception as the step's output.
+            ev.callbacks.append(lambda e: self._record(seq, kind, name, e._value))
+        return ev
+
+    def _crash(self, delay, seq, attempt, point, action, t_start, name="", kind=""):
+        if action is not None and kind == "tool" and action[1] == TRANSACTION_EFFECT:
+            # The transaction had not committed: its write rolls back with its checkpoint.
+            action = None
+            _count(self.inst, "rolled_back")
+            if self._hist is not None:
+                self._hist.append(Record(self.env._now + delay, self.workflow_id, seq, attempt, "info", "db",
+                                         "rollback", {"name": name}))
+        return super()._crash(delay, seq, attempt, point, action, t_start, name, kind)
+
+
+def _count(inst, key: str) -> None:
+    inst.extra[key] = inst.extra.get(key, 0) + 1
+
+
+class DBOS(EngineModel):
+    """DBOS Transact: the library in your process, the state in your database."""
+
+    name = "dbos"
+    title = "DBOS Transact"
+    family = "workflow-as-code"
+    state_location = "your own Postgres/SQLite database: inputs at start, each step's output, the outcome"
+    context_class = DBOSContext
+    config_class = DBOSConfig
+    components = (
+        Component("app", "your application process with the DBOS Transact library", False, NOTHING,
+                  "stateless beyond the database: when it restarts, DBOS.launch() recovers its pending "
+                  "workflows and skips recorded steps"),
+        Component("db", "your Postgres or SQLite database (DBOS system tables + your tables)", True, STALL,
+                  "holds every checkpoint; while it is down all work pauses, nothing is lost"),
+    )
+
+    def context(self, run, inst, worker: str) -> Context:
+        if inst.invocations == 1:
+            _count(inst, "db_writes")   # the workflow's status row with its inputs
+        cfg = self.config
+        return DBOSContext(run, inst, worker, cfg.retry_policy(), cfg.checkpoint_write_s)
+
+    def admission(self, run, inst):
+        """A new workflow cannot start while the database is down: its first write would fail."""
+        if inst.invocations:
+            return None
+        now = run.env.now
+        back = run.plan.down_until(self.context_class.store, now)
+        if back is None:
+            return None
+        run.stats.stalled_s += back - now
+        if run.history is not None:
+            run.history.append(Record(now, inst.id, None, 0, "info", "db", "stall",
+                                      {"until": round(back, 6), "while": "start"}))
+        return run.env.timeout(back - now)
+
+    def worker_back_in(self, run) -> float:
+        """Only the crashed process recovers its own workflows (by executor id), so wait for it."""
+        return run.plan.restart_delay_s
+
+    def recovery_delay(self, run, inst, ctx: Context, crash: WorkerCrash) -> float | None:
+        """The process restarts, ``DBOS.launch()`` runs, the recovery poller picks the workflow up."""
+        now = run.env.now
+        limit = self.config.max_recovery_attempts
+        if limit and inst.crashes > limit:
+            inst.stalled = (f"dead-lettered: MAX_RECOVERY_ATTEMPTS_EXCEEDED after {limit} recoveries; "
+                            f"resume it by hand once the cause is fixed")
+            if run.history is not None:
+                run.history.append(Record(now, inst.id, crash.step, inst.crashes, "info", "db", "dead-letter",
+                                          {"recoveries": limit}))
+            return 0.0
+        resume = now + self.worker_back_in(run) + self.config.recovery_poll_s
+        back = run.plan.down_until(ctx.store, resume)
+        return (resume if back is None else back) - now
+
+    def on_complete(self, run, inst, ctx: Context) -> None:
+        _count(inst, "db_writes")       # status SUCCESS with the workflow's output

@@ -1,0 +1,517 @@
+"""Hatchet: PostgreSQL holds every task's state and output; a dead worker's task runs again whole.
+
+Vocabulary follows Hatchet v1: a *workflow* is a DAG of *tasks* (or a durable
+task that spawns child tasks); *workers* run tasks in *slots*, send a
+*heartbeat* every 4 s, and report each task's output, which the engine writes to
+PostgreSQL when the task completes. Here the workflow function plays the part of
+the durable parent and each ``ctx.llm``/``ctx.tool`` call is one child task, so
+the outputs of completed tasks survive a crash and are not run again.
+
+What goes wrong, and when:
+
+* A worker that stops heartbeating is declared dead 30 s after its last
+  heartbeat; its running task is then reassigned and starts again from the top.
+  That reassignment is an *internal* retry (at most 10 per task), separate from
+  the user's ``retries`` (0 by default). Recovery after a crash therefore takes
+  26-30 s plus the time until a worker is free.
+* A task that runs past ``execution_timeout`` (60 s by default) fails; the
+  failure uses up the user's ``retries`` like any other.
+* ``max_runs`` limits how many runs of one concurrency key are in flight. The
+  strategy decides what happens to the next run: ``GROUP_ROUND_ROBIN`` queues it
+  (queues are served in turn across keys), ``CANCEL_IN_PROGRESS`` cancels the
+  oldest running run of the key, ``CANCEL_NEWEST`` cancels the newcomer. Queued
+  and cancelled runs show up in the history and in ``summary.extra``.
+* While PostgreSQL is down nothing is dispatched and no output is written: the
+  engine stalls and loses nothing.
+
+Why the side-effect guarantee is weaker than Temporal's: the *task* is the unit
+that is recorded, and Hatchet's documentation calls task execution at-least-once
+and asks for idempotent tasks. A Hatchet task is an ordinary function, so when a
+team puts several calls in one task (``steps_per_task > 1`` here, the
+"Celery, but durable" shape) nothing inside it is recorded until it returns, and
+a crash repeats every effect the task already had. With the default retries of 0
+a single transient failure also fails the whole run, where Temporal retries an
+activity without limit.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+from dataclasses import dataclass
+from functools import lru_cache
+
+from simpy.events import Interrupt, Interruption
+
+from ..context import INF, Context, RetryPolicy, _StepEvent
+from ..errors import ActivityError, ConfigError, WorkerCrash
+from ..history import Record
+from ..stores import Component, NOTHING, STALL
+from .base import EngineModel, ModelConfig
+
+__all__ = ["Hatchet", "HatchetConfig", "HatchetContext", "TaskCancelled", "STRATEGIES"]
+
+STRATEGIES = ("GROUP_ROUND_ROBIN", "CANCEL_IN_PROGRESS", "CANCEL_NEWEST")
+_TASK_KINDS = ("llm", "tool")
+
+# Keys of Instance.memo this model owns.
+_REASSIGNED = "hatchet.reassigned"   # step -> internal retries used
+_PENDING = "hatchet.pending"         # outputs of steps whose task has not finished yet
+_CANCELLED = "hatchet.cancelled"     # why the run was cancelled
+_FAILED = "hatchet.failed"           # (step, error) of a task whose internal retries ran out
+_TASK_START = "hatchet.task_start"   # (first step, start time) of the multi-call task under way
+
+
+class TaskCancelled(Interrupt):
+    """Raised inside a run that a concurrency strategy cancelled."""
+
+    def __str__(self) -> str:
+        return str(self.cause)
+
+
+@dataclass(frozen=True)
+class HatchetConfig(ModelConfig):
+    """Hatchet settings; defaults as in the Python SDK and the engine.
+
+    Attributes:
+        retries: user retries of a failed task (SDK default 0).
+        execution_timeout_s: a task running longer fails (default 60 s; 0 = none). It bounds
+            the whole task, so a task of several calls needs a larger one.
+        backoff_factor: wait ``backoff_factor ** n`` s before retry n (0 = retry at once).
+        backoff_max_s: cap on one backoff wait.
+        heartbeat_interval_s: how often a worker heartbeats (4 s).
+        heartbeat_timeout_s: silence after which a worker's tasks are reassigned (30 s).
+        max_internal_retries: reassignments of one task before it fails (10).
+        steps_per_task: consecutive steps that form one task (1 = every call is its own task).
+            A multi-call task that times out fails without a retry (re-running a whole
+            multi-call task after a timeout is not modelled; after a crash it is).
+        max_runs: runs in flight per concurrency key (0 = no concurrency limit).
+        concurrency_strategy: one of `STRATEGIES`.
+        concurrency_groups: how many key values the runs are spread over (round robin by
+            instance number), standing in for a key expression such as ``input.tenant_id``.
+        slots: worker slots across all workers (0 = unlimited); with a finite number the
+            round-robin order across keys becomes visible.
+    """
+
+    retries: int = 0
+    execution_timeout_s: float = 60.0
+    backoff_factor: float = 0.0
+    backoff_max_s: float = 60.0
+    heartbeat_interval_s: float = 4.0
+    heartbeat_timeout_s: float = 30.0
+    max_internal_retries: int = 10
+    steps_per_task: int = 1
+    max_runs: int = 0
+    concurrency_strategy: str = "GROUP_ROUND_ROBIN"
+    concurrency_groups: int = 1
+    slots: int = 0
+
+    def __post_init__(self):
+        super().__post_init__()
+        for name in ("retries", "max_internal_retries", "steps_per_task", "max_runs", "concurrency_groups", "slots"):
+            v = getattr(self, name)
+            if isinstance(v, bool) or not isinstance(v, int):
+                raise ConfigError(f"HatchetConfig.{name} must be a whole number, got {v!r}")
+        if self.concurrency_strategy not in STRATEGIES:
+            raise ConfigError(f"unknown concurrency_strategy {self.concurrency_strategy!r}; "
+                              f"allowed: {', '.join(STRATEGIES)}")
+        for name in ("steps_per_task", "concurrency_groups"):
+            if getattr(self, name) < 1:
+                raise ConfigError(f"HatchetConfig.{name} must be >= 1, got {getattr(self, name)!r}")
+        if self.heartbeat_interval_s <= 0:
+            raise ConfigError(f"HatchetConfig.heartbeat_interval_s must be > 0, got {self.heartbeat_interval_s!r}")
+
+
+@lru_cache(maxsize=64)
+def _user_policy(cfg: HatchetConfig) -> RetryPolicy:
+    if cfg.backoff_factor > 0:
+        return RetryPolicy(initial_interval_s=cfg.backoff_factor, backoff_coefficient=cfg.backoff_factor,
+                           maximum_interval_s=cfg.backoff_max_s, maximum_attempts=cfg.retries + 1)
+    return RetryPolicy(maximum_attempts=cfg.retries + 1, table=(0.0,))
+
+
+class _ShiftedPolicy:
+    """The user's policy, not counting the attempts that were internal reassignments."""
+
+    __slots__ = ("policy", "shift")
+
+    def __init__(self, policy: RetryPolicy, shift: int):
+        self.policy = policy
+        self.shift = shift
+
+    def delay(self, attempt: int) -> float | None:
+        return self.policy.delay(max(1, attempt - self.shift))
+
+
+class HatchetContext(Context):
+    """Each call is a task whose output PostgreSQL stores when the task completes."""
+
+    __slots__ = ("t0", "proc", "cur")
+    durable = True
+    store = "postgres"
+    outage = "stall"
+    gate_start = True          # the engine dispatches from Postgres: nothing starts while it is down
+    check_determinism = True   # a durable parent replays its event log and must issue the same tasks
+    record_latency_s = 0.05
+
+    def __init__(self, run, inst, worker: str):
+        super().__init__(run, inst, worker)
+        self.t0 = run.env._now      # the worker's heartbeats are counted from here
+        self.proc = None
+        self.cur: tuple | None = None   # (step, kind, name) being issued
+
+    @property
+    def retry(self):
+        policy = _user_policy(self.run.model.config)
+        seq = self.cur[0] if self.cur else 0
+        shift = self.inst.memo.get(_REASSIGNED, {}).get(seq, 0)
+        return _ShiftedPolicy(policy, shift) if shift else policy
+
+    # ------------------------------------------------------------------ hooks
+    def _next(self) -> int:
+        if self.proc is None:
+            self.proc = self.env.active_process
+        why = self.inst.memo.get(_CANCELLED)
+        if why:
+            raise TaskCancelled(why)
+        return super()._next()
+
+    def _record(self, seq: int, kind: str, name: str, value) -> None:
+        per_task = self.run.model.config.steps_per_task
+        if per_task == 1:
+            self.inst.journal.append((kind, name, value))
+            return
+        # Calls inside one task are plain code: their outputs reach Postgres together, when it returns.
+        pending = self.inst.memo.setdefault(_PENDING, [])
+        pending.append((kind, name, value))
+        if seq % per_task == 0:
+            self.inst.journal.extend(pending)
+            pending.clear()
+
+    def _execute(self, seq, kind, name, latency, action, fail_p):
+        self.cur = (seq, kind, name)
+        cfg = self.run.model.config
+        timeout = cfg.execution_timeout_s
+        if kind in _TASK_KINDS and timeout:
+            per_task = cfg.steps_per_task
+            if per_task == 1:
+                if latency > timeout:
+                    return self._time_out(seq, kind, name, latency, timeout)
+            else:
+                # The timeout bounds the whole task, so the calls before this one count too.
+                first = seq - (seq - 1) % per_task
+                clock = self.inst.memo.get(_TASK_START)
+                if seq == first or clock is None or clock[0] != first:
+                    clock = self.inst.memo[_TASK_START] = (first, self.env._now)
+                used = self.env._now - clock[1]
+                if used + latency > timeout:
+                    return self._time_out(seq, kind, name, latency, timeout, max(0.0, timeout - used), first)
+        return super()._execute(seq, kind, name, latency, action, fail_p)
+
+    def _time_out(self, seq: int, kind: str, name: str, latency: float, timeout: float,
+                  budget: float | None = None, task_first: int | None = None):
+        """Fail a task that needs longer than ``execution_timeout``, retrying as the user's policy says.
+
+        For one call per task every attempt needs the same time, so each one times out.
+        For a task of several calls (``task_first`` given) the call that crosses the limit
+        fails after ``budget`` seconds and the task fails without a retry: re-running a
+        whole multi-call task is not modelled.
+        """
+        inst, plan, hist, stats, env = self.inst, self._plan, self._hist, self._stats, self.env
+        wid = inst.id
+        now = env._now
+        t = now
+        while True:
+            attempt = inst.attempts.get(seq, 0) + 1
+            inst.attempts[seq] = attempt
+            if plan.has_outages:
+                back = plan.down_until(self.store, t)
+                if back is not None:
+                    self._stall(seq, attempt, t, back, "dispatch")
+                    t = back
+            if plan.has_step_crashes and plan.step_crash(wid, seq, attempt, "before-step"):
+                return self._crash(t - now, seq, attempt, "before-step", None, t)
+            starts = inst.starts.get(seq, 0) + 1
+            inst.starts[seq] = starts
+            if starts > 1:
+                stats.reexecuted += 1
+            if hist is not None:
+                hist.append(Record(t, wid, seq, attempt, "invoke", self.worker, kind, {"name": name}))
+            self.inflight = (seq, t, attempt, kind)
+            t_out = t + (timeout if budget is None else budget)
+            tc = plan.next_crash(wid, t) if plan.has_timed else INF
+            if tc < t_out:
+                inst.exec_time += tc - t
+                return self._crash(tc - now, seq, attempt, "mid-step", None, t)
+            inst.exec_time += t_out - t
+            stats.failed_attempts += 1
+            inst.extra["timed_out"] = inst.extra.get("timed_out", 0) + 1
+            if kind == "llm":
+                # The worker hung up at the timeout; the provider bills what it had generated.
+                stats.llm_cost += self.run.llm.cfg.mean_cost_usd * min(1.0, (t_out - t) / latency)
+            if hist is not None:
+                hist.append(Record(t_out, wid, seq, attempt, "fail", self.worker, kind,
+                                   {"name": name, "error": f"TIMED_OUT: ran past execution_timeout={timeout:g}s"}))
+            wait = self.retry.delay(attempt) if task_first is None else None
+            if wait is None:
+                if task_first is None:
+                    why = (f"timed out after execution_timeout={timeout:g}s on each of {attempt} attempt(s) "
+                           f"(retries={self.run.model.config.retries})")
+                else:
+                    last = task_first + self.run.model.config.steps_per_task - 1
+                    why = f"the task of steps {task_first}-{last} ran past execution_timeout={timeout:g}s"
+                err = ActivityError(name, why)
+                self.inflight = None
+                return _StepEvent(env, t_out - now, False, err,
+                                  lambda _ev, s=seq, k=kind, n=name, e=err: self._record(s, k, n, e))
+            t = t_out + wait
+            if plan.has_timed and plan.next_crash(wid, t_out) < t:
+                return self._crash(plan.next_crash(wid, t_out) - now, seq, attempt, "backoff", None, t)
+
+
+class _Slots:
+    """Concurrency bookkeeping of one run: who holds a slot, who waits, per key."""
+
+    __slots__ = ("running", "queues", "holders", "order", "last", "used", "ctx", "queued_at", "keys")
+
+    def __init__(self):
+        self.running: dict = {}     # key -> list of instances in flight (oldest first)
+        self.queues: dict = {}      # key -> deque of (instance, gate event)
+        self.holders: dict = {}     # instance id -> key
+        self.order: list = []       # keys in first-seen order, for round robin
+        self.last: str | None = None    # the key that took a slot last (round robin starts after it)
+        self.used = 0               # slots taken across all keys
+        self.ctx: dict = {}         # instance id -> its latest context
+        self.queued_at: dict = {}   # instance id -> when it was queued
+        self.keys: dict = {}        # instance id -> concurrency key
+
+
+class Hatchet(EngineModel):
+    """Hatchet with one worker by default; set ``max_runs`` to limit concurrency per key."""
+
+    name = "hatchet"
+    title = "Hatchet"
+    family = "workflow-as-code"
+    state_location = "PostgreSQL (task queue, task states and outputs); the engine and the Python workers are stateless"
+    context_class = HatchetContext
+    config_class = HatchetConfig
+    components = (
+        Component("engine", "Hatchet engine (scheduler, dispatcher, heartbeat monitor)", False, STALL,
+                  "stateless: it restarts from Postgres; while it is away nothing is dispatched"),
+        Component("postgres", "PostgreSQL (task queue, states, outputs)", True, STALL,
+                  "the source of truth: while it is down the engine stalls, and nothing is lost"),
+        Component("worker", "Python worker process (runs tasks in slots, heartbeats every 4 s)", False, NOTHING,
+                  "its running task is reassigned 30 s after the last heartbeat and runs again from the top"),
+    )
+
+    # ------------------------------------------------------------------ per run
+    def new_run_state(self, run) -> _Slots:
+        return _Slots()
+
+    def context(self, run, inst, worker: str) -> HatchetContext:
+        ctx = HatchetContext(run, inst, worker)
+        run.model_state.ctx[inst.id] = ctx
+        return ctx
+
+    # ------------------------------------------------------------------ crashes
+    def recovery_delay(self, run, inst, ctx: HatchetContext, crash: WorkerCrash) -> float | None:
+        cfg = self.config
+        now = run.env.now
+        lost = self._drop_unfinished_task(inst)
+        resume = now + self.worker_back_in(run)
+        seq = crash.step
+        kind = ctx.cur[1] if ctx.cur and ctx.cur[0] == seq else None
+        in_task = crash.point in ("before-step", "mid-step", "after-effect") or (
+            crash.point == "after-record" and lost)
+        if seq is not None and kind in _TASK_KINDS and in_task:
+            # The engine learns of the death only from the missing heartbeats.
+            hb = cfg.heartbeat_interval_s
+            last_hb = ctx.t0 + math.floor((now - ctx.t0) / hb) * hb
+            reassign = max(now, last_hb + cfg.heartbeat_timeout_s)
+            down = run.plan.down_until(ctx.store, reassign)
+            reassign = down if down is not None else reassign
+            used = inst.memo.setdefault(_REASSIGNED, {})
+            used[seq] = used.get(seq, 0) + 1
+            inst.extra["reassigned"] = inst.extra.get("reassigned", 0) + 1
+            name = ctx.cur[2]
+            if used[seq] > cfg.max_internal_retries:
+                inst.memo[_FAILED] = (seq, f"TaskFailed: task {name!r} lost its worker {used[seq]} times; "
+                                           f"internal retries ({cfg.max_internal_retries}) exhausted")
+                return reassign - now
+            _note_later(run, inst, reassign, seq, "reassigned",
+                        {"task": name, "last_heartbeat": round(last_hb, 6), "internal_retry": used[seq]})
+            resume = max(resume, reassign)
+        down = run.plan.down_until(ctx.store, resume)
+        if down is not None:
+            resume = down
+        return resume - now
+
+    def _drop_unfinished_task(self, inst) -> bool:
+        """Forget the outputs of a task that had not returned; True if there were any."""
+        pending = inst.memo.get(_PENDING)
+        if not pending:
+            return False
+        first = len(inst.journal) + 1
+        for seq in range(first, first + len(pending)):
+            inst.timers.pop(seq, None)
+            inst.waits.pop(seq, None)
+        pending.clear()
+        return True
+
+    # ------------------------------------------------------------------ concurrency
+    def key_of(self, run, inst) -> str:
+        """The concurrency key of an instance, as a key expression would compute it.
+
+        The instances are cut into ``concurrency_groups`` contiguous blocks, as when
+        tenant A submits all its documents before tenant B does; one group is the
+        constant key ``"global"``.
+        """
+        groups = self.config.concurrency_groups
+        if groups == 1:
+            return "global"
+        st: _Slots = run.model_state
+        if not st.keys:
+            n = len(run.instances)
+            st.keys = {x.id: f"group-{i * groups // n}" for i, x in enumerate(run.instances)}
+        return st.keys.get(inst.id, "global")
+
+    def admission(self, run, inst):
+        cfg = self.config
+        st: _Slots = run.model_state
+        failed = inst.memo.pop(_FAILED, None)
+        if failed is not None:
+            # The engine found the dead worker and no internal retry is left: the task fails.
+            _fail(run, inst, *failed)
+            if inst.id in st.holders:
+                self._free(st, inst)
+                self._dispatch(run, st)
+            return run.env.event()
+        if not cfg.max_runs and not cfg.slots:
+            return None
+        if inst.id in st.holders or inst.memo.get(_CANCELLED):
+            return None      # a resumed run keeps its slot; a cancelled one fails at once
+        key = self.key_of(run, inst)
+        if key not in st.running:
+            st.running[key] = []
+            st.queues[key] = deque()
+            st.order.append(key)
+        if self._fits(key, st):
+            self._take(st, inst, key)
+            return None
+        strategy = cfg.concurrency_strategy
+        full = cfg.max_runs and len(st.running[key]) >= cfg.max_runs
+        if full and strategy == "CANCEL_NEWEST":
+            why = f"cancelled by CANCEL_NEWEST: key {key!r} already has {cfg.max_runs} run(s) in flight"
+            inst.memo[_CANCELLED] = why
+            inst.error = f"TaskCancelled: {why}"
+            inst.ended_at = run.env.now
+            _count(inst, "cancelled")
+            _log(run, inst, "fail", "cancelled", {"strategy": strategy, "key": key})
+            return run.env.event()      # never fires: the run never starts
+        if full and strategy == "CANCEL_IN_PROGRESS":
+            victim = st.running[key][0]
+            self._cancel(run, st, victim, f"cancelled by CANCEL_IN_PROGRESS: {inst.id} arrived for key {key!r}")
+            if self._fits(key, st):
+                self._take(st, inst, key)
+                return None
+        gate = run.env.event()
+        st.queues[key].append((inst, gate))
+        st.queued_at[inst.id] = run.env.now
+        _count(inst, "queued")
+        _log(run, inst, "info", "queued", {"key": key, "in_flight": len(st.running[key]),
+                                            "waiting": len(st.queues[key])})
+        return gate
+
+    def release(self, run, inst) -> None:
+        st = run.model_state
+        if not isinstance(st, _Slots) or inst.id not in st.holders:
+            return
+        # The engine decides the invocation's fate right after this call; look once it has.
+        ev = run.env.timeout(0)
+        ev.callbacks.append(lambda _e: self._settle(run, st, inst))
+
+    def _settle(self, run, st: _Slots, inst) -> None:
+        if inst.id in st.holders and (inst.finished or inst.error or inst.stalled):
+            self._free(st, inst)
+            self._dispatch(run, st)
+
+    def _fits(self, key: str, st: _Slots) -> bool:
+        cfg = self.config
+        if cfg.max_runs and len(st.running[key]) >= cfg.max_runs:
+            return False
+        return not (cfg.slots and st.used >= cfg.slots)
+
+    def _take(self, st: _Slots, inst, key: str) -> None:
+        st.running[key].append(inst)
+        st.holders[inst.id] = key
+        st.used += 1
+        st.last = key               # the next free slot goes to the next key in turn
+
+    def _free(self, st: _Slots, inst) -> None:
+        key = st.holders.pop(inst.id)
+        st.running[key].remove(inst)
+        st.used -= 1
+
+    def _dispatch(self, run, st: _Slots) -> None:
+        """Start queued runs while slots allow, taking the keys in turn."""
+        n = len(st.order)
+        progressed = True
+        while progressed:
+            progressed = False
+            start = st.order.index(st.last) + 1 if st.last in st.running else 0
+            for i in range(n):
+                key = st.order[(start + i) % n]
+                if st.queues[key] and self._fits(key, st):
+                    inst, gate = st.queues[key].popleft()
+                    self._take(st, inst, key)
+                    waited = run.env.now - st.queued_at.pop(inst.id)
+                    inst.extra["queue_wait_s"] = inst.extra.get("queue_wait_s", 0.0) + waited
+                    _log(run, inst, "info", "dequeued", {"key": key, "waited_s": round(waited, 6)})
+                    gate.succeed()
+                    progressed = True
+                    break
+
+    def _cancel(self, run, st: _Slots, victim, why: str) -> None:
+        victim.memo[_CANCELLED] = why
+        _count(victim, "cancelled")
+        _log(run, victim, "info", "cancelled", {"strategy": self.config.concurrency_strategy, "reason": why})
+        self._free(st, victim)
+        ctx = st.ctx.get(victim.id)
+        proc = ctx.proc if ctx is not None else None
+        if proc is None or not proc.is_alive or proc is run.env.active_process:
+            return      # it fails at its next step (or when it resumes after a crash)
+        target = proc._target
+        if target is not None and target.callbacks is not None:
+            # The cancel signal aborts the call in flight: its output never arrives.
+            target.callbacks[:] = [cb for cb in target.callbacks if cb == proc._resume]
+            target._defused = True
+        ev = Interruption(proc, why)
+        ev._value = TaskCancelled(why)
+
+
+def _count(inst, key: str) -> None:
+    inst.extra[key] = inst.extra.get(key, 0) + 1
+
+
+def _log(run, inst, kind: str, event: str, detail: dict) -> None:
+    if run.history is not None:
+        run.history.append(Record(run.env.now, inst.id, None, inst.invocations, kind, "engine", event, detail))
+
+
+def _note_later(run, inst, at: float, seq: int, event: str, detail: dict) -> None:
+    if run.history is None:
+        return
+    ev = run.env.timeout(max(0.0, at - run.env.now))
+    ev.callbacks.append(lambda _e: run.history.append(
+        Record(run.env.now, inst.id, seq, inst.attempts.get(seq, 0), "info", "engine", event, detail)))
+
+
+def _fail(run, inst, seq: int, error: str) -> None:
+    inst.error = error
+    inst.ended_at = run.env.now
+    if run.history is not None:
+        t = run.env.now
+        run.history.append(Record(t, inst.id, seq, inst.attempts.get(seq, 0), "fail", "engine",
+                                  "internal-retries-exhausted", {"error": error}))
+        run.history.append(Record(t, inst.id, None, inst.invocations, "fail", "engine", "workflow-failed",
+                                  {"error": error}))

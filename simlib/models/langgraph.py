@@ -1,0 +1,481 @@
+"""LangGraph persistence: a checkpoint per super-step in a checkpointer DB, keyed by thread_id.
+
+LangGraph runs the graph inside your application (the Pregel loop is a
+library). Each workflow instance is one thread (``thread_id`` = the instance
+id). In the simulator each step is one node and each node is one super-step,
+so a sequential workflow gets a checkpoint after every step. Three ways to
+group work differently:
+
+* ``ctx.node(name)`` opens a node that spans several steps (an LLM call, a
+  tool, an ``interrupt()``) until the next ``ctx.node`` call; a crash re-runs
+  the whole node from its top. `begin_node` does the same and is a no-op on
+  other engines.
+* ``ctx.superstep(lambda: ctx.llm(...), lambda: ctx.tool(...))`` runs several
+  one-step nodes in parallel in one super-step. A node that finishes writes its
+  output at once (a "pending write"); if the process dies, only the nodes
+  without a pending write run again.
+* ``ctx.wait_event`` is ``interrupt()``: the graph saves and exits, and when
+  the answer arrives the app sends ``Command(resume=...)``. The node then
+  restarts from its beginning, so its steps before the interrupt run again
+  (``extra["interrupt_reruns"]``).
+
+Durability modes (``durability``): ``"sync"`` writes each checkpoint before
+the next step starts; ``"async"`` (LangGraph's default) writes it while the
+next step runs, so a crash inside that write window loses the newest
+checkpoint; ``"exit"`` writes only when the graph exits, so a crash loses all
+progress. Nothing resumes by itself: someone must call ``invoke(None,
+{"configurable": {"thread_id": ...}})`` again. ``supervisor_restart_s`` models
+that someone (a process manager or a sweeper); None leaves the run stopped. A
+checkpointer outage makes the write raise and the run fail. Retries are off
+unless ``retry_policy=True`` (LangGraph's RetryPolicy: 3 attempts, 0.5 s x2,
+capped at 128 s, jitter left out so runs stay replayable).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, replace
+from functools import partial
+
+from simpy.events import Event
+
+from ..context import MISSING, Context, RetryPolicy
+from ..errors import ActivityError, ConfigError, WorkerCrash
+from ..history import Record
+from ..stores import Component, FAIL, NOTHING
+from .base import EngineModel, ModelConfig
+
+__all__ = ["LangGraph", "LangGraphConfig", "LangGraphContext", "Thread", "begin_node", "graph_runner",
+           "DURABILITY_MODES"]
+
+INF = math.inf
+DURABILITY_MODES = ("sync", "async", "exit")
+# langgraph.types.RetryPolicy defaults (initial_interval, backoff_factor, max_interval, max_attempts).
+LANGGRAPH_RETRY = RetryPolicy(initial_interval_s=0.5, backoff_coefficient=2.0, maximum_interval_s=128.0,
+                              maximum_attempts=3)
+NO_RETRY = RetryPolicy(maximum_attempts=1)
+
+
+@dataclass(frozen=True)
+class LangGraphConfig(ModelConfig):
+    """LangGraph settings.
+
+    Attributes:
+        durability: ``"sync"``, ``"async"`` (LangGraph's default) or ``"exit"``.
+        supervisor_restart_s: seconds after a crash until your supervisor invokes the thread
+            again; None (the default) means nobody does and the run stays stopped.
+        retry_policy: attach LangGraph's RetryPolicy to every node (off by default).
+        checkpoint_write_s: how long one checkpoint write to the checkpointer DB takes.
+    """
+
+    durability: str = "async"
+    supervisor_restart_s: float | None = None
+    retry_policy: bool = False
+    checkpoint_write_s: float = 0.02
+
+    def __post_init__(self):
+        super().__post_init__()
+        if self.durability not in DURABILITY_MODES:
+            raise ConfigError(f"unknown durability {self.durability!r}; allowed: {', '.join(DURABILITY_MODES)}")
+        s = self.supervisor_restart_s
+        if s is not None and (isinstance(s, bool) or not isinstance(s, (int, float))):
+            raise ConfigError(f"supervisor_restart_s must be a number >= 0 or None, got {s!r}")
+        if not isinstance(self.retry_policy, bool):
+            raise ConfigError(f"retry_policy must be True or False, got {self.retry_policy!r}")
+
+
+class Thread:
+    """What the checkpointer holds for one thread_id.
+
+    Attributes:
+        writes: step -> [kind, name, value, landed_at]: each finished node's output, durable
+            once the simulated clock passes ``landed_at`` (INF while it is only in memory).
+        checkpoints: [superstep, last_step, nodes, landed_at]; index 0 is the input.
+        resume: step -> the value ``Command(resume=...)`` hands to a pending ``interrupt()``.
+        unlogged: checkpoints not yet written to the history.
+    """
+
+    __slots__ = ("writes", "checkpoints", "resume", "unlogged")
+
+    def __init__(self):
+        self.writes: dict = {}
+        self.checkpoints: list = [[0, 0, ("__input__",), 0.0]]
+        self.resume: dict = {}
+        self.unlogged: list = []
+
+    def crash(self, now: float) -> list:
+        """Drop what had not reached the DB at ``now``; return the lost checkpoints."""
+        for seq in [s for s, w in self.writes.items() if w[3] > now]:
+            del self.writes[seq]
+        lost = [c for c in self.checkpoints if c[3] > now]
+        if lost:
+            self.checkpoints = [c for c in self.checkpoints if c[3] <= now]
+        return lost
+
+    def add(self, last_seq: int, nodes: tuple, landed: float) -> None:
+        """A new checkpoint after the super-step that ended with step ``last_seq``."""
+        c = [len(self.checkpoints), last_seq, nodes, landed]
+        self.checkpoints.append(c)
+        self.unlogged.append(c)
+
+    def log(self, upto: float, inst, hist, mode: str) -> None:
+        """Count (and write to the history) the checkpoints that reached the DB by ``upto``."""
+        keep = []
+        for c in self.unlogged:
+            if c[3] <= upto:
+                inst.extra["checkpoints"] = inst.extra.get("checkpoints", 0) + 1
+                if hist is not None:
+                    hist.append(Record(c[3], inst.id, c[1], 0, "info", "checkpointer", "checkpoint",
+                                       {"superstep": c[0], "nodes": list(c[2]), "durability": mode}))
+            else:
+                keep.append(c)
+        self.unlogged = keep
+
+    def lose(self, now: float, inst, hist, worker: str, mode: str) -> list:
+        """A crash at ``now``: log what landed, drop the rest and record each lost checkpoint."""
+        self.log(now, inst, hist, mode)
+        lost = self.crash(now)
+        self.unlogged = [c for c in self.unlogged if c not in lost]
+        for c in lost:
+            inst.extra["checkpoints_lost"] = inst.extra.get("checkpoints_lost", 0) + 1
+            if hist is not None:
+                hist.append(Record(now, inst.id, c[1], 0, "info", worker, "checkpoint-lost",
+                                   {"superstep": c[0], "durability": mode}))
+        return lost
+
+    def persist_all(self, now: float, collapse: bool) -> None:
+        """The graph exits: every write lands by ``now`` (``collapse``: exit mode keeps one checkpoint)."""
+        for w in self.writes.values():
+            w[3] = min(w[3], now)
+        for c in self.checkpoints:
+            c[3] = min(c[3], now)
+        if collapse and len(self.checkpoints) > 2:
+            dropped = self.checkpoints[1:-1]
+            self.checkpoints = [self.checkpoints[0], self.checkpoints[-1]]
+            self.unlogged = [c for c in self.unlogged if c not in dropped]
+
+
+def begin_node(ctx, name: str | None) -> None:
+    """Open a LangGraph node spanning the following steps (no-op on other engines)."""
+    opener = getattr(ctx, "node", None)
+    if opener is not None:
+        opener(name)
+
+
+class _Resume(BaseException):
+    """Thrown into the workflow to restart an interrupted node (never seen by user code's ``except``)."""
+
+
+def graph_runner(fn):
+    """Wrap a workflow so that ``Command(resume=...)`` restarts it like LangGraph's Pregel loop does.
+
+    Completed nodes come back from the checkpointer at once; the interrupted node runs again from its top.
+    """
+    if getattr(fn, "_langgraph_runner", False):
+        return fn
+
+    def run_graph(ctx, **params):
+        while True:
+            try:
+                return (yield from fn(ctx, **params))
+            except _Resume:
+                ctx._rewind()
+
+    run_graph._langgraph_runner = True
+    run_graph.__wrapped__ = fn
+    run_graph.__doc__ = fn.__doc__
+    return run_graph
+
+
+def _ready(env, value, ok: bool = True) -> Event:
+    ev = env.event()
+    return ev.succeed(value) if ok else ev.fail(value)
+
+
+class LangGraphContext(Context):
+    """Per-node writes and per-super-step checkpoints in the checkpointer; no replay checks."""
+
+    __slots__ = ("durable", "record_latency_s", "retry", "mode", "write_s", "thread", "_group", "_group_seqs",
+                 "_parallel")
+    store = "checkpointer"
+    outage = "fail"
+    gate_start = False
+    check_determinism = False
+
+    def __init__(self, run, inst, worker: str, cfg: LangGraphConfig | None = None):
+        super().__init__(run, inst, worker)
+        cfg = cfg or LangGraphConfig()
+        self.mode = cfg.durability
+        self.durable = self.mode != "exit"          # exit mode touches the DB only when the graph exits
+        self.write_s = cfg.checkpoint_write_s
+        self.record_latency_s = self.write_s if self.mode == "sync" else 0.0
+        self.retry = LANGGRAPH_RETRY if cfg.retry_policy else NO_RETRY
+        self.thread = inst.memo.setdefault("thread", Thread())
+        self._group: tuple | None = None             # (name, first step) of an open multi-step node
+        self._group_seqs: list = []                  # its steps finished in this invocation
+        self._parallel: set = set()                  # steps of a super-step still running
+
+    # ------------------------------------------------------------------ graph structure
+    def node(self, name: str | None) -> None:
+        """Start a node named ``name`` that spans the following steps (None: back to one step per node)."""
+        self._end_group()
+        if name is not None:
+            self._group = (name, self._seq + 1)
+
+    def superstep(self, *branches) -> Event:
+        """Run one-step nodes in parallel as one super-step; the event's value is the list of results.
+
+        Args:
+            branches: callables that each issue exactly one step, e.g. ``lambda: ctx.llm("a")``.
+        """
+        self._end_group()
+        events, seqs = [], []
+        for branch in branches:
+            before = self._seq
+            events.append(branch())
+            if self._seq != before + 1:
+                raise ConfigError(f"each superstep branch must issue exactly one step, one issued {self._seq - before}")
+            seqs.append(self._seq)
+        self._parallel.update(seqs)
+        return _SuperStep(self, events, seqs)
+
+    def wait_event(self, name: str, timeout_s: float) -> Event:
+        """``interrupt()``: save, exit, and continue when ``Command(resume=value)`` arrives (None on timeout)."""
+        seq = self._seq + 1
+        th = self.thread
+        if seq in th.writes:
+            return super().wait_event(name, timeout_s)      # replayed from the checkpoint
+        inst = self.inst
+        env = self.env
+        self._seq = seq
+        inst.attempts[seq] = inst.attempts.get(seq, 0) + 1
+        if seq in th.resume:
+            value = th.resume.pop(seq)
+            self._note(seq, "command-resume", {"name": name, "value": value})
+            self._record(seq, "wait", name, value)
+            inst.done_steps.add(seq)
+            return _ready(env, value)
+        now = env.now
+        deadline = inst.waits.setdefault(seq, now) + timeout_s
+        end, payload = deadline, None
+        arrival = self.run.signals.get(name)
+        if arrival is not None and arrival[0] <= deadline:
+            end, payload = max(now, arrival[0]), arrival[1]
+        rerun = list(self._group_seqs)
+        node = self._group[0] if self._group else name
+        inst.extra["interrupts"] = inst.extra.get("interrupts", 0) + 1
+        inst.extra["interrupt_reruns"] = inst.extra.get("interrupt_reruns", 0) + len(rerun)
+        self._note(seq, "interrupt", {"name": name, "node": node, "reruns": len(rerun)})
+        # The graph exits here: finished nodes are saved, the interrupted node's own writes are not.
+        for s in rerun:
+            th.writes.pop(s, None)
+        self._group_seqs = []
+        th.persist_all(now, collapse=self.mode == "exit")
+        self._log_checkpoints(now)
+        out = env.event()
+        timer = env.timeout(end - now)
+        if rerun:
+            th.resume[seq] = payload
+            timer.callbacks.append(lambda _t: out.fail(_Resume("Command(resume)", seq)))
+        else:
+            def resumed(_t):
+                self._note(seq, "command-resume", {"name": name, "value": payload})
+                self._record(seq, "wait", name, payload)
+                inst.done_steps.add(seq)
+                out.succeed(payload)
+            timer.callbacks.append(resumed)
+        return out
+
+    def sleep(self, name: str, seconds: float) -> Event:
+        """A plain sleep inside a node: LangGraph has no durable timer, so a re-run sleeps in full."""
+        self.inst.timers.pop(self._seq + 1, None)
+        return super().sleep(name, seconds)
+
+    # ------------------------------------------------------------------ checkpointer
+    def _landed(self) -> float:
+        now = self.env.now
+        return now if self.mode == "sync" else (now + self.write_s if self.mode == "async" else INF)
+
+    def _lookup(self, seq: int, kind: str, name: str):
+        w = self.thread.writes.get(seq)
+        if w is None:
+            self.replaying = False
+            return MISSING
+        self.replaying = True
+        self._stats.replayed += 1
+        if self._hist is not None:
+            self._hist.append(Record(self.env.now, self.workflow_id, seq, self.inst.attempts.get(seq, 1), "info",
+                                     self.worker, "replay", {"name": name, "kind": kind, "from": "checkpoint",
+                                                             "layer": "langgraph"}))
+        return _ready(self.env, w[2])
+
+    def _record(self, seq: int, kind: str, name: str, value) -> None:
+        if isinstance(value, ActivityError):
+            return                      # a node that raised is not saved: it runs again on resume
+        th = self.thread
+        if self._group is not None:
+            th.writes[seq] = [kind, name, value, INF]     # in memory until the node ends
+            self._group_seqs.append(seq)
+            return
+        th.writes[seq] = [kind, name, value, self._landed()]
+        if seq not in self._parallel:
+            self._checkpoint(seq, (name,))
+
+    def _checkpoint(self, last_seq: int, nodes: tuple) -> None:
+        self.thread.add(last_seq, nodes, self._landed())
+        self._log_checkpoints(self.env.now)
+
+    def _end_group(self) -> None:
+        if self._group is None:
+            return
+        if self._group_seqs:
+            landed = self._landed()
+            for s in self._group_seqs:
+                self.thread.writes[s][3] = landed
+            self._checkpoint(max(self._group_seqs), (self._group[0],))
+        self._group = None
+        self._group_seqs = []
+
+    def _superstep_done(self, seqs: list, names: tuple) -> None:
+        self._parallel.difference_update(seqs)
+        self._checkpoint(max(seqs), names)
+
+    def _log_checkpoints(self, upto: float) -> None:
+        self.thread.log(upto, self.inst, self._hist, self.mode)
+
+    def _note(self, seq, event: str, detail: dict) -> None:
+        if self._hist is not None:
+            self._hist.append(Record(self.env.now, self.workflow_id, seq, self.inst.attempts.get(seq, 1), "info",
+                                     self.worker, event, detail))
+
+    def _rewind(self) -> None:
+        """Start the workflow code again from the top (after ``Command(resume)``)."""
+        self._seq = 0
+        self._group = None
+        self._group_seqs = []
+        self._parallel = set()
+        self.replaying = False
+
+
+class _SuperStep(Event):
+    """All nodes of one super-step; fails as soon as one fails, cutting off the rest of the process."""
+
+    def __init__(self, ctx: LangGraphContext, events: list, seqs: list):
+        super().__init__(ctx.env)
+        self._ctx = ctx
+        self._events = events
+        self._seqs = seqs
+        self._values = [None] * len(events)
+        self._left = len(events)
+        self._hooks = []
+        if not events:
+            self.succeed([])
+            return
+        for i, ev in enumerate(events):
+            hook = partial(self._child, i)
+            self._hooks.append(hook)
+            ev.callbacks.append(hook)
+
+    def _child(self, i: int, ev: Event) -> None:
+        if self.triggered:
+            return
+        if ev._ok:
+            self._values[i] = ev._value
+            self._left -= 1
+            if self._left == 0:
+                names = tuple(w[1] for w in (self._ctx.thread.writes.get(s) for s in self._seqs) if w)
+                self._ctx._superstep_done(self._seqs, names)
+                self.succeed(self._values)
+            return
+        ev._defused = True
+        self._cut_off(self._ctx.env.now)
+        self.fail(ev._value)
+
+    def _cut_off(self, dead_at: float) -> None:
+        """The process died (or a node raised): siblings still running never finish."""
+        ctx = self._ctx
+        for ev, hook in zip(self._events, self._hooks):
+            if ev.callbacks is None:
+                continue                                  # already processed
+            ev.callbacks.remove(hook)
+            ev._defused = True
+            ev.callbacks[:] = [partial(_killed, cb, dead_at, ctx) for cb in ev.callbacks]
+
+
+def _killed(done, dead_at: float, ctx, ev) -> None:
+    """Apply what a sibling step managed to do before the process died at ``dead_at``."""
+    t0, t_eff, t_rec = getattr(done, "t0", None), getattr(done, "t_eff", None), getattr(done, "t_rec", None)
+    if t_eff is None:
+        return
+    if t_rec is not None and t_rec <= dead_at:
+        done(ev)
+        return
+    if t_eff <= dead_at:
+        done.t_rec = None                   # the effect happened, its write never did
+        done.crash = True
+        done(ev)
+        return
+    # Still running when the process died: only the time spent so far was used.
+    ctx.inst.exec_time -= t_eff - max(dead_at, t0)
+    if getattr(done, "kind", None) == "llm" and t_eff > t0:
+        wasted = ctx.run.llm.cfg.mean_cost_usd * max(0.0, dead_at - t0) / (t_eff - t0)
+        ctx._stats.llm_cost += wasted
+        ctx._stats.llm_cost_again += wasted
+
+
+class LangGraph(EngineModel):
+    """LangGraph with a checkpointer; resumes only when a supervisor invokes the thread again."""
+
+    name = "langgraph"
+    title = "LangGraph persistence"
+    family = "workflow-as-code"
+    state_location = "the checkpointer DB (SQLite/Postgres), one checkpoint per super-step, keyed by thread_id"
+    context_class = LangGraphContext
+    config_class = LangGraphConfig
+    components = (
+        Component("app", "your application process (runs the graph; LangGraph is a library in it)", False, NOTHING,
+                  "stateless between super-steps, but nothing re-invokes the graph after it dies"),
+        Component("checkpointer", "checkpointer DB (checkpoints and pending writes per thread_id)", True, FAIL,
+                  "a failed write raises inside invoke(); the run can resume from the last checkpoint"),
+    )
+
+    def new_run_state(self, run):
+        # The Pregel loop restarts an interrupted node; wrapping the workflow lets Command(resume) do that.
+        sc = run.scenario
+        run.scenario = replace(sc, workflow=graph_runner(sc.workflow),
+                               variants={k: graph_runner(v) for k, v in sc.variants.items()})
+        fork = getattr(self, "_fork", None)
+        if fork is not None:
+            wid, thread = fork
+            for inst in run.instances:
+                if inst.id == wid:
+                    inst.memo["thread"] = thread
+                    if run.history is not None:
+                        run.history.append(Record(0.0, wid, None, 0, "info", "checkpointer", "fork",
+                                                  {"from_checkpoint": thread.checkpoints[-1][0]}))
+        return {"scenario": sc}
+
+    def context(self, run, inst, worker: str) -> LangGraphContext:
+        return self.context_class(run, inst, worker, self.config)
+
+    def recovery_delay(self, run, inst, ctx, crash: WorkerCrash) -> float | None:
+        ctx.thread.lose(run.env.now, inst, run.history, ctx.worker, ctx.mode)
+        failure = "checkpoint write failed: checkpointer DB unavailable" if crash.point == "store-unavailable" \
+            else f"process crash at step {crash.step} ({crash.point})"
+        sup = self.config.supervisor_restart_s
+        if sup is None:
+            if crash.point == "store-unavailable":
+                inst.error = "CheckpointWriteError: the checkpointer DB was unavailable; invoke() raised"
+            ctx._note(None, "recovery", {"layer": "langgraph", "failure": failure,
+                                         "by": "nobody: no supervisor invokes the thread again"})
+            return None
+        delay = max(sup, self.worker_back_in(run), self._store_wait(run, ctx, crash))
+        ctx._note(None, "recovery", {"layer": "langgraph", "failure": failure,
+                                     "by": "supervisor invokes the same thread_id; resumes from checkpoint "
+                                           f"{ctx.thread.checkpoints[-1][0]}", "after_s": round(delay, 6)})
+        return delay
+
+    def on_complete(self, run, inst, ctx) -> None:
+        ctx._end_group()
+        ctx.thread.persist_all(run.env.now, collapse=ctx.mode == "exit")
+        ctx._log_checkpoints(run.env.now)

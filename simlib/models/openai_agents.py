@@ -1,0 +1,182 @@
+"""The OpenAI Agents SDK on its own: a session that saves each finished turn, and nothing else.
+
+``Runner.run(agent, input, session=session)`` drives the agent loop in your
+process. Here a **turn** is one LLM call plus every step it led to (tool calls,
+waits) up to the next LLM call; steps before the first LLM call belong to the
+run's opening turn. The session saves a turn's items when the turn is over,
+i.e. just before the next LLM call starts or when the run ends. Nothing is
+written while a turn is in flight.
+
+After a crash nothing resumes by itself; ``supervisor_restart_s`` models the
+code that calls ``Runner.run`` again with the same session (None: nobody does,
+the run stays stopped). The new run sees the saved turns and repeats the turn
+that was in flight from its LLM call, tool calls included, and the fake model
+may answer differently this time. Where the session lives decides how much
+survives (``session_store``):
+
+* ``"memory"`` (``SQLiteSession`` with its default ``":memory:"`` database,
+  the default here): the session dies with the process, so a re-run starts
+  from nothing;
+* ``"sqlite"`` (a file on disk): saved turns survive;
+* ``"server"`` (OpenAI's conversation state): saved turns survive; while the
+  service is down, saving a turn raises and the run errors.
+
+No retries by default (the SDK's Runner retries are opt-in).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from simpy.events import Event
+
+from ..context import MISSING, Context
+from ..errors import ConfigError, WorkerCrash
+from ..history import Record
+from ..stores import Component, FAIL, LOSE, NOTHING
+from .base import EngineModel, ModelConfig
+
+__all__ = ["OpenAIAgents", "OpenAIAgentsConfig", "AgentsContext", "SESSION_STORES"]
+
+SESSION_STORES = ("memory", "sqlite", "server")
+
+
+@dataclass(frozen=True)
+class OpenAIAgentsConfig(ModelConfig):
+    """Agents SDK settings.
+
+    Attributes:
+        session_store: ``"memory"`` (default), ``"sqlite"`` or ``"server"``.
+        supervisor_restart_s: seconds after a crash until your code calls ``Runner.run``
+            again with the same session; None (default) = never.
+    """
+
+    session_store: str = "memory"
+    supervisor_restart_s: float | None = None
+
+    def __post_init__(self):
+        super().__post_init__()
+        if self.session_store not in SESSION_STORES:
+            raise ConfigError(f"unknown session_store {self.session_store!r}; allowed: {', '.join(SESSION_STORES)}")
+        s = self.supervisor_restart_s
+        if s is not None and (isinstance(s, bool) or not isinstance(s, (int, float))):
+            raise ConfigError(f"supervisor_restart_s must be a number >= 0 or None, got {s!r}")
+
+
+class Session:
+    """The session's saved items: step -> (kind, name, value), a whole turn at a time."""
+
+    __slots__ = ("items", "turns")
+
+    def __init__(self):
+        self.items: dict = {}
+        self.turns = 0
+
+
+class AgentsContext(Context):
+    """Steps run in the process; only finished turns reach the session."""
+
+    __slots__ = ("session", "store_kind", "_turn")
+    durable = False          # no per-step record: the session is written once per turn
+    store = "session"
+    outage = "fail"
+    check_determinism = False
+
+    def __init__(self, run, inst, worker: str, cfg: OpenAIAgentsConfig | None = None):
+        super().__init__(run, inst, worker)
+        self.store_kind = (cfg or OpenAIAgentsConfig()).session_store
+        self.session: Session = inst.memo.setdefault("session", Session())
+        self._turn: list = []          # items of the turn in flight (process memory only)
+
+    def llm(self, name: str, prompt: str = "", choices=None, mean_latency_s: float | None = None) -> Event:
+        seq = self._seq + 1
+        if seq not in self.session.items and self._turn:
+            failed = self._save_turn(seq)
+            if failed is not None:
+                return failed
+        return super().llm(name, prompt, choices, mean_latency_s)
+
+    def _save_turn(self, seq: int | None) -> Event | None:
+        """Write the finished turn's items to the session (None), or the failed write's event."""
+        env = self.env
+        if self.store_kind == "server" and self._plan.has_outages and \
+                self._plan.down_until(self.store, env.now) is not None:
+            self._seq = seq or self._seq
+            return env.event().fail(WorkerCrash("crash", seq, "store-unavailable"))
+        ses = self.session
+        ses.turns += 1
+        for s, kind, name, value in self._turn:
+            ses.items[s] = (kind, name, value)
+        if self._hist is not None:
+            self._hist.append(Record(env.now, self.workflow_id, self._turn[-1][0], 0, "info", "session", "turn-saved",
+                                     {"turn": ses.turns, "items": len(self._turn), "store": self.store_kind}))
+        self._turn = []
+        return None
+
+    def _lookup(self, seq: int, kind: str, name: str):
+        item = self.session.items.get(seq)
+        if item is None:
+            self.replaying = False
+            return MISSING
+        self.replaying = True
+        self._stats.replayed += 1
+        if self._hist is not None:
+            self._hist.append(Record(self.env.now, self.workflow_id, seq, self.inst.attempts.get(seq, 1), "info",
+                                     self.worker, "replay", {"name": name, "kind": kind, "from": "session",
+                                                             "layer": "openai-agents"}))
+        ev = self.env.event()
+        return ev.fail(item[2]) if isinstance(item[2], Exception) else ev.succeed(item[2])
+
+    def _record(self, seq: int, kind: str, name: str, value) -> None:
+        self._turn.append((seq, kind, name, value))
+
+
+class OpenAIAgents(EngineModel):
+    """The Agents SDK alone: per-turn session saves, no automatic recovery."""
+
+    name = "openai-agents"
+    title = "OpenAI Agents SDK (sessions)"
+    family = "agent-runtime"
+    state_location = "the session store, one save per finished turn (in memory by default: lost with the process)"
+    context_class = AgentsContext
+    config_class = OpenAIAgentsConfig
+    components = (
+        Component("app", "your process running Runner.run (the agent loop and its tools)", True, LOSE,
+                  "the turn in flight lives here, and with the default in-memory session so does every saved turn"),
+        Component("session", "session store (SQLite, Redis, or OpenAI's conversation state)", False, FAIL,
+                  "saved turns survive a crash unless the session is in memory; a failed save makes the run error"),
+        Component("openai", "OpenAI API (model calls)", False, NOTHING,
+                  "a call cut off by a crash is simply made again, possibly with a different answer"),
+    )
+
+    def context(self, run, inst, worker: str) -> AgentsContext:
+        return self.context_class(run, inst, worker, self.config)
+
+    def recovery_delay(self, run, inst, ctx, crash: WorkerCrash) -> float | None:
+        ses = ctx.session
+        lost_turn = len(ctx._turn)
+        if ctx.store_kind == "memory" and ses.items:
+            if run.history is not None:
+                run.history.append(Record(run.env.now, inst.id, None, 0, "info", "session", "session-lost",
+                                          {"turns": ses.turns, "store": "memory"}))
+            ses.items.clear()
+            ses.turns = 0
+        failure = "session save failed: the session store was unavailable" if crash.point == "store-unavailable" \
+            else f"process crash at step {crash.step} ({crash.point}) with {lost_turn} step(s) of the turn done"
+        sup = self.config.supervisor_restart_s
+        if sup is None:
+            by, delay = "nobody: Runner.run is not called again", None
+        else:
+            delay = max(sup, self.worker_back_in(run), self._store_wait(run, ctx, crash))
+            by = (f"supervisor calls Runner.run again on the same session ({ses.turns} saved turn(s)); "
+                  "the in-flight turn repeats")
+        if run.history is not None:
+            detail = {"layer": "openai-agents", "failure": failure, "by": by}
+            if delay is not None:
+                detail["after_s"] = round(delay, 6)
+            run.history.append(Record(run.env.now, inst.id, None, 0, "info", ctx.worker, "recovery", detail))
+        return delay
+
+    def on_complete(self, run, inst, ctx) -> None:
+        if ctx._turn:
+            ctx._save_turn(None)

@@ -1,0 +1,288 @@
+"""LangGraph persistence: checkpoints per super-step, durability modes, interrupt, time travel."""
+
+import pytest
+from hypothesis import given, strategies as st
+
+from simlib import (CRASH_POINTS, ActivityError, ConfigError, CrashAt, CrashAtTime, FaultSchedule, Outage,
+                    RandomCrashes, Scenario, get_model, simulate)
+from simlib.checkers import INVALID, no_recorded_result_lost
+from simlib.models.langgraph import begin_node
+from simlib.timetravel import fork_from_checkpoint, state_history
+
+
+def lg(**cfg):
+    return get_model("langgraph", **cfg)
+
+
+def crash(*specs, **kw):
+    return FaultSchedule(crashes=tuple(CrashAt(s, p) for s, p in specs), **kw)
+
+
+SMALL_Q1 = {"calls": 5}
+crash_st = st.builds(CrashAt, step=st.integers(1, 5), point=st.sampled_from(CRASH_POINTS),
+                     attempt=st.integers(1, 2))
+schedule_st = st.builds(
+    FaultSchedule,
+    crashes=st.lists(crash_st, max_size=3).map(tuple),
+    timed=st.lists(st.builds(CrashAtTime, st.floats(1.0, 250.0)), max_size=2).map(tuple),
+    outages=st.lists(st.builds(lambda a, d: Outage(a, a + d), st.floats(0, 200), st.floats(0.5, 60)),
+                     max_size=2).map(tuple),
+    random=st.none() | st.builds(RandomCrashes, st.floats(300.0, 3000.0)),
+    restart_delay_s=st.floats(0.0, 30.0),
+)
+seed_st = st.integers(0, 10_000)
+
+
+# ---------------------------------------------------------------- Self-Check Q1
+def test_q1_without_a_supervisor_the_thread_stays_stopped():
+    s = simulate("q1", "langgraph", seed=1).summary
+    assert not s.completed and s.crashes == 1
+    assert "does not resume by itself" in s.stalled
+    assert s.llm_calls == 15 and s.extra["checkpoints"] == 14
+
+
+def test_q1_with_a_supervisor_only_the_interrupted_node_runs_again():
+    s = simulate("q1", lg(supervisor_restart_s=10.0), seed=1).summary
+    assert s.completed and s.steps_reexecuted == 1 and s.completed_steps_lost == 0
+    assert s.steps_replayed == 14 and s.llm_calls == 21
+    assert s.time_to_recover_s == pytest.approx(10.0)
+
+
+def test_supervisor_cannot_beat_the_process_restart():
+    s = simulate("q1", lg(supervisor_restart_s=0.0), seed=1, faults=crash((15, "after-effect"),
+                                                                          restart_delay_s=7.0)).summary
+    assert s.time_to_recover_s == pytest.approx(7.0)
+
+
+def test_exit_durability_loses_all_progress_on_a_crash():
+    r = simulate("q1", lg(durability="exit", supervisor_restart_s=10.0), seed=1)
+    s = r.summary
+    assert s.completed and s.completed_steps_lost == 14 and s.steps_reexecuted == 15
+    assert s.extra["checkpoints_lost"] == 14
+    assert s.extra["checkpoints"] == 1                       # one write, when the graph exits
+    assert not any(x.event == "checkpoint" and x.time < 900 for x in r.history)
+
+
+@pytest.mark.parametrize("point", ["after-record", "before-step"])
+def test_async_can_lose_the_newest_checkpoint_and_sync_cannot(point):
+    step = 10 if point == "after-record" else 11
+    a = simulate("q1", lg(supervisor_restart_s=1.0), seed=1, faults=crash((step, point)))
+    s = simulate("q1", lg(durability="sync", supervisor_restart_s=1.0), seed=1, faults=crash((step, point)))
+    assert a.summary.completed and s.summary.completed
+    assert a.summary.completed_steps_lost == 1 and a.summary.extra["checkpoints_lost"] == 1
+    lost = [x for x in a.history if x.event == "checkpoint-lost"]
+    assert [x.step for x in lost] == [10]
+    assert s.summary.completed_steps_lost == 0 and "checkpoints_lost" not in s.summary.extra
+
+
+def test_async_keeps_the_checkpoint_once_its_write_window_passed():
+    r = simulate("q1", lg(supervisor_restart_s=1.0), seed=1, faults=FaultSchedule())
+    t10 = next(x.time for x in r.history if x.kind == "ok" and x.step == 10)
+    late = simulate("q1", lg(supervisor_restart_s=1.0), seed=1, faults=FaultSchedule(timed=(CrashAtTime(t10 + 0.05),)))
+    early = simulate("q1", lg(supervisor_restart_s=1.0), seed=1, faults=FaultSchedule(timed=(CrashAtTime(t10 + 0.01),)))
+    assert late.summary.completed_steps_lost == 0
+    assert early.summary.completed_steps_lost == 1
+
+
+@given(schedule_st, seed_st)
+def test_sync_never_loses_a_written_checkpoint(faults, seed):
+    r = simulate("q1", lg(durability="sync", supervisor_restart_s=2.0), seed=seed, faults=faults, params=SMALL_Q1)
+    assert r.summary.completed
+    assert r.summary.completed_steps_lost == 0
+    assert no_recorded_result_lost(r.history).status != INVALID
+
+
+@given(schedule_st, seed_st)
+def test_async_loses_at_most_the_newest_checkpoint_per_crash(faults, seed):
+    r = simulate("q1", lg(supervisor_restart_s=2.0), seed=seed, faults=faults, params=SMALL_Q1)
+    s = r.summary
+    assert s.completed
+    assert s.completed_steps_lost <= s.crashes
+    assert s.extra.get("checkpoints_lost", 0) <= s.crashes
+
+
+@given(schedule_st, seed_st)
+def test_without_a_supervisor_the_first_crash_stops_the_run(faults, seed):
+    r = simulate("q1", "langgraph", seed=seed, faults=faults, params=SMALL_Q1)
+    s = r.summary
+    assert s.crashes <= 1
+    if s.crashes:
+        assert not s.completed and s.stalled and "does not resume" in s.stalled
+        assert not any(x.event == "resume" for x in r.history)
+    else:
+        assert s.completed
+
+
+# ---------------------------------------------------------------- checkpointer outage
+def test_checkpointer_outage_fails_the_run():
+    f = FaultSchedule(outages=(Outage(100.0, 200.0),))
+    s = simulate("q1", "langgraph", seed=1, faults=f).summary
+    assert not s.completed and "checkpointer" in s.error
+    assert s.time_stalled_s == 0
+
+
+def test_checkpointer_outage_is_recoverable_from_the_last_checkpoint():
+    f = FaultSchedule(outages=(Outage(100.0, 200.0, "checkpointer"),))
+    r = simulate("q1", lg(supervisor_restart_s=10.0), seed=1, faults=f)
+    s = r.summary
+    assert s.completed and s.completed_steps_lost == 0 and s.steps_reexecuted == 1
+    crash_rec = next(x for x in r.history if x.event == "crash")
+    assert crash_rec.detail["point"] == "store-unavailable"
+    assert next(x.time for x in r.history if x.event == "resume") >= 200.0
+
+
+# ---------------------------------------------------------------- interrupt / Command(resume)
+def review(ctx):
+    begin_node(ctx, "review")
+    draft = yield ctx.llm("draft", mean_latency_s=20.0)
+    yield ctx.tool("charge", effect="charge_card")
+    decision = yield ctx.wait_event("approval", 7200)
+    begin_node(ctx, "send")
+    yield ctx.tool("send", effect="send_email", payload={"draft": draft})
+    return decision, draft
+
+
+REVIEW = Scenario("review", "a node that drafts, charges and then interrupts", review, max_steps=4,
+                  signals={"approval": (3600.0, "approve")})
+
+
+def test_interrupt_reruns_the_code_before_it_in_the_same_node():
+    r = simulate(REVIEW, "langgraph", seed=3)
+    s = r.summary
+    assert s.completed and s.crashes == 0
+    assert s.extra["interrupts"] == 1 and s.extra["interrupt_reruns"] == 2
+    assert s.llm_calls == 2 and s.duplicate_effects == 1       # the charge before interrupt() ran twice
+    drafts = [x.detail["answer"] for x in r.history if x.event == "llm-call"]
+    decision, draft = r.run.instances[0].result
+    assert decision == "approve" and draft == drafts[-1]        # the re-run's draft is the one sent
+    resumed = next(x for x in r.history if x.event == "command-resume")
+    assert resumed.time > 3600.0
+
+
+def test_interrupt_in_its_own_node_reruns_nothing():
+    s = simulate("approval", "langgraph", seed=1).summary
+    assert s.completed and s.extra["interrupts"] == 1 and s.extra["interrupt_reruns"] == 0
+    assert s.llm_calls == 1
+
+
+def test_a_crash_after_resume_keeps_the_answer():
+    f = crash((4, "after-effect"))
+    r = simulate(REVIEW, lg(supervisor_restart_s=5.0), seed=3, faults=f)
+    assert r.summary.completed and r.run.instances[0].result[0] == "approve"
+    assert r.summary.extra["interrupts"] == 1
+
+
+# ---------------------------------------------------------------- parallel super-steps
+def fan_out(ctx):
+    yield ctx.llm("plan", mean_latency_s=5.0)
+    results = yield ctx.superstep(lambda: ctx.llm("a", mean_latency_s=10.0),
+                                  lambda: ctx.tool("b", effect="send_email", latency_s=2.0),
+                                  lambda: ctx.llm("c", mean_latency_s=30.0))
+    yield ctx.llm("join", mean_latency_s=5.0)
+    return results
+
+
+FAN = Scenario("fan", "three nodes in one super-step", fan_out, max_steps=5)
+
+
+def test_superstep_keeps_finished_siblings_as_pending_writes():
+    r = simulate(FAN, lg(supervisor_restart_s=1.0), seed=3, faults=crash((4, "after-effect")))
+    s = r.summary
+    assert s.completed and s.duplicate_effects == 0
+    again = sorted({x.step for x in r.history if x.kind == "invoke" and x.attempt > 1})
+    assert again == [4]
+    replayed = sorted(x.step for x in r.history if x.event == "replay")
+    assert replayed == [1, 2, 3]
+
+
+def test_a_crash_kills_every_running_sibling():
+    r = simulate(FAN, lg(supervisor_restart_s=1.0), seed=3, faults=FaultSchedule(timed=(CrashAtTime(6.0),)))
+    s = r.summary
+    assert s.completed and s.crashes == 1 and s.duplicate_effects == 0
+    assert s.steps_reexecuted == 3
+
+
+def test_superstep_branch_must_issue_one_step():
+    def bad(ctx):
+        yield ctx.superstep(lambda: ctx.compute("x", lambda: 1))
+
+    s = simulate(Scenario("bad", "", bad, max_steps=1), "langgraph", seed=1).summary
+    assert not s.completed and "exactly one step" in s.error
+
+
+# ---------------------------------------------------------------- retries
+def flaky(ctx):
+    return (yield ctx.tool("api", fail_p=0.7))
+
+
+FLAKY = Scenario("flaky", "one flaky tool", flaky, max_steps=1)
+
+
+def test_no_retries_by_default_and_three_attempts_with_the_policy():
+    failed = [s for s in range(30) if simulate(FLAKY, "langgraph", seed=s).summary.error]
+    assert failed and all("ActivityError" in simulate(FLAKY, "langgraph", seed=s).summary.error for s in failed)
+    for seed in failed:
+        r = simulate(FLAKY, lg(retry_policy=True), seed=seed)
+        attempts = [x for x in r.history if x.kind == "invoke"]
+        assert 1 < len(attempts) <= 3
+        gaps = [b.time - a.time for a, b in zip(attempts, attempts[1:])]
+        assert gaps == pytest.approx([1.5, 2.0][:len(gaps)])     # 1 s call + 0.5 s, then 1 s + 1 s
+
+
+# ---------------------------------------------------------------- time travel
+def test_fork_from_a_checkpoint_shares_the_prefix():
+    r = simulate("q1", lg(supervisor_restart_s=10.0), seed=1)
+    hist = state_history(r)
+    assert len(hist) == 21 and hist[0]["nodes"] == ["__input__"] and hist[10]["last_step"] == 10
+    fork = fork_from_checkpoint(r, 10)
+    assert fork.summary.completed and fork.summary.steps_replayed == 10 and fork.summary.llm_calls == 10
+    assert [x.step for x in fork.history if x.event == "replay"] == list(range(1, 11))
+    assert [(h["last_step"], h["nodes"]) for h in state_history(fork)[:11]] == \
+        [(h["last_step"], h["nodes"]) for h in hist[:11]]
+    answers = {x.step: x.detail["answer"] for x in r.history if x.event == "llm-call"}
+    fanswers = {x.step: x.detail["answer"] for x in fork.history if x.event == "llm-call"}
+    assert set(fanswers) == set(range(11, 21))
+    assert any(fanswers[k] != answers[k] for k in fanswers)     # the new branch drew new answers
+    assert next(x for x in fork.history if x.event == "fork").detail["from_checkpoint"] == 10
+
+
+def test_fork_of_a_stopped_run_and_update_state():
+    r = simulate("q1", "langgraph", seed=1)
+    assert not r.summary.completed
+    fork = fork_from_checkpoint(r, 14, values={14: "edited"})
+    assert fork.summary.completed and fork.summary.steps_replayed == 14
+    with pytest.raises(ConfigError, match="out of range"):
+        fork_from_checkpoint(r, 99)
+    with pytest.raises(ConfigError, match="cannot update step 20"):
+        fork_from_checkpoint(r, 3, values={20: "x"})
+    with pytest.raises(ConfigError, match="langgraph"):
+        state_history(simulate("q1", "temporal", seed=1))
+
+
+# ---------------------------------------------------------------- config and determinism
+@pytest.mark.parametrize("cfg,msg", [({"durability": "eventually"}, "sync, async, exit"),
+                                     ({"supervisor_restart_s": "soon"}, "supervisor_restart_s"),
+                                     ({"retry_policy": 3}, "retry_policy"),
+                                     ({"checkpoint_write_s": -1}, "checkpoint_write_s")])
+def test_bad_settings_name_the_allowed_values(cfg, msg):
+    with pytest.raises(ConfigError, match=msg):
+        lg(**cfg)
+
+
+@given(schedule_st, seed_st, st.sampled_from(["sync", "async", "exit"]))
+def test_same_token_same_history(faults, seed, mode):
+    m = lg(durability=mode, supervisor_restart_s=3.0)
+    a = simulate(REVIEW, m, seed=seed, faults=FaultSchedule(timed=faults.timed, random=faults.random))
+    b = simulate(REVIEW, m, seed=seed, faults=FaultSchedule(timed=faults.timed, random=faults.random))
+    assert a.history.to_json() == b.history.to_json()
+
+
+def test_declined_tool_is_not_saved_and_raises_in_the_graph():
+    def wf(ctx):
+        try:
+            yield ctx.tool("refund", effect="refund_card", declines=True)
+        except ActivityError:
+            return "declined"
+
+    r = simulate(Scenario("d", "", wf, max_steps=1), "langgraph", seed=1)
+    assert r.run.instances[0].result == "declined" and 1 not in r.run.instances[0].memo["thread"].writes

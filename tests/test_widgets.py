@@ -1,0 +1,216 @@
+"""Widgets are thin layers over plain functions; the functions answer to their inputs, headlessly.
+
+Panels fill their output area by setting ``Output.outputs``, so these tests
+read what a learner would see without a browser or a kernel.
+"""
+
+import ipywidgets as widgets
+import pytest
+
+from simlib import ConfigError, CrashAt, FaultSchedule, model_names
+from simlib.models import get_model
+from simlib.viz import count_gids
+from simlib.widgets import (CrashLab, Recommender, StateExplorer, SweepControl, crash_lab_faults, crash_lab_view,
+                            parse_rates, recommender_view, state_explorer_view, sweep_view)
+from simlib.widgets import crash_lab as crash_lab_module
+
+THREE = ("none", "app-checkpoint", "temporal")
+
+
+def kinds(panel):
+    """The MIME types shown in a panel's output area, in order."""
+    return [sorted(o["data"]) for o in panel.out.outputs]
+
+
+def shown_text(panel):
+    return "\n".join(o["data"].get("text/plain", "") for o in panel.out.outputs)
+
+
+def sliders(panel):
+    out, todo = [], [panel]
+    while todo:
+        w = todo.pop()
+        if isinstance(w, (widgets.IntSlider, widgets.FloatSlider)):
+            out.append(w)
+        todo.extend(getattr(w, "children", ()))
+    return out
+
+
+# ---------------------------------------------------------------- crash lab
+def test_crash_lab_view_follows_its_inputs():
+    fig, table = crash_lab_view(THREE, "q1", "15:after-effect", seed=1)
+    assert list(table["model"]) == list(THREE)
+    assert count_gids(fig, "crash") == 3
+    fig0, calm = crash_lab_view(THREE, "q1", None, seed=1)
+    assert count_gids(fig0, "crash") == 0 and calm["crashes"].sum() == 0
+    _, other_seed = crash_lab_view(THREE, "q1", "15:after-effect", seed=2)
+    assert list(other_seed["duration_s"]) != list(table["duration_s"])
+    _, early = crash_lab_view(THREE, "q1", "3:after-effect", seed=1)
+    assert early.set_index("model").loc["none", "steps_reexecuted"] == 3
+
+
+@pytest.mark.parametrize("model", model_names())
+def test_crash_lab_view_runs_for_every_model(model):
+    fig, table = crash_lab_view([model], "five-effects", "3:after-effect", seed=1)
+    assert table.loc[0, "model"] == model
+    assert count_gids(fig, "header") == 1
+
+
+def test_crash_choices_become_fault_schedules():
+    assert crash_lab_faults(None) == FaultSchedule()
+    assert crash_lab_faults("no crash") == FaultSchedule()
+    assert crash_lab_faults("4:before-step").crashes == (CrashAt(4, "before-step"),)
+    assert crash_lab_faults((4, "after-record")).crashes == (CrashAt(4, "after-record"),)
+    with pytest.raises(ConfigError, match="malformed crash"):
+        crash_lab_faults("soon")
+    with pytest.raises(ConfigError, match="choose at least one model"):
+        crash_lab_view([], "q1")
+    with pytest.raises(ConfigError, match="seed must be"):
+        crash_lab_view(THREE, "q1", seed=-1)
+
+
+def test_crash_lab_widget_redraws_on_change_and_shows_errors_in_words():
+    lab = CrashLab(models=THREE, scenario="q1", step=15, point="after-effect", seed=1)
+    assert lab.last_error is None
+    assert kinds(lab) == [["image/png", "text/plain"], ["text/html", "text/plain"]]
+    png = lab.out.outputs[0]["data"]["image/png"]
+    lab.step.value = 5
+    assert lab.out.outputs[0]["data"]["image/png"] != png
+    assert lab.last_result[1].set_index("model").loc["none", "steps_reexecuted"] == 5
+    # A bad input through the callback: the message appears in the output area, no traceback.
+    lab.models.value = ()
+    assert isinstance(lab.last_error, ConfigError)
+    text = shown_text(lab)
+    assert text.startswith("Error: Cannot draw this: choose at least one model")
+    assert "Traceback" not in text and len(lab.out.outputs) == 1
+    # The panel recovers once the input is fixed.
+    lab.models.value = ("temporal",)
+    assert lab.last_error is None and kinds(lab)[0] == ["image/png", "text/plain"]
+
+
+def test_an_unexpected_error_is_shown_not_swallowed(monkeypatch):
+    lab = CrashLab(models=THREE)
+
+    def boom(*a, **k):
+        raise RuntimeError("the simulator broke")
+
+    monkeypatch.setattr(crash_lab_module, "crash_lab_view", boom)
+    lab.seed.value = 7
+    assert isinstance(lab.last_error, RuntimeError)
+    assert "Something went wrong (RuntimeError: the simulator broke)" in shown_text(lab)
+
+
+def test_changing_the_scenario_fits_the_step_slider_and_redraws_once():
+    lab = CrashLab(models=("temporal",), scenario="q1", step=15)
+    calls = []
+    real = lab.compute
+    lab.compute = lambda: calls.append(1) or real()
+    lab.scenario.value = "five-effects"
+    assert lab.step.max == 5 and lab.step.value == 5
+    assert len(calls) == 1 and lab.last_error is None
+
+
+def test_sliders_act_on_release_only():
+    for panel in (CrashLab(models=("temporal",)), Recommender(), SweepControl()):
+        found = sliders(panel)
+        assert found and all(s.continuous_update is False for s in found)
+
+
+# ---------------------------------------------------------------- state-location explorer
+@pytest.mark.parametrize("model", model_names())
+def test_state_explorer_view_for_every_model(model):
+    comp = get_model(model).components[0].name
+    fig, drill = state_explorer_view(model, comp, "q1", seed=1)
+    assert drill.component == comp and drill.outcome in ("survives", "stalls", "fails", "loses")
+    assert count_gids(fig, "crashed") == 1
+    assert count_gids(fig, "header") == 1          # the drill's timeline sits under the diagram
+
+
+def test_state_explorer_follows_model_and_component():
+    w = StateExplorer(model="temporal", component="server")
+    assert w.last_result[1].outcome == "stalls"
+    w.component.value = "worker"
+    assert w.last_result[1].outcome == "survives"
+    w.model.value = "none"
+    assert w.component.options == ("worker", "broker")
+    assert w.last_result[1].outcome == "loses"
+    assert shown_text(w).startswith("none, worker crashed -> loses")
+
+
+def test_state_explorer_view_rejects_an_unknown_component():
+    with pytest.raises(ConfigError, match="allowed: worker, server"):
+        state_explorer_view("temporal", "disk")
+
+
+# ---------------------------------------------------------------- recommender
+def test_recommender_view_follows_the_profile():
+    fig, plain = recommender_view({})
+    fig2, money = recommender_view({"moves_money": True, "cost_of_failure": "high"})
+    assert money["engine"].iloc[0] == "temporal"
+    assert list(plain["engine"]) != list(money["engine"])
+    assert count_gids(fig2, "path-node") == len(money.attrs["path"])
+    assert "Why temporal" in money.attrs["report"]
+    with pytest.raises(ValueError, match="invalid value 'cobol' for field 'language'"):
+        recommender_view({"language": "cobol"})
+
+
+def test_recommender_widget_answers_each_question():
+    w = Recommender()
+    before = list(w.last_result[1]["engine"])
+    w.fields["moves_money"].value = True
+    w.fields["cost_of_failure"].value = "critical"
+    assert list(w.last_result[1]["engine"]) != before
+    assert shown_text(w).startswith("Route: q:family")
+    assert set(w.profile) >= {"cost_of_failure", "moves_money", "crash_rate_per_hour"}
+
+
+# ---------------------------------------------------------------- sweep control
+def test_sweep_view_follows_its_inputs():
+    fig, df = sweep_view("five-effects", ["none", "temporal"], "0, 240", runs=10, seed=1)
+    assert sorted(set(df["model"])) == ["none", "temporal"] and len(df) == 4
+    assert count_gids(fig, "mc-line") == 4 and count_gids(fig, "recovery") == 2
+    _, more = sweep_view("five-effects", ["none"], "0, 60, 240", runs=10, seed=1)
+    assert list(more["crash_rate_per_hour"]) == [0, 60, 240]
+
+
+def test_sweep_control_runs_on_the_button_and_reports_bad_rates():
+    w = SweepControl(scenario="five-effects", models=("none",), crash_rates="0, 120", runs=20)
+    assert w.out.outputs == ()                 # nothing runs until the button is pressed
+    w.button.click()
+    assert w.last_error is None and kinds(w)[0] == ["image/png", "text/plain"]
+    w.rates.value = "0, lots"
+    w.button.click()
+    assert isinstance(w.last_error, ConfigError) and "are not numbers" in shown_text(w)
+
+
+def test_parse_rates():
+    assert parse_rates("0, 1.5; 4") == (0.0, 1.5, 4.0)
+    assert parse_rates([1, 2]) == (1, 2)
+    with pytest.raises(ConfigError, match="at least one crash rate"):
+        parse_rates(" , ")
+
+
+def test_widgets_reject_bad_starting_values():
+    with pytest.raises(ConfigError, match="unknown model 'nope'"):
+        CrashLab(models=("nope",))
+    with pytest.raises(ConfigError, match="unknown crash point 'later'"):
+        CrashLab(point="later")
+    with pytest.raises(ConfigError, match="unknown model 'nope'"):
+        SweepControl(models=("nope",))
+
+
+def test_no_crash_greys_out_the_step_and_clears_the_crash_marks():
+    lab = CrashLab(models=("temporal",))
+    lab.point.value = "no crash"
+    assert lab.step.disabled and lab.crash is None
+    assert count_gids(lab.last_result[0], "crash") == 0
+    lab.point.value = "before-step"
+    assert not lab.step.disabled and count_gids(lab.last_result[0], "crash") == 1
+
+
+def test_svg_transport_is_available():
+    lab = CrashLab(models=("temporal",))
+    lab.image_format = "svg"
+    lab.refresh()
+    assert kinds(lab)[0] == ["image/svg+xml", "text/plain"]
+    assert lab.out.outputs[0]["data"]["image/svg+xml"].lstrip().startswith("<?xml")

@@ -166,6 +166,7 @@ class Run:
             delay = self.model.recovery_delay(self, inst, ctx, exc)
             if delay is None:
                 inst.stalled = f"{self.model.name} does not resume by itself after a crash"
+                inst.ended_at = now     # progress stopped here; the clock running on is not the run's
                 if hist is not None:
                     hist.append(Record(now, inst.id, None, inst.invocations, "info", ctx.worker, "stopped",
                                        {"reason": inst.stalled}))
@@ -175,7 +176,7 @@ class Run:
             return
         if isinstance(exc, NondeterminismError):
             inst.stalled = f"NondeterminismError: {exc}"
-            inst.ended_at = None
+            inst.ended_at = now
             self.model.on_nondeterminism(self, inst, ctx, exc)
             if hist is not None:
                 hist.append(Record(now, inst.id, ctx._seq, 0, "fail", ctx.worker, "nondeterminism",

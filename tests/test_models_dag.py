@@ -93,7 +93,7 @@ def test_a_crash_during_a_sensor_wait_is_not_a_zombie():
 
 # ---------------------------------------------------------------- metadata-db outage
 def test_a_metadata_db_outage_stalls_scheduling_without_loss():
-    for component in ("metadata-db", "store"):
+    for component in ("metadata-db", "store", "scheduler"):
         f = FaultSchedule(outages=(Outage(1.5, 60.0, component),))
         s = simulate("five-effects", "dag", seed=2, faults=f).summary
         assert s.completed and s.time_stalled_s > 50 and s.duration_s > 60.0

@@ -222,7 +222,7 @@ def test_bad_settings_name_the_allowed_values():
 
 # ---------------------------------------------------------------- Postgres outage
 def test_a_postgres_outage_stalls_the_engine_without_loss():
-    for component in ("postgres", "store"):
+    for component in ("postgres", "store", "engine"):
         f = FaultSchedule(outages=(Outage(1.5, 60.0, component),))
         s = simulate("five-effects", "hatchet", seed=2, faults=f).summary
         assert s.completed and s.time_stalled_s > 50 and s.duration_s > 60.0

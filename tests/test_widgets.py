@@ -111,7 +111,8 @@ def test_changing_the_scenario_fits_the_step_slider_and_redraws_once():
 
 
 def test_sliders_act_on_release_only():
-    for panel in (CrashLab(models=("temporal",)), Recommender(), SweepControl()):
+    for panel in (CrashLab(models=("temporal",), image_format="svg"), Recommender(image_format="svg"),
+                  SweepControl()):
         found = sliders(panel)
         assert found and all(s.continuous_update is False for s in found)
 
@@ -127,7 +128,7 @@ def test_state_explorer_view_for_every_model(model):
 
 
 def test_state_explorer_follows_model_and_component():
-    w = StateExplorer(model="temporal", component="server")
+    w = StateExplorer(model="temporal", component="server", image_format="svg")
     assert w.last_result[1].outcome == "stalls"
     w.component.value = "worker"
     assert w.last_result[1].outcome == "survives"
@@ -155,10 +156,14 @@ def test_recommender_view_follows_the_profile():
 
 
 def test_recommender_widget_answers_each_question():
-    w = Recommender()
+    w = Recommender(image_format="svg")   # the tree is a big picture; SVG keeps this test quick
     before = list(w.last_result[1]["engine"])
-    w.fields["moves_money"].value = True
-    w.fields["cost_of_failure"].value = "critical"
+
+    def answer():
+        w.fields["moves_money"].value = True
+        w.fields["cost_of_failure"].value = "critical"
+
+    w.held(answer)                  # two answers, one redraw
     assert list(w.last_result[1]["engine"]) != before
     assert shown_text(w).startswith("Route: q:family")
     assert set(w.profile) >= {"cost_of_failure", "moves_money", "crash_rate_per_hour"}
@@ -197,6 +202,8 @@ def test_widgets_reject_bad_starting_values():
         CrashLab(point="later")
     with pytest.raises(ConfigError, match="unknown model 'nope'"):
         SweepControl(models=("nope",))
+    with pytest.raises(ConfigError, match="unknown image format 'gif'"):
+        SweepControl(image_format="gif")
 
 
 def test_no_crash_greys_out_the_step_and_clears_the_crash_marks():
@@ -209,8 +216,6 @@ def test_no_crash_greys_out_the_step_and_clears_the_crash_marks():
 
 
 def test_svg_transport_is_available():
-    lab = CrashLab(models=("temporal",))
-    lab.image_format = "svg"
-    lab.refresh()
+    lab = CrashLab(models=("temporal",), image_format="svg")
     assert kinds(lab)[0] == ["image/svg+xml", "text/plain"]
     assert lab.out.outputs[0]["data"]["image/svg+xml"].lstrip().startswith("<?xml")

@@ -350,6 +350,11 @@ class Dag(EngineModel):
         return self.config.retries == 0
 
     def new_run_state(self, run) -> dict:
+        # Without the scheduler nothing is queued either: its outage acts as the metadata DB's.
+        windows = run.plan.outages("scheduler")
+        if windows:
+            # FaultPlan has no public call for a second alias, so merge the windows directly.
+            run.plan._outages["metadata-db"] = sorted(run.plan.outages("metadata-db") + windows)
         return {}
 
     def _workflow(self, run, inst):

@@ -306,6 +306,11 @@ class Hatchet(EngineModel):
 
     # ------------------------------------------------------------------ per run
     def new_run_state(self, run) -> _Slots:
+        # The engine is stateless but nothing is dispatched without it: its outage acts as Postgres's.
+        windows = run.plan.outages("engine")
+        if windows:
+            # FaultPlan has no public call for a second alias, so merge the windows directly.
+            run.plan._outages["postgres"] = sorted(run.plan.outages("postgres") + windows)
         return _Slots()
 
     def context(self, run, inst, worker: str) -> HatchetContext:

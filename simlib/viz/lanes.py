@@ -113,11 +113,11 @@ def lane_data(result, max_workflows: int = 6) -> LaneData:
         return name
 
     current: dict[str, str] = {}     # workflow -> lane of the process running it now
-    open_: dict = {}                 # (wf, step, attempt) -> (start, lane, category)
+    open_: dict = {}                 # (wf, step, attempt) -> (start, lane, category, step name)
     last: dict = {}                  # (wf, step) -> "ok" | "fail" | "crash"
     crashed: dict = {}               # wf -> (time, lane) of a crash not yet followed by a resume
     replays: dict = {}               # (wf, lane, time) -> number of steps replayed
-    stopped: list = []               # (wf, lane, time, why) of instances that never resume
+    stopped: list = []               # (wf, time, why) of instances that never resume by themselves
     seen_effects: set = set()
     end = 0.0
     for r in hist:

@@ -106,9 +106,11 @@ class Panel(widgets.VBox):
         last_redraw_ms: wall time of the last redraw, control change to outputs set.
     """
 
-    image_format = "png"
-
-    def _setup(self, controls: list, auto: bool = True, button: str | None = None, per_row: int = 3) -> None:
+    def _setup(self, controls: list, auto: bool = True, button: str | None = None, per_row: int = 3,
+               image_format: str = "png") -> None:
+        if image_format not in ("png", "svg"):
+            raise ConfigError(f"unknown image format {image_format!r}; allowed: png, svg")
+        self.image_format = image_format
         self.out = widgets.Output(layout=widgets.Layout(min_height="120px"))
         self.last_result: Any = None
         self.last_error: BaseException | None = None

@@ -101,10 +101,11 @@ class CrashLab(Panel):
         step: the crash step at first.
         point: the crash point at first (or ``"no crash"``).
         seed: the seed at first.
+        image_format: ``"png"`` or ``"svg"`` (faster to draw, sharp when zoomed).
     """
 
     def __init__(self, models: Sequence[str] = DEFAULT_MODELS, scenario: str = "q1", step: int = 15,
-                 point: str = "after-effect", seed: int = DEFAULT_SEED):
+                 point: str = "after-effect", seed: int = DEFAULT_SEED, image_format: str = "png"):
         super().__init__()
         all_models = model_names()
         unknown = [m for m in models if m not in all_models]
@@ -124,7 +125,8 @@ class CrashLab(Panel):
         self.seed = widgets.BoundedIntText(value=seed, min=0, max=2**31 - 1, description="seed", style=style,
                                            layout=widgets.Layout(width="160px"))
         self._ax = None
-        self._setup([self.models, self.scenario, self.step, self.point, self.seed], auto=False)
+        self._setup([self.models, self.scenario, self.step, self.point, self.seed], auto=False,
+                    image_format=image_format)
         for c in (self.models, self.step, self.point, self.seed):
             c.observe(self._changed, names="value")
         self.scenario.observe(self._scenario_changed, names="value")

@@ -54,7 +54,7 @@ class StateExplorer(Panel):
     """Widget: choose a model and a component; the panel crashes it and shows the outcome."""
 
     def __init__(self, model: str = "temporal", component: str | None = None, scenario: str = "q1",
-                 seed: int = DEFAULT_SEED):
+                 seed: int = DEFAULT_SEED, image_format: str = "png"):
         super().__init__()
         style = {"description_width": "initial"}
         mdl = get_model(model)
@@ -66,7 +66,8 @@ class StateExplorer(Panel):
                                          description="scenario", style=style)
         self.seed = widgets.BoundedIntText(value=seed, min=0, max=2**31 - 1, description="seed", style=style,
                                            layout=widgets.Layout(width="160px"))
-        self._setup([self.model, self.component, self.scenario, self.seed], auto=False, per_row=4)
+        self._setup([self.model, self.component, self.scenario, self.seed], auto=False, per_row=4,
+                    image_format=image_format)
         for c in (self.component, self.scenario, self.seed):
             c.observe(self._changed, names="value")
         self.model.observe(self._model_changed, names="value")

@@ -67,7 +67,7 @@ def recommender_view(profile: Profile | Mapping | None = None):
 class Recommender(Panel):
     """Widget: one control per `Profile` field; shows the ranking, the reasons and the route."""
 
-    def __init__(self, **initial):
+    def __init__(self, image_format: str = "png", **initial):
         super().__init__()
         p = Profile(**initial)
         style = {"description_width": "initial"}
@@ -81,7 +81,7 @@ class Recommender(Panel):
         self.fields["crash_rate_per_hour"] = widgets.FloatSlider(
             value=p.crash_rate_per_hour, min=0.0, max=10.0, step=0.5, description="crashes per hour",
             continuous_update=False, style=style)
-        self._setup(list(self.fields.values()), auto=True, per_row=3)
+        self._setup(list(self.fields.values()), auto=True, per_row=3, image_format=image_format)
         self.refresh()
 
     @property

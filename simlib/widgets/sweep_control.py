@@ -66,7 +66,8 @@ class SweepControl(Panel):
     """Widget: scenario, models, crash rates, runs and seed, then "Run sweep"."""
 
     def __init__(self, scenario: str = "q1", models: Sequence[str] = ("none", "app-checkpoint", "temporal"),
-                 crash_rates: str = "0, 1, 2, 4, 8", runs: int = 200, seed: int = DEFAULT_SEED, run: bool = False):
+                 crash_rates: str = "0, 1, 2, 4, 8", runs: int = 200, seed: int = DEFAULT_SEED, run: bool = False,
+                 image_format: str = "png"):
         super().__init__()
         style = {"description_width": "initial"}
         names = model_names()
@@ -84,7 +85,7 @@ class SweepControl(Panel):
         self.seed = widgets.BoundedIntText(value=seed, min=0, max=2**31 - 1, description="first seed", style=style,
                                            layout=widgets.Layout(width="180px"))
         self._setup([self.scenario, self.models, self.rates, self.runs, self.seed], auto=False,
-                    button="Run sweep")
+                    button="Run sweep", image_format=image_format)
         if run:
             self.refresh()
 

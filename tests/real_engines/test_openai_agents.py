@@ -9,7 +9,6 @@ again. The simulator runs the same six steps (plan, charge, answer per order)
 with the same crash.
 """
 
-
 from ._harness import assert_agree, effects, executions, model_or_skip, read_ledger, require, run_app, simulate_crash
 
 require("agents")
@@ -21,6 +20,8 @@ APP = "agents_app.py"
 def app(*args: str, cwd):
     """Run this engine's app in a fresh process (forked after the engine library is imported)."""
     return run_app(APP, *args, cwd=cwd, preload=PRELOAD)
+
+
 # Ledger line of each simulated step, in step order.
 STEP_LINES = ["llm plan A", "charge A", "llm answer A", "llm plan B", "charge B", "llm answer B"]
 

@@ -10,10 +10,9 @@ Q1's workflow with three calls, a crash after step 2's effect and the same
 ``CodeChange``.
 """
 
+import importlib.util
 import json
-import sys
 from dataclasses import replace
-
 
 from ._harness import APPS, assert_agree, model_or_skip, require, run_app, simulate_crash
 
@@ -24,12 +23,15 @@ CRASH_AT = 2
 VARIANTS = ["v1", "v2", "v2-patched", "v2-append"]
 
 
+def chain_history(calls, crash_at) -> dict:
+    """``apps/temporal_history.chain_history``, loaded from its file (apps/ is not a package)."""
+    spec = importlib.util.spec_from_file_location("temporal_history", APPS / "temporal_history.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.chain_history(calls, crash_at)
+
+
 def history_file(workdir, crash_at):
-    sys.path.insert(0, str(APPS))
-    try:
-        from temporal_history import chain_history
-    finally:
-        sys.path.remove(str(APPS))
     path = workdir / f"history-{crash_at}.json"
     path.write_text(json.dumps(chain_history(CALLS, crash_at)))
     return path

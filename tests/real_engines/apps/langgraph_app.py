@@ -102,5 +102,6 @@ def main() -> None:
     print(json.dumps({"result": out, "error": error, "next_before": list(before.next),
                       "done_before": before.values.get("done", [])}))
 
+
 if __name__ == "__main__":
     main()

@@ -191,6 +191,19 @@ def test_cancel_in_progress_keeps_only_the_newest_run():
     assert r.summary.effects == 1 and r.ledger.effects[0].workflow == "wf-4"
 
 
+def test_cancel_in_progress_aborts_an_llm_call_in_flight():
+    from simlib import get_scenario
+    from dataclasses import replace
+
+    q1s = replace(get_scenario("q1"), instances=2, interarrival_s=100.0, params={"calls": 5})
+    r = simulate(q1s, hatchet(max_runs=1, concurrency_strategy="CANCEL_IN_PROGRESS"), seed=1)
+    old, new = r.run.instances
+    assert not old.finished and "CANCEL_IN_PROGRESS" in old.error and new.finished
+    assert old.ended_at == pytest.approx(100.0)
+    # wf-1 was in the middle of an LLM call at t=100; that call never completed.
+    assert not any(x.kind == "ok" and x.workflow == "wf-1" and x.time > 100.0 for x in r.history)
+
+
 def test_cancel_newest_rejects_newcomers_while_the_key_is_full():
     r = simulate(batch(4, interarrival_s=5.0), hatchet(max_runs=1, concurrency_strategy="CANCEL_NEWEST"), seed=1)
     insts = r.run.instances

@@ -13,7 +13,8 @@ What goes wrong, and when:
   heartbeat; its running task is then reassigned and starts again from the top.
   That reassignment is an *internal* retry (at most 10 per task), separate from
   the user's ``retries`` (0 by default). Recovery after a crash therefore takes
-  26-30 s plus the time until a worker is free.
+  26-30 s, or longer when no worker is free by then. A crash after a task
+  completed leaves nothing to reassign: the next task waits only for a worker.
 * A task that runs past ``execution_timeout`` (60 s by default) fails; the
   failure uses up the user's ``retries`` like any other.
 * ``max_runs`` limits how many runs of one concurrency key are in flight. The
@@ -168,13 +169,14 @@ class HatchetContext(Context):
         return _ShiftedPolicy(policy, shift) if shift else policy
 
     # ------------------------------------------------------------------ hooks
-    def _next(self) -> int:
+    def _lookup(self, seq: int, kind: str, name: str):
+        # Every step passes here first: note the process (to cancel it) and honour a cancellation.
         if self.proc is None:
             self.proc = self.env.active_process
         why = self.inst.memo.get(_CANCELLED)
         if why:
             raise TaskCancelled(why)
-        return super()._next()
+        return super()._lookup(seq, kind, name)
 
     def _record(self, seq: int, kind: str, name: str, value) -> None:
         per_task = self.run.model.config.steps_per_task

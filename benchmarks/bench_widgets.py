@@ -1,8 +1,8 @@
 """Speed of the crash lab: from a control change to the redrawn figure (target: median <= 250 ms).
 
 The crash lab shows one scenario under three models. Each redraw runs the
-three simulations, draws the timeline, encodes it (PNG by default, or SVG)
-and replaces the widget's output. This script changes a control N times
+three simulations, draws the timeline, encodes it (SVG, the widgets' default,
+or PNG) and replaces the widget's output. This script changes a control N times
 (alternating the crash step and the seed, so every redraw is new work) and
 prints the median and 90th percentile wall time per image format, then one
 redraw split into its parts.
@@ -11,7 +11,7 @@ Numbers depend on the machine and on what else it is doing, so the load
 average is printed alongside. This is a benchmark, not a test: nothing is
 asserted.
 
-Usage: python benchmarks/bench_widgets.py [--redraws 30] [--formats png svg] [--models none app-checkpoint temporal]
+Usage: python benchmarks/bench_widgets.py [--redraws 30] [--formats svg png] [--models none app-checkpoint temporal]
 """
 
 from __future__ import annotations
@@ -54,7 +54,7 @@ def _redraws(lab, n):
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--redraws", type=int, default=30)
-    ap.add_argument("--formats", nargs="+", default=["png", "svg"], choices=["png", "svg"])
+    ap.add_argument("--formats", nargs="+", default=["svg", "png"], choices=["png", "svg"])
     ap.add_argument("--models", nargs="+", default=["none", "app-checkpoint", "temporal"])
     ap.add_argument("--scenario", default="q1")
     args = ap.parse_args(argv)

@@ -161,8 +161,15 @@ def test_the_step_error_is_checkpointed_and_not_retried_on_recovery():
 
 def test_a_different_step_on_replay_raises_dbos_unexpected_step_error():
     f = FaultSchedule(crashes=(CrashAt(15, "after-effect"),), code_change=CodeChange("v2"))
+    s = simulate("q1", get_model("dbos", application_version_pinned=True), seed=1, faults=f).summary
+    assert not s.completed and s.stalled is None and s.error.startswith("DBOSUnexpectedStepError")
+
+
+def test_changed_code_with_the_default_version_leaves_the_workflow_pending():
+    f = FaultSchedule(crashes=(CrashAt(15, "after-effect"),), code_change=CodeChange("v2"))
     s = simulate("q1", "dbos", seed=1, faults=f).summary
-    assert not s.completed and "DBOSUnexpectedStepError" in s.stalled
+    assert not s.completed and s.error is None and s.stalled.startswith("PENDING")
+    assert s.steps_reexecuted == 0
 
 
 def test_too_many_recoveries_dead_letter_the_workflow():

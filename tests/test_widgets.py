@@ -4,6 +4,8 @@ Panels fill their output area by setting ``Output.outputs``, so these tests
 read what a learner would see without a browser or a kernel.
 """
 
+import base64
+
 import ipywidgets as widgets
 import pytest
 
@@ -72,10 +74,10 @@ def test_crash_choices_become_fault_schedules():
 def test_crash_lab_widget_redraws_on_change_and_shows_errors_in_words():
     lab = CrashLab(models=THREE, scenario="q1", step=15, point="after-effect", seed=1)
     assert lab.last_error is None
-    assert kinds(lab) == [["image/png", "text/plain"], ["text/html", "text/plain"]]
-    png = lab.out.outputs[0]["data"]["image/png"]
+    assert kinds(lab) == [["image/svg+xml", "text/plain"], ["text/html", "text/plain"]]
+    svg = lab.out.outputs[0]["data"]["image/svg+xml"]
     lab.step.value = 5
-    assert lab.out.outputs[0]["data"]["image/png"] != png
+    assert lab.out.outputs[0]["data"]["image/svg+xml"] != svg
     assert lab.last_result[1].set_index("model").loc["none", "steps_reexecuted"] == 5
     # A bad input through the callback: the message appears in the output area, no traceback.
     lab.models.value = ()
@@ -85,7 +87,7 @@ def test_crash_lab_widget_redraws_on_change_and_shows_errors_in_words():
     assert "Traceback" not in text and len(lab.out.outputs) == 1
     # The panel recovers once the input is fixed.
     lab.models.value = ("temporal",)
-    assert lab.last_error is None and kinds(lab)[0] == ["image/png", "text/plain"]
+    assert lab.last_error is None and kinds(lab)[0] == ["image/svg+xml", "text/plain"]
 
 
 def test_an_unexpected_error_is_shown_not_swallowed(monkeypatch):
@@ -111,8 +113,7 @@ def test_changing_the_scenario_fits_the_step_slider_and_redraws_once():
 
 
 def test_sliders_act_on_release_only():
-    for panel in (CrashLab(models=("temporal",), image_format="svg"), Recommender(image_format="svg"),
-                  SweepControl()):
+    for panel in (CrashLab(models=("temporal",)), Recommender(), SweepControl()):
         found = sliders(panel)
         assert found and all(s.continuous_update is False for s in found)
 
@@ -128,7 +129,7 @@ def test_state_explorer_view_for_every_model(model):
 
 
 def test_state_explorer_follows_model_and_component():
-    w = StateExplorer(model="temporal", component="server", image_format="svg")
+    w = StateExplorer(model="temporal", component="server")
     assert w.last_result[1].outcome == "stalls"
     w.component.value = "worker"
     assert w.last_result[1].outcome == "survives"
@@ -156,7 +157,7 @@ def test_recommender_view_follows_the_profile():
 
 
 def test_recommender_widget_answers_each_question():
-    w = Recommender(image_format="svg")   # the tree is a big picture; SVG keeps this test quick
+    w = Recommender()
     before = list(w.last_result[1]["engine"])
 
     def answer():
@@ -182,7 +183,7 @@ def test_sweep_control_runs_on_the_button_and_reports_bad_rates():
     w = SweepControl(scenario="five-effects", models=("none",), crash_rates="0, 120", runs=20)
     assert w.out.outputs == ()                 # nothing runs until the button is pressed
     w.button.click()
-    assert w.last_error is None and kinds(w)[0] == ["image/png", "text/plain"]
+    assert w.last_error is None and kinds(w)[0] == ["image/svg+xml", "text/plain"]
     w.rates.value = "0, lots"
     w.button.click()
     assert isinstance(w.last_error, ConfigError) and "are not numbers" in shown_text(w)
@@ -215,7 +216,9 @@ def test_no_crash_greys_out_the_step_and_clears_the_crash_marks():
     assert not lab.step.disabled and count_gids(lab.last_result[0], "crash") == 1
 
 
-def test_svg_transport_is_available():
-    lab = CrashLab(models=("temporal",), image_format="svg")
-    assert kinds(lab)[0] == ["image/svg+xml", "text/plain"]
+def test_images_travel_as_svg_or_png():
+    lab = CrashLab(models=("temporal",))
     assert lab.out.outputs[0]["data"]["image/svg+xml"].lstrip().startswith("<?xml")
+    lab = CrashLab(models=("temporal",), image_format="png")
+    assert kinds(lab)[0] == ["image/png", "text/plain"]
+    assert base64.b64decode(lab.out.outputs[0]["data"]["image/png"])[:4] == b"\x89PNG"

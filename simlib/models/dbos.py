@@ -21,7 +21,8 @@ tied to the crashed process's executor, so a second process does not take its
 workflows over. Steps are not retried unless you opt in. While the database is
 down all work pauses (DBOS keeps retrying the connection), and nothing is lost.
 A replayed workflow that calls a different step than the one recorded raises
-``DBOSUnexpectedStepError``. A workflow recovered more than
+``DBOSUnexpectedStepError`` and the workflow ends in ERROR, a terminal failure
+(checked against DBOS 3.4 with ``application_version`` pinned). A workflow recovered more than
 ``max_recovery_attempts`` times goes to the dead-letter state
 (``MAX_RECOVERY_ATTEMPTS_EXCEEDED``).
 
@@ -60,6 +61,9 @@ class DBOSConfig(ModelConfig):
             which a crash repeats the step).
         recovery_poll_s: delay from ``DBOS.launch()`` to recovering pending workflows (~1 s).
         max_recovery_attempts: recoveries of one workflow before it is dead-lettered (100).
+        application_version_pinned: the config pins ``application_version``. By default the
+            version is a hash of the workflow source, so a process running changed code does
+            not recover the old version's pending workflows at all.
     """
 
     retries_allowed: bool = False
@@ -69,12 +73,17 @@ class DBOSConfig(ModelConfig):
     checkpoint_write_s: float = 0.01
     recovery_poll_s: float = 1.0
     max_recovery_attempts: int = 100
+    application_version_pinned: bool = False
 
     def retry_policy(self) -> RetryPolicy:
         """The step retry policy (a single attempt unless retries are allowed)."""
         if not self.retries_allowed:
             return RetryPolicy(maximum_attempts=1)
         return RetryPolicy(self.interval_seconds, self.backoff_rate, 3600.0, max(1, self.max_attempts))
+
+
+class DBOSUnexpectedStepError(Exception):
+    """Recovery replayed code that calls another step than the recorded one: the workflow fails for good."""
 
 
 class DBOSContext(Context):
@@ -109,7 +118,8 @@ class DBOSContext(Context):
         try:
             return super()._lookup(seq, kind, name)
         except NondeterminismError as e:
-            raise NondeterminismError(f"DBOSUnexpectedStepError in workflow {self.workflow_id}: {e}") from None
+            # Real DBOS marks the workflow ERROR (terminal, not retried), unlike Temporal's stuck task.
+            raise DBOSUnexpectedStepError(f"workflow {self.workflow_id}: {e}") from None
 
     def _record(self, seq: int, kind: str, name: str, value) -> None:
         super()._record(seq, kind, name, value)
@@ -188,6 +198,11 @@ class DBOS(EngineModel):
             if run.history is not None:
                 run.history.append(Record(now, inst.id, crash.step, inst.crashes, "info", "db", "dead-letter",
                                           {"recoveries": limit}))
+            return 0.0
+        if run.plan.code_variant(inst.crashes) is not None and not self.config.application_version_pinned:
+            inst.stalled = ("PENDING: the restarted process runs a new application version (a hash of the "
+                            "workflow source), so DBOS.launch() does not recover the old version's workflows; "
+                            "pin application_version to recover them")
             return 0.0
         resume = now + self.worker_back_in(run) + self.config.recovery_poll_s
         back = run.plan.down_until(ctx.store, resume)

@@ -101,11 +101,11 @@ class CrashLab(Panel):
         step: the crash step at first.
         point: the crash point at first (or ``"no crash"``).
         seed: the seed at first.
-        image_format: ``"png"`` or ``"svg"`` (faster to draw, sharp when zoomed).
+        image_format: ``"svg"`` (faster to produce, sharp when zoomed) or ``"png"``.
     """
 
     def __init__(self, models: Sequence[str] = DEFAULT_MODELS, scenario: str = "q1", step: int = 15,
-                 point: str = "after-effect", seed: int = DEFAULT_SEED, image_format: str = "png"):
+                 point: str = "after-effect", seed: int = DEFAULT_SEED, image_format: str = "svg"):
         super().__init__()
         all_models = model_names()
         unknown = [m for m in models if m not in all_models]

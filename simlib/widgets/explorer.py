@@ -54,7 +54,7 @@ class StateExplorer(Panel):
     """Widget: choose a model and a component; the panel crashes it and shows the outcome."""
 
     def __init__(self, model: str = "temporal", component: str | None = None, scenario: str = "q1",
-                 seed: int = DEFAULT_SEED, image_format: str = "png"):
+                 seed: int = DEFAULT_SEED, image_format: str = "svg"):
         super().__init__()
         style = {"description_width": "initial"}
         mdl = get_model(model)

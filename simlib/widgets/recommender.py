@@ -67,7 +67,7 @@ def recommender_view(profile: Profile | Mapping | None = None):
 class Recommender(Panel):
     """Widget: one control per `Profile` field; shows the ranking, the reasons and the route."""
 
-    def __init__(self, image_format: str = "png", **initial):
+    def __init__(self, image_format: str = "svg", **initial):
         super().__init__()
         p = Profile(**initial)
         style = {"description_width": "initial"}

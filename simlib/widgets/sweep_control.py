@@ -67,7 +67,7 @@ class SweepControl(Panel):
 
     def __init__(self, scenario: str = "q1", models: Sequence[str] = ("none", "app-checkpoint", "temporal"),
                  crash_rates: str = "0, 1, 2, 4, 8", runs: int = 200, seed: int = DEFAULT_SEED, run: bool = False,
-                 image_format: str = "png"):
+                 image_format: str = "svg"):
         super().__init__()
         style = {"description_width": "initial"}
         names = model_names()

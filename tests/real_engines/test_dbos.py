@@ -123,15 +123,11 @@ def test_code_change_with_default_app_version_leaves_the_workflow_pending(workdi
     ])
 
 
-@pytest.mark.xfail(strict=True, raises=ModelDisagreement, reason=(
-    "model disagrees: with application_version pinned, real DBOS recovers the workflow with the new code, "
-    "raises DBOSUnexpectedStepError and marks the workflow ERROR (a terminal failure, not retried); the dbos "
-    "model treats the mismatch as a stall (Summary.stalled set, Summary.error None), as Temporal does"))
 def test_code_change_with_pinned_app_version_fails_the_workflow(workdir):
     """With the version pinned, recovery replays the new code, which calls step s0 where s1 was recorded."""
     from simlib import CodeChange
 
-    model = model_or_skip("dbos")
+    model = model_or_skip("dbos").with_config(application_version_pinned=True)
     args, ledger = crash_step_3(workdir, "--app-version", "pinned-1")
     after = app(*args, "--mode", "recover", "--variant", "v2", "--wait-s", "20", cwd=workdir)
     assert after.returncode == 0, after.stderr[-2000:]

@@ -176,3 +176,12 @@ def test_cli_system_command(capsys):
     assert "langgraph (inside temporal)" in out and "completed=True" in out
     assert main(["system", "nowhere"]) == 2
     assert "allowed: migration, nested-agent" in capsys.readouterr().err
+
+
+def test_migration_works_with_inngest_as_the_old_engine():
+    """The bus keeps its own keys in the instance memo; Inngest's memo must live beside them."""
+    from simlib.compose import run_system
+    from simlib.scenarios_compose import migration_system
+
+    r = run_system(migration_system(old="inngest"))
+    assert not any("KeyError" in (i.error or "") for i in r.run.instances)

@@ -93,7 +93,7 @@ class InngestContext(Context):
         self._last: tuple | None = None   # (slot, kind, name) of the last step sent to the app
         self._warned = False
         memo = inst.memo
-        if not memo:
+        if "slot" not in memo:      # other layers (an event bus) may keep their own keys here too
             memo.update(slot={}, by_slot={}, result={}, timers={}, waits={})
 
     def step_id(self, name: str, n: int) -> str:

@@ -1,25 +1,14 @@
 """Inngest: one request per step, results memoized by step id, platform-driven retries."""
 
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given
 
-from simlib import (CRASH_POINTS, ActivityError, CodeChange, ConfigError, CrashAt, CrashAtTime, FaultSchedule,
-                    Outage, RandomCrashes, Scenario, get_model, simulate)
+from simlib import (ActivityError, CodeChange, ConfigError, CrashAt, CrashAtTime, FaultSchedule, Outage,
+                    Scenario, get_model, simulate)
 from simlib.checkers import INVALID, no_recorded_result_lost
 from simlib.models.inngest import BACKOFF_TABLE_S, step_id_hash
 
-crash_st = st.builds(CrashAt, step=st.integers(1, 5), point=st.sampled_from(CRASH_POINTS),
-                     attempt=st.integers(1, 2))
-outage_st = st.builds(lambda a, d: Outage(a, a + d), st.floats(0, 20), st.floats(0.5, 60))
-schedule_st = st.builds(
-    FaultSchedule,
-    crashes=st.lists(crash_st, max_size=4).map(tuple),
-    outages=st.lists(outage_st, max_size=2).map(tuple),
-    random=st.none() | st.builds(RandomCrashes, st.floats(300.0, 3000.0)),
-    restart_delay_s=st.floats(0.0, 30.0),
-)
-seed_st = st.integers(0, 10_000)
-SMALL_Q1 = {"calls": 5}
+from strategies import SMALL_Q1, schedule_st, seed_st
 
 
 def steps_of(history, event="invoke"):

@@ -263,14 +263,24 @@ class Context:
         if self.check_determinism and (rkind != kind or rname != name):
             raise NondeterminismError(
                 f"step {seq}: history has {rkind} {rname!r}, the code now issues {kind} {name!r}")
+        if isinstance(value, ActivityError):
+            self.replaying = True
+            self._stats.replayed += 1
+            return _StepEvent(self.env, 0.0, False, value, None)
+        return self._replayed(seq, kind, name, value)
+
+    def _replayed(self, seq: int, kind: str, name: str, value: Any, **where: str) -> Event:
+        """Serve step ``seq`` from durable state: count it, log a ``replay`` record, return a ready event.
+
+        ``where`` adds detail to the record (which store, which layer). An exception value is
+        thrown into the workflow, as the recorded failure was.
+        """
         self.replaying = True
         self._stats.replayed += 1
-        if isinstance(value, ActivityError):
-            return _StepEvent(self.env, 0.0, False, value, None)
         if self._hist is not None:
             self._hist.append(_rec(self.env._now, self.workflow_id, seq, self.inst.attempts.get(seq, 1),
-                                   "info", self.worker, "replay", {"name": name, "kind": kind}))
-        return _StepEvent(self.env, 0.0, True, value, None)
+                                   "info", self.worker, "replay", {"name": name, "kind": kind, **where}))
+        return _StepEvent(self.env, 0.0, not isinstance(value, Exception), value, None)
 
     def _record(self, seq: int, kind: str, name: str, value: Any) -> None:
         """Make the step's result durable (called at the moment it is recorded)."""

@@ -16,3 +16,13 @@ schedule_st = st.builds(
 )
 seed_st = st.integers(0, 10_000)
 SMALL_Q1 = {"calls": 5}
+
+# Task-shaped engines (Hatchet, the DAG family): longer outages and restarts.
+long_outage_st = st.builds(lambda a, d: Outage(a, a + d), st.floats(0, 200), st.floats(0.5, 120))
+long_schedule_st = st.builds(
+    FaultSchedule,
+    crashes=st.lists(crash_st, max_size=4).map(tuple),
+    outages=st.lists(long_outage_st, max_size=2).map(tuple),
+    random=st.none() | st.builds(RandomCrashes, st.floats(300.0, 3000.0)),
+    restart_delay_s=st.floats(0.0, 60.0),
+)

@@ -3,7 +3,7 @@
 import pytest
 from hypothesis import given, strategies as st
 
-from simlib import (CRASH_POINTS, ConfigError, CrashAt, FaultSchedule, Outage, RandomCrashes, Scenario,
+from simlib import (ConfigError, CrashAt, FaultSchedule, Outage, Scenario,
                     get_model, get_scenario, simulate)
 from simlib.checkers import INVALID, no_recorded_result_lost
 from simlib.models.dag import DagDeclarationError, declare_dag
@@ -187,17 +187,7 @@ def test_bad_settings_name_the_field():
 
 
 # ---------------------------------------------------------------- guarantees under any schedule
-crash_st = st.builds(CrashAt, step=st.integers(1, 5), point=st.sampled_from(CRASH_POINTS),
-                     attempt=st.integers(1, 2))
-schedule_st = st.builds(
-    FaultSchedule,
-    crashes=st.lists(crash_st, max_size=4).map(tuple),
-    outages=st.lists(st.builds(lambda a, d: Outage(a, a + d), st.floats(0, 200), st.floats(0.5, 120)),
-                     max_size=2).map(tuple),
-    random=st.none() | st.builds(RandomCrashes, st.floats(300.0, 3000.0)),
-    restart_delay_s=st.floats(0.0, 60.0),
-)
-seed_st = st.integers(0, 10_000)
+from strategies import long_schedule_st as schedule_st, seed_st  # noqa: E402
 
 
 @given(schedule_st, seed_st)

@@ -7,16 +7,8 @@ from simlib import (CRASH_POINTS, CodeChange, ConfigError, CrashAt, CrashAtTime,
                     RandomCrashes, Scenario, get_model, simulate)
 from simlib.checkers import INVALID, no_recorded_result_lost
 
-crash_st = st.builds(CrashAt, step=st.integers(1, 5), point=st.sampled_from(CRASH_POINTS),
-                     attempt=st.integers(1, 2))
-outage_st = st.builds(lambda a, d: Outage(a, a + d), st.floats(0, 20), st.floats(0.5, 60))
-schedule_st = st.builds(
-    FaultSchedule,
-    crashes=st.lists(crash_st, max_size=4).map(tuple),
-    outages=st.lists(outage_st, max_size=2).map(tuple),
-    random=st.none() | st.builds(RandomCrashes, st.floats(300.0, 3000.0)),
-    restart_delay_s=st.floats(0.0, 30.0),
-)
+from strategies import SMALL_Q1, outage_st, schedule_st, seed_st  # noqa: E402
+
 vo_schedule_st = st.builds(
     FaultSchedule,
     crashes=st.lists(st.builds(CrashAt, step=st.integers(1, 2), point=st.sampled_from(CRASH_POINTS),
@@ -26,8 +18,6 @@ vo_schedule_st = st.builds(
     random=st.none() | st.builds(RandomCrashes, st.floats(30.0, 300.0)),
     restart_delay_s=st.floats(0.0, 30.0),
 )
-seed_st = st.integers(0, 10_000)
-SMALL_Q1 = {"calls": 5}
 
 
 # ---------------------------------------------------------------- guarantees under random faults

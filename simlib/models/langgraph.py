@@ -301,13 +301,7 @@ class LangGraphContext(Context):
         if w is None:
             self.replaying = False
             return MISSING
-        self.replaying = True
-        self._stats.replayed += 1
-        if self._hist is not None:
-            self._hist.append(Record(self.env.now, self.workflow_id, seq, self.inst.attempts.get(seq, 1), "info",
-                                     self.worker, "replay", {"name": name, "kind": kind, "from": "checkpoint",
-                                                             "layer": "langgraph"}))
-        return _ready(self.env, w[2])
+        return self._replayed(seq, kind, name, w[2], **{"from": "checkpoint", "layer": "langgraph"})
 
     def _record(self, seq: int, kind: str, name: str, value) -> None:
         if isinstance(value, ActivityError):

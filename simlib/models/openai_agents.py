@@ -118,14 +118,7 @@ class AgentsContext(Context):
         if item is None:
             self.replaying = False
             return MISSING
-        self.replaying = True
-        self._stats.replayed += 1
-        if self._hist is not None:
-            self._hist.append(Record(self.env.now, self.workflow_id, seq, self.inst.attempts.get(seq, 1), "info",
-                                     self.worker, "replay", {"name": name, "kind": kind, "from": "session",
-                                                             "layer": "openai-agents"}))
-        ev = self.env.event()
-        return ev.fail(item[2]) if isinstance(item[2], Exception) else ev.succeed(item[2])
+        return self._replayed(seq, kind, name, item[2], **{"from": "session", "layer": "openai-agents"})
 
     def _record(self, seq: int, kind: str, name: str, value) -> None:
         self._turn.append((seq, kind, name, value))

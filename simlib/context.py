@@ -11,7 +11,14 @@ class attributes (is the state durable, which component holds it, what an
 outage does, how failed attempts are retried) or its hooks (`_lookup`,
 `_record`). Everything a step does is worked out when the step is issued: its
 latency, whether a crash or an outage falls inside it, and when it ends. That
-costs one SimPy event per step, which keeps sweeps fast.
+costs at most one SimPy event per step, which keeps sweeps fast.
+
+When nothing else is scheduled before a step ends (the usual case for a single
+workflow), the step is not put on SimPy's queue at all: the clock is moved to
+the step's end, the step is finished there, and the workflow receives an
+already-processed event, which SimPy's process loop consumes at once. This is
+the same history the queued event would give (nothing could have happened in
+between), at a fraction of the cost; see `Context._inline_until`.
 """
 
 from __future__ import annotations
@@ -77,7 +84,7 @@ class Instance:
 
     __slots__ = ("id", "params", "journal", "attempts", "starts", "done_steps", "timers", "waits",
                  "invocations", "crashes", "finished", "result", "error", "stalled", "started_at",
-                 "ended_at", "crash_at", "exec_time", "ok_time", "extra", "memo")
+                 "ended_at", "crash_at", "exec_time", "ok_time", "extra", "memo", "billed")
 
     def __init__(self, wid: str, params: dict):
         self.id = wid
@@ -101,6 +108,7 @@ class Instance:
         self.ok_time: dict = {}          # step -> duration of its last completed execution
         self.extra: dict = {}            # model-specific counters
         self.memo: dict = {}             # model-specific durable state (step-id memo, checkpoints)
+        self.billed: set = set()         # steps whose LLM call the provider has billed at least once
 
 
 class _StepEvent(Event):
@@ -115,6 +123,28 @@ class _StepEvent(Event):
         self._value = value
         # What env.schedule(self, NORMAL, delay) does, without the extra call.
         heappush(env._queue, (env._now + delay, NORMAL, next(env._eid), self))
+
+
+class _Done(Event):
+    """An event that has already been processed: a process that yields it continues at once.
+
+    Made with `_done` (no ``__init__`` call: this is on the hot path); ``callbacks`` is None
+    and ``_ok`` True for every instance.
+    """
+
+    callbacks = None
+    _ok = True
+    _value = None
+
+
+def _done(env, value: Any = None) -> _Done:
+    ev = _new(_Done)
+    ev.env = env
+    ev._value = value
+    return ev
+
+
+_new = object.__new__
 
 
 class Context:
@@ -141,7 +171,7 @@ class Context:
     record_latency_s = 0.0
 
     __slots__ = ("run", "env", "inst", "worker", "workflow_id", "_seq", "_hist", "_plan", "_stats",
-                 "inflight", "replaying")
+                 "inflight", "replaying", "serial")
 
     def __init__(self, run, inst: Instance, worker: str):
         self.run = run
@@ -155,6 +185,9 @@ class Context:
         self._stats = run.stats
         self.inflight: tuple | None = None   # (step, started_at, attempt, kind) of the step in progress
         self.replaying = False
+        # False while the workflow issues steps it will wait for together (a parallel super-step):
+        # those must all start at the same instant, so none of them may be finished inline.
+        self.serial = True
 
     # ------------------------------------------------------------------ workflow API
     def now(self) -> float:
@@ -172,14 +205,14 @@ class Context:
     def llm(self, name: str, prompt: str = "", choices: tuple | list | None = None,
             mean_latency_s: float | None = None) -> Event:
         """Call the fake LLM; the event's value is its answer (a choice when ``choices`` is given)."""
-        self._seq += 1
-        seq = self._seq
+        seq = self._seq = self._seq + 1
         found = self._lookup(seq, "llm", name)
         if found is not MISSING:
             return found
-        llm = self.run.llm
-        return self._execute(seq, "llm", name, llm.latency(mean_latency_s),
-                             (_LLM, tuple(choices) if choices else None), 0.0)
+        fake = self.run.llm
+        # FakeLLM.latency(None), written out (hot path).
+        latency = fake._lo + fake._span * fake._lat() if mean_latency_s is None else fake.latency(mean_latency_s)
+        return self._execute(seq, "llm", name, latency, (_LLM, tuple(choices)) if choices else _LLM_PLAIN, 0.0)
 
     def tool(self, name: str, effect: str | None = None, payload: dict | None = None,
              idempotency_key: str | None = None, latency_s: float = 1.0, fail_p: float = 0.0,
@@ -205,9 +238,7 @@ class Context:
 
     def compute(self, name: str, fn: Callable, *args) -> Event:
         """Pure computation inside the workflow: no side effect, runs again on every replay."""
-        value = fn(*args)
-        ev = _StepEvent(self.env, 0.0, True, value, None)
-        return ev
+        return self._now_event(fn(*args))
 
     def sleep(self, name: str, seconds: float) -> Event:
         """A durable timer where the model has one; a plain sleep where it does not."""
@@ -244,7 +275,9 @@ class Context:
 
     def ready(self, value: Any, ok: bool = True) -> Event:
         """An event that fires now with ``value`` (a memoized or replayed result)."""
-        return _StepEvent(self.env, 0.0, ok, value, None)
+        if ok:
+            return self._now_event(value)
+        return _StepEvent(self.env, 0.0, False, value, None)
 
     # ------------------------------------------------------------------ hooks for models
     def _next(self) -> int:
@@ -280,7 +313,33 @@ class Context:
         if self._hist is not None:
             self._hist.append(_rec(self.env._now, self.workflow_id, seq, self.inst.attempts.get(seq, 1),
                                    "info", self.worker, "replay", {"name": name, "kind": kind, **where}))
-        return _StepEvent(self.env, 0.0, not isinstance(value, Exception), value, None)
+        if isinstance(value, Exception):
+            return _StepEvent(self.env, 0.0, False, value, None)
+        return self._now_event(value)
+
+    def _inline_until(self, t: float) -> bool:
+        """May a step that ends at ``t`` be finished now, without a trip through SimPy's queue?
+
+        Only when the workflow's own process is running (so it will consume the event at
+        once), it issues steps one at a time, nothing else is scheduled up to and including
+        ``t`` (a tie goes to the event queued first, as SimPy would order it), ``t`` is before
+        the run's horizon (where the clock stops), and the run's budget of simulated events is not used up.
+        """
+        env = self.env
+        q = env._queue
+        run = self.run
+        if (self.serial and env._active_proc is not None and (not q or q[0][0] > t)
+                and t < run.until and run.inline_left > 0):
+            run.inline_left -= 1
+            return True
+        return False
+
+    def _now_event(self, value: Any) -> Event:
+        """A successful event at the current instant (finished inline when that is safe)."""
+        env = self.env
+        if self._inline_until(env._now):
+            return _done(env, value)
+        return _StepEvent(env, 0.0, True, value, None)
 
     def _record(self, seq: int, kind: str, name: str, value: Any) -> None:
         """Make the step's result durable (called at the moment it is recorded)."""
@@ -291,13 +350,63 @@ class Context:
     def _execute(self, seq: int, kind: str, name: str, latency: float, action: tuple,
                  fail_p: float) -> Event:
         """Work out the whole fate of step ``seq`` now and return the event that ends it."""
-        run = self.run
-        inst = self.inst
         plan = self._plan
-        hist = self._hist
-        wid = inst.id
         env = self.env
         now = env._now
+        if plan.quiet and not fail_p:
+            # The common case, decided before anything changes: no crash point or outage is
+            # planned, the step cannot fail, and no timed crash falls before its record.
+            t_eff = now + latency
+            t_rec = t_eff + self.record_latency_s if self.durable else t_eff
+            if ((not plan.has_timed or plan.next_crash(self.workflow_id, now) >= t_rec)
+                    and (action[0] is not _TOOL or not action[4])):
+                # `_inline_until`, written out: this is the hot path.
+                q = env._queue
+                run = self.run
+                if (self.serial and env._active_proc is not None and (not q or q[0][0] > t_rec)
+                        and t_rec < run.until and run.inline_left > 0):
+                    run.inline_left -= 1
+                    # Start, run and finish the step now, at its end time: nothing else can
+                    # happen before it ends, so the history is the one a queued event gives.
+                    inst = self.inst
+                    attempts = inst.attempts
+                    attempt = attempts.get(seq, 0) + 1
+                    attempts[seq] = attempt
+                    starts = inst.starts
+                    n = starts.get(seq, 0)
+                    starts[seq] = n + 1
+                    if n:
+                        self._stats.reexecuted += 1
+                        if seq in inst.done_steps:
+                            self._stats.completed_lost += 1
+                    hist = self._hist
+                    if hist is not None:
+                        hist.append(_rec(now, inst.id, seq, attempt, "invoke", self.worker, kind, {"name": name}))
+                    inst.exec_time += latency
+                    ev = _new(_Done)
+                    ev.env = env
+                    env._now = t_rec
+                    if action[0] is not _LLM or hist is not None:
+                        self._finish(ev, seq, attempt, kind, name, action, now, t_eff, t_rec, False)
+                        return ev
+                    # An LLM call without a history to write: `_finish` cut to what it does then.
+                    ev._value = text = self._call_llm(seq, name, action[1])[0]
+                    self._record(seq, kind, name, text)
+                    inst.done_steps.add(seq)
+                    inst.ok_time[seq] = t_eff - now
+                    return ev
+        return self._plan_step(seq, kind, name, latency, action, fail_p)
+
+    def _plan_step(self, seq: int, kind: str, name: str, latency: float, action: tuple,
+                   fail_p: float) -> Event:
+        """The general case of `_execute`: crash points, outages, retries, and a queued event."""
+        plan = self._plan
+        env = self.env
+        now = env._now
+        run = self.run
+        inst = self.inst
+        hist = self._hist
+        wid = inst.id
         t = now
         attempts = inst.attempts
         while True:
@@ -374,6 +483,39 @@ class Context:
                 return _StepEvent(env, t_rec - now, False, WorkerCrash("crash", seq, "after-record"), done)
             return _StepEvent(env, t_rec - now, True, None, done)
 
+    def _finish(self, event: Event, seq: int, attempt: int, kind: str, name: str, action: tuple, t0: float,
+                t_eff: float, t_rec: float | None, crash: bool) -> None:
+        """The end of a step, when its event fires: effect, durable record and history, in time order.
+
+        ``t_rec`` is None when the worker died after the effect and before any record; ``crash``
+        keeps the event's failure (a crash right after the record).
+        """
+        value = self._perform(seq, attempt, kind, name, action, t_eff)
+        hist = self._hist
+        if isinstance(value, ActivityError):
+            event._ok = False
+            event._value = value
+            if hist is not None:
+                hist.append(_rec(t_eff, self.workflow_id, seq, attempt, "fail", self.worker, kind,
+                                 {"name": name, "error": value.message}))
+            self._record(seq, kind, name, value)
+            self.inflight = None
+            return
+        if t_rec is None:
+            return
+        self._record(seq, kind, name, value)
+        inst = self.inst
+        inst.done_steps.add(seq)
+        inst.ok_time[seq] = t_eff - t0
+        self.inflight = None
+        if hist is not None:
+            detail = {"name": name}
+            if kind != "llm" and value is not None:
+                detail["value"] = value if isinstance(value, (str, int, float, bool)) else str(value)
+            hist.append(_rec(t_rec, self.workflow_id, seq, attempt, "ok", self.worker, kind, detail))
+        if not crash:
+            event._value = value
+
     def _stall(self, seq: int, attempt: int, start: float, end: float, why: str) -> None:
         self._stats.stalled_s += end - start
         if self._hist is not None:
@@ -387,6 +529,20 @@ class Context:
             done = _Finish(self, seq, attempt, kind, name, action, t_start, self.env._now + delay, None, True)
         return _StepEvent(self.env, delay, False, WorkerCrash("crash", seq, point), done)
 
+    def _call_llm(self, seq: int, name: str, choices: tuple | None) -> tuple:
+        """Make step ``seq``'s LLM call: draw the reply, pay for it, and count a repeat."""
+        text, tokens, usd = self.run.llm.draw(name, choices)
+        stats = self._stats
+        stats.llm_calls += 1
+        stats.llm_cost += usd
+        billed = self.inst.billed
+        if seq in billed:
+            stats.llm_cost_again += usd
+            stats.llm_calls_again += 1
+        else:
+            billed.add(seq)
+        return text, tokens, usd
+
     def _perform(self, seq: int, attempt: int, kind: str, name: str, action: tuple, t_eff: float):
         """Apply the step's effect at ``t_eff`` and return the step's value."""
         tag = action[0]
@@ -394,21 +550,11 @@ class Context:
         stats = self._stats
         hist = self._hist
         if tag is _LLM:
-            reply = run.llm.reply(name, action[1])
-            stats.llm_calls += 1
-            stats.llm_cost += reply[2]
-            billed = run.billed
-            k = (self.workflow_id, seq)
-            if k in billed:
-                stats.llm_cost_again += reply[2]
-                stats.llm_calls_again += 1
-            else:
-                billed.add(k)
+            text, tokens, usd = self._call_llm(seq, name, action[1])
             if hist is not None:
                 hist.append(_rec(t_eff, self.workflow_id, seq, attempt, "info", self.worker, "llm-call",
-                                 {"name": name, "tokens_out": reply[1], "usd": round(reply[2], 6),
-                                  "answer": reply[0]}))
-            return reply[0]
+                                 {"name": name, "tokens_out": tokens, "usd": round(usd, 6), "answer": text}))
+            return text
         if tag is _TOOL:
             _, effect, payload, key, declines = action
             if declines:
@@ -427,6 +573,7 @@ class Context:
 
 
 _LLM = object()
+_LLM_PLAIN = (_LLM, None)
 _TOOL = object()
 _TIMER = object()
 _WAIT = object()
@@ -436,7 +583,7 @@ _rec = Record
 
 
 class _Finish:
-    """Callback run when a step's event fires: effects, records and history, in time order."""
+    """Callback run when a step's event fires: hands the step's fields to `Context._finish`."""
 
     __slots__ = ("ctx", "seq", "attempt", "kind", "name", "action", "t0", "t_eff", "t_rec", "crash")
 
@@ -453,29 +600,5 @@ class _Finish:
         self.crash = crash
 
     def __call__(self, event: Event) -> None:
-        ctx = self.ctx
-        value = ctx._perform(self.seq, self.attempt, self.kind, self.name, self.action, self.t_eff)
-        if isinstance(value, ActivityError):
-            event._ok = False
-            event._value = value
-            if ctx._hist is not None:
-                ctx._hist.append(_rec(self.t_eff, ctx.workflow_id, self.seq, self.attempt, "fail", ctx.worker,
-                                      self.kind, {"name": self.name, "error": value.message}))
-            ctx._record(self.seq, self.kind, self.name, value)
-            ctx.inflight = None
-            return
-        if self.t_rec is None:           # crashed after the effect, before any record
-            return
-        ctx._record(self.seq, self.kind, self.name, value)
-        inst = ctx.inst
-        inst.done_steps.add(self.seq)
-        inst.ok_time[self.seq] = self.t_eff - self.t0
-        ctx.inflight = None
-        if ctx._hist is not None:
-            detail = {"name": self.name}
-            if self.kind != "llm" and value is not None:
-                detail["value"] = value if isinstance(value, (str, int, float, bool)) else str(value)
-            ctx._hist.append(_rec(self.t_rec, ctx.workflow_id, self.seq, self.attempt, "ok", ctx.worker,
-                                  self.kind, detail))
-        if not self.crash:
-            event._value = value
+        self.ctx._finish(event, self.seq, self.attempt, self.kind, self.name, self.action, self.t0, self.t_eff,
+                         self.t_rec, self.crash)

@@ -21,7 +21,10 @@ from .errors import ActivityError, BudgetExceeded, ConfigError, NondeterminismEr
 from .faults import FaultPlan, FaultSchedule, NO_FAULTS
 from .history import History, Record
 from .llm import FakeLLM
+from .models import get_model
 from .rng import DEFAULT_SEED, RunRandom
+from .scenarios import get_scenario
+from .summary import summarize
 from .world import Ledger
 
 __all__ = ["simulate", "Run", "RunResult", "Stats", "ReplayToken", "DEFAULT_HORIZON_S"]
@@ -29,6 +32,7 @@ __all__ = ["simulate", "Run", "RunResult", "Stats", "ReplayToken", "DEFAULT_HORI
 # A safety net: no scenario here needs more than a simulated week, and a crash
 # loop (random crashes more frequent than a step is long) must still end.
 DEFAULT_HORIZON_S = 7 * 24 * 3600.0
+_NO_LIMIT = 1 << 62
 
 
 class Stats:
@@ -93,13 +97,13 @@ class Run:
         self.ledger = Ledger()
         self.history: History | None = History() if record else None
         self.stats = Stats()
-        self.billed: set = set()
         self.signals = dict(scenario.signals)
         merged = dict(scenario.params)
         merged.update(params or {})
         self.params = merged
         self.instances = [Instance(f"wf-{i + 1}", merged) for i in range(scenario.instances)]
         self.until = math.inf   # set by execute(); steps never plan past it
+        self.inline_left = _NO_LIMIT   # steps that may still finish without a SimPy event (the budget)
         self.model_state: Any = model.new_run_state(self)
 
     # ------------------------------------------------------------------ lifecycle
@@ -196,21 +200,32 @@ class Run:
         self.start()
         env = self.env
         if event_budget is None:
-            env.run(until=until)
+            if until is None or until <= env._now:
+                env.run(until=until)
+                return
+            # What env.run(until=until) does, without its stop event: every event before
+            # `until` is processed, and the clock ends at `until`.
+            q = env._queue
+            step = env.step
+            while q and q[0][0] < until:
+                step()
+            env._now = until
             return
         step = env.step
         limit = math.inf if until is None else until
+        # Steps finished inline count against the same budget as queued events.
+        self.inline_left = event_budget + 1
         n = 0
         try:
             while env.peek() <= limit:
                 step()
                 n += 1
-                if n > event_budget:
+                if n + event_budget + 1 - self.inline_left > event_budget:
                     raise BudgetExceeded(f"the run used more than {event_budget} simulated events")
         except simpy.core.EmptySchedule:
             pass
         finally:
-            self.stats.events = n
+            self.stats.events = n + event_budget + 1 - self.inline_left
 
 
 def _plain(value):
@@ -255,10 +270,6 @@ def simulate(scenario, model, seed: int = DEFAULT_SEED, faults: FaultSchedule | 
         event_budget: raise `BudgetExceeded` past this many SimPy events.
         params: override the scenario's workflow parameters.
     """
-    from .models import get_model
-    from .scenarios import get_scenario
-    from .summary import summarize
-
     if isinstance(scenario, str):
         scenario = get_scenario(scenario)
     if isinstance(model, str):

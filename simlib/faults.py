@@ -212,8 +212,8 @@ def parse_crash(text: str) -> CrashAt:
 class FaultPlan:
     """A compiled schedule: what the engine and models ask while a run goes on."""
 
-    __slots__ = ("schedule", "restart_delay_s", "has_outages", "has_step_crashes", "has_timed",
-                 "_points", "_outages", "_timed", "_rand", "_mtbf", "_next_random")
+    __slots__ = ("schedule", "restart_delay_s", "has_outages", "has_step_crashes", "has_timed", "quiet",
+                 "_points", "_outages", "_timed", "_rand", "_mtbf", "_next_random", "_asked")
 
     def __init__(self, schedule: FaultSchedule, rng: RunRandom):
         self.schedule = schedule
@@ -232,7 +232,10 @@ class FaultPlan:
         self._mtbf = schedule.random.mtbf_s if schedule.random else None
         self._rand = rng.stream("faults") if self._mtbf else None
         self._next_random: dict[str, float] = {}
+        self._asked: dict[str, tuple[float, float]] = {}   # workflow -> (after, answer) of the last query
         self.has_timed = bool(self._timed) or self._mtbf is not None
+        # No crash point and no outage is planned: only timed crashes can interrupt a step.
+        self.quiet = not (self.has_step_crashes or self.has_outages)
 
     def step_crash(self, workflow: str, step: int, attempt: int, point: str) -> bool:
         """True (once) when the schedule crashes this step's attempt at ``point``."""
@@ -248,6 +251,10 @@ class FaultPlan:
 
     def next_crash(self, workflow: str, after: float) -> float:
         """The first timed or random crash of this workflow's worker strictly after ``after``."""
+        last = self._asked.get(workflow)
+        if last is not None and last[0] <= after < last[1]:
+            # Nothing falls between the last question and its answer, so the answer stands.
+            return last[1]
         best = INF
         for t, wf in self._timed:
             if t > after and (wf is None or wf == workflow):
@@ -261,6 +268,7 @@ class FaultPlan:
                 t += self._rand.expovariate(1.0 / self._mtbf)
             self._next_random[workflow] = t
             best = min(best, t)
+        self._asked[workflow] = (after, best)
         return best
 
     def down_until(self, component: str, t: float) -> float | None:

@@ -66,7 +66,7 @@ class LLMReply(tuple):
 class FakeLLM:
     """Draws latencies and replies from two named streams of the run's generator."""
 
-    __slots__ = ("cfg", "_lat", "_out", "_lo", "_span", "_in_cost", "_out_price")
+    __slots__ = ("cfg", "_lat", "_out", "_lo", "_span", "_in_cost", "_out_price", "_tokens_out")
 
     def __init__(self, cfg: LLMConfig, latency_stream: random.Random, output_stream: random.Random):
         self.cfg = cfg
@@ -76,6 +76,7 @@ class FakeLLM:
         self._span = cfg.mean_latency_s * 2 * cfg.jitter
         self._in_cost = cfg.tokens_in * cfg.usd_per_mtok_in / 1e6
         self._out_price = cfg.usd_per_mtok_out / 1e6
+        self._tokens_out = cfg.tokens_out
 
     def latency(self, mean_s: float | None = None) -> float:
         """One call's duration in seconds."""
@@ -86,11 +87,14 @@ class FakeLLM:
 
     def reply(self, name: str, choices: tuple | None = None) -> LLMReply:
         """The model's answer: one of ``choices`` when given, else a text that varies per call."""
+        return LLMReply(self.draw(name, choices))
+
+    def draw(self, name: str, choices: tuple | None = None) -> tuple:
+        """`reply` as a plain ``(text, tokens_out, cost_usd)`` tuple (the simulator's hot path)."""
         u = self._out()
-        tokens = int(self.cfg.tokens_out * (0.5 + u))
-        cost = self._in_cost + tokens * self._out_price
+        tokens = int(self._tokens_out * (0.5 + u))
+        usd = self._in_cost + tokens * self._out_price
         if choices:
-            text = choices[int(self._out() * len(choices))]
-        else:
-            text = f"{name}:answer-{int(u * 1e6):06d}"
-        return LLMReply((text, tokens, cost))
+            return choices[int(self._out() * len(choices))], tokens, usd
+        # %d truncates as int() does: "llm-01:answer-042137" (six digits of u).
+        return "%s:answer-%06d" % (name, u * 1e6), tokens, usd

@@ -7,7 +7,7 @@ from dataclasses import asdict, dataclass, field
 __all__ = ["Summary", "summarize", "SUMMARY_FIELDS"]
 
 
-@dataclass
+@dataclass(slots=True)
 class Summary:
     """What a run cost and what went wrong.
 
@@ -86,37 +86,50 @@ def summarize(run) -> Summary:
     """Build the `Summary` of a finished `simlib.engine.Run`."""
     st = run.stats
     insts = run.instances
-    now = run.env.now
-    ends = [i.ended_at if i.ended_at is not None else now for i in insts]
-    executed = sum(sum(i.starts.values()) for i in insts)
-    n_steps = max((max(i.attempts) for i in insts if i.attempts), default=0)
+    now = run.env._now
+    executed = 0
+    n_steps = 0
+    lost = 0
+    completed = True
+    duration = None
+    stalled = error = None
+    extra: dict = {}
+    for i in insts:
+        executed += sum(i.starts.values())
+        if i.attempts:
+            n_steps = max(n_steps, max(i.attempts))
+        lost += i.exec_time - sum(i.ok_time.values())
+        completed = completed and i.finished
+        end = i.ended_at if i.ended_at is not None else now
+        if duration is None or end > duration:
+            duration = end
+        if stalled is None and i.stalled:
+            stalled = i.stalled
+        if error is None and i.error:
+            error = i.error
+        for k, v in i.extra.items():
+            extra[k] = extra.get(k, 0) + v
     per_step = [0] * n_steps
     per_key: dict = {}
-    for e in run.ledger.effects:
+    effects = run.ledger.effects
+    for e in effects:
         if e.deduplicated:
             continue
         if 1 <= e.step <= n_steps:
             per_step[e.step - 1] += 1
         k = e.key if e.key is not None else f"{e.workflow}/{e.step}/{e.name}"
         per_key[k] = per_key.get(k, 0) + 1
-    lost = sum(i.exec_time - sum(i.ok_time.values()) for i in insts)
-    stalled = next((i.stalled for i in insts if i.stalled), None)
-    error = next((i.error for i in insts if i.error), None)
-    extra: dict = {}
-    for i in insts:
-        for k, v in i.extra.items():
-            extra[k] = extra.get(k, 0) + v
     return Summary(
         scenario=run.scenario.name, model=run.model.name, seed=run.seed,
-        completed=all(i.finished for i in insts),
-        duration_s=max(ends) if ends else 0.0,
+        completed=completed,
+        duration_s=duration if duration is not None else 0.0,
         llm_calls=st.llm_calls, llm_cost_usd=st.llm_cost,
         llm_calls_repeated=st.llm_calls_again, llm_cost_reexecuted_usd=st.llm_cost_again,
         steps_executed=executed, steps_reexecuted=st.reexecuted, completed_steps_lost=st.completed_lost,
         steps_replayed=st.replayed,
-        effects=sum(per_step) if n_steps else 0,
+        effects=sum(per_step),
         effects_per_step=per_step, effects_per_key=per_key,
-        duplicate_effects=run.ledger.duplicates(),
+        duplicate_effects=run.ledger.duplicates() if effects else 0,
         crashes=st.crashes, work_lost_s=max(0.0, lost), time_stalled_s=st.stalled_s,
         time_to_recover_s=st.recovery_s, failed_attempts=st.failed_attempts,
         stalled=stalled, error=error,

@@ -315,7 +315,7 @@ class DagContext(Context):
         if self._hist is not None:
             self._hist.append(Record(self.env._now, self.workflow_id, seq, self.inst.attempts.get(seq, 1), "info",
                                      "scheduler", "replay", {"name": name, "kind": kind, "state": "success"}))
-        return _StepEvent(self.env, 0.0, True, value, None)
+        return self._now_event(value)
 
     def _record(self, seq: int, kind: str, name: str, value) -> None:
         self.inst.memo.setdefault(_XCOM, {})[self.task_of.get(seq, name)] = value

@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from functools import lru_cache
 
 from ..context import Context, MISSING, RetryPolicy, _StepEvent
 from ..errors import ActivityError, ConfigError, WorkerCrash
@@ -48,6 +49,7 @@ BACKOFF_TABLE_S = (15.0, 30.0, 60.0, 120.0, 300.0, 600.0, 1200.0, 2400.0, 3600.0
 MAX_RETRIES = 20   # the most retries Inngest lets a function configure
 
 
+@lru_cache(maxsize=4096)
 def step_id_hash(step_id: str) -> str:
     """The memoization key of a step id (Inngest stores step state under a SHA-1 of the id)."""
     return hashlib.sha1(step_id.encode()).hexdigest()
@@ -152,7 +154,7 @@ class InngestContext(Context):
         if hist is not None:
             hist.append(Record(self.env._now, self.workflow_id, seq, self.inst.attempts.get(seq, 1), "info",
                                self.worker, "replay", {"name": name, "kind": kind, "step_id": sid}))
-        return _StepEvent(self.env, 0.0, True, value, None)
+        return self._now_event(value)
 
     def _record(self, seq: int, kind: str, name: str, value) -> None:
         memo = self.inst.memo

@@ -230,12 +230,17 @@ class LangGraphContext(Context):
         """
         self._end_group()
         events, seqs = [], []
-        for branch in branches:
-            before = self._seq
-            events.append(branch())
-            if self._seq != before + 1:
-                raise ConfigError(f"each superstep branch must issue exactly one step, one issued {self._seq - before}")
-            seqs.append(self._seq)
+        self.serial = False          # the branches start together: none may finish inline
+        try:
+            for branch in branches:
+                before = self._seq
+                events.append(branch())
+                if self._seq != before + 1:
+                    raise ConfigError(f"each superstep branch must issue exactly one step, "
+                                      f"one issued {self._seq - before}")
+                seqs.append(self._seq)
+        finally:
+            self.serial = True
         self._parallel.update(seqs)
         return _SuperStep(self, events, seqs)
 

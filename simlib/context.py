@@ -171,7 +171,7 @@ class Context:
     record_latency_s = 0.0
 
     __slots__ = ("run", "env", "inst", "worker", "workflow_id", "_seq", "_hist", "_plan", "_stats",
-                 "inflight", "replaying", "serial")
+                 "inflight", "replaying", "serial", "_tc")
 
     def __init__(self, run, inst: Instance, worker: str):
         self.run = run
@@ -188,6 +188,7 @@ class Context:
         # False while the workflow issues steps it will wait for together (a parallel super-step):
         # those must all start at the same instant, so none of them may be finished inline.
         self.serial = True
+        self._tc = (INF, INF)   # (asked at, answer) of the last next-crash question (hot-path cache)
 
     # ------------------------------------------------------------------ workflow API
     def now(self) -> float:
@@ -358,8 +359,15 @@ class Context:
             # planned, the step cannot fail, and no timed crash falls before its record.
             t_eff = now + latency
             t_rec = t_eff + self.record_latency_s if self.durable else t_eff
-            if ((not plan.has_timed or plan.next_crash(self.workflow_id, now) >= t_rec)
-                    and (action[0] is not _TOOL or not action[4])):
+            if plan.has_timed:
+                tc = self._tc
+                if not tc[0] <= now < tc[1]:
+                    # The answer stands until the crash it names: nothing falls before it.
+                    tc = self._tc = (now, plan.next_crash(self.workflow_id, now))
+                clear = tc[1] >= t_rec
+            else:
+                clear = True
+            if clear and (action[0] is not _TOOL or not action[4]):
                 # `_inline_until`, written out: this is the hot path.
                 q = env._queue
                 run = self.run

@@ -85,15 +85,18 @@ class Aggregate:
 
 def run_chunk(scenario, model, seeds: range, faults: FaultSchedule) -> Aggregate:
     """Run one chunk of seeds without histories; picklable for process pools."""
-    from .engine import simulate
+    from .engine import run_to_end
     from .models import get_model
     from .scenarios import get_scenario
+    from .summary import summarize
 
     sc = get_scenario(scenario)
     mdl = get_model(model)
+    sc.validate_faults(faults)
     agg = Aggregate(sc.name, mdl.name)
+    add = agg.add
     for seed in seeds:
-        agg.add(simulate(sc, mdl, seed=seed, faults=faults, record=False).summary)
+        add(summarize(run_to_end(sc, mdl, seed, faults)))
     return agg
 
 

@@ -36,7 +36,7 @@ from __future__ import annotations
 import inspect
 import math
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 from ..context import MISSING, Context, RetryPolicy, _StepEvent
 from ..errors import ActivityError, ConfigError, WorkerCrash
@@ -109,8 +109,9 @@ class DagDeclaration:
     reason: str = ""
     verified: bool = True
 
-    @property
+    @cached_property
     def task_ids(self) -> frozenset:
+        """The declared task ids (worked out once: every step checks against them)."""
         return frozenset(name for _, name in self.tasks)
 
 

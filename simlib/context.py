@@ -154,7 +154,9 @@ class Context:
         durable: results survive a crash (else every invocation starts from step 1).
         store: the component that holds the state (outage windows name it).
         outage: what a store outage does when a result must be written: ``"stall"``
-            (wait for it) or ``"fail"`` (the write raises and the worker dies).
+            (wait for it), ``"fail"`` (the write raises and the worker dies) or ``"deferred"``
+            (a background writer takes the write: the step goes on, and the model's `_record`
+            decides what the failed write means).
         gate_start: a step cannot even start while the store is down (a server dispatches it).
         check_determinism: replayed commands must match the recorded ones.
         retry: `RetryPolicy` for attempts that fail transiently.
@@ -475,7 +477,7 @@ class Context:
             if tc < t_rec:
                 # The worker died in the window between the effect and its record.
                 return self._crash(tc - now, seq, attempt, "after-effect", action, t, name, kind)
-            if self.durable and plan.has_outages:
+            if self.durable and plan.has_outages and self.outage != "deferred":
                 back = plan.down_until(self.store, t_eff)
                 if back is not None:
                     if self.outage == "fail":

@@ -94,6 +94,8 @@ def test_sync_never_loses_a_written_checkpoint(faults, seed):
 
 @given(schedule_st, seed_st)
 def test_async_loses_at_most_the_newest_checkpoint_per_crash(faults, seed):
+    # Process crashes only: during a checkpointer outage every background write fails (tested below).
+    faults = FaultSchedule(crashes=faults.crashes, random=faults.random, restart_delay_s=faults.restart_delay_s)
     r = simulate("q1", lg(supervisor_restart_s=2.0), seed=seed, faults=faults, params=SMALL_Q1)
     s = r.summary
     assert s.completed
@@ -123,12 +125,50 @@ def test_checkpointer_outage_fails_the_run():
 
 def test_checkpointer_outage_is_recoverable_from_the_last_checkpoint():
     f = FaultSchedule(outages=(Outage(100.0, 200.0, "checkpointer"),))
-    r = simulate("q1", lg(supervisor_restart_s=10.0), seed=1, faults=f)
+    r = simulate("q1", lg(durability="sync", supervisor_restart_s=10.0), seed=1, faults=f)
     s = r.summary
     assert s.completed and s.completed_steps_lost == 0 and s.steps_reexecuted == 1
     crash_rec = next(x for x in r.history if x.event == "crash")
     assert crash_rec.detail["point"] == "store-unavailable"
     assert next(x.time for x in r.history if x.event == "resume") >= 200.0
+
+
+def _runs_per_step(r, n):
+    counts = [0] * n
+    for x in r.history:
+        if x.kind == "invoke" and x.step:
+            counts[x.step - 1] += 1
+    return counts
+
+
+def test_async_outage_runs_the_later_nodes_and_raises_at_the_end():
+    """As real LangGraph does with durability="async": the write fails in the background, nodes 4-5
+    still run (their effects happen), invoke() raises when the graph finishes."""
+    f = FaultSchedule(outages=(Outage(2.5, 10.0, "checkpointer"),))
+    left = simulate("five-effects", "langgraph", seed=1, faults=f)
+    assert _runs_per_step(left, 5) == [1, 1, 1, 1, 1] and left.summary.effects_per_step == [1, 1, 1, 1, 1]
+    assert not left.summary.completed and "CheckpointWriteError" in left.summary.error
+    assert any(x.event == "write-failed" and x.step == 3 for x in left.history)
+    crash = next(x for x in left.history if x.event == "crash")
+    assert crash.detail["point"] == "store-unavailable" and crash.time == pytest.approx(5.0, abs=0.1)
+    # A later invoke resumes from the checkpoint after node 2: nodes 3-5 run (and charge) again.
+    back = simulate("five-effects", lg(supervisor_restart_s=1.0), seed=1, faults=f)
+    assert back.summary.completed and _runs_per_step(back, 5) == [1, 1, 2, 2, 2]
+    assert back.summary.duplicate_effects == 3
+    # In sync mode the failed write raises inside node 3: nodes 4-5 never run in that invocation.
+    sync = simulate("five-effects", lg(durability="sync"), seed=1, faults=f)
+    assert _runs_per_step(sync, 5) == [1, 1, 1, 0, 0]
+
+
+def test_async_a_write_that_lands_after_the_outage_saves_the_whole_state():
+    """A checkpoint holds the whole state: once a later write lands, a re-invoke has nothing to redo,
+    though invoke() still raised for the write that failed."""
+    f = FaultSchedule(outages=(Outage(100.0, 200.0, "checkpointer"),))
+    r = simulate("q1", lg(supervisor_restart_s=10.0), seed=1, faults=f)
+    s = r.summary
+    assert s.crashes == 1 and s.completed and s.steps_reexecuted == 0 and s.steps_replayed == 20
+    crash = next(x for x in r.history if x.event == "crash")
+    assert crash.detail["point"] == "store-unavailable" and crash.time > 800.0
 
 
 # ---------------------------------------------------------------- interrupt / Command(resume)

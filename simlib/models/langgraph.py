@@ -26,7 +26,11 @@ checkpoint; ``"exit"`` writes only when the graph exits, so a crash loses all
 progress. Nothing resumes by itself: someone must call ``invoke(None,
 {"configurable": {"thread_id": ...}})`` again. ``supervisor_restart_s`` models
 that someone (a process manager or a sweeper); None leaves the run stopped. A
-checkpointer outage makes the write raise and the run fail. Retries are off
+checkpointer outage makes a write raise and the run fail: at once in ``"sync"``
+mode; in ``"async"`` mode the write fails in the background, the next nodes run
+(their side effects happen), and ``invoke()`` raises only when the graph
+finishes. A later write that lands holds the whole state, so a re-invoke resumes
+from the newest checkpoint that reached the DB. Retries are off
 unless ``retry_policy=True`` (LangGraph's RetryPolicy: 3 attempts, 0.5 s x2,
 capped at 128 s, jitter left out so runs stay replayable).
 """
@@ -143,6 +147,15 @@ class Thread:
                                    {"superstep": c[0], "durability": mode}))
         return lost
 
+    def flush(self, now: float) -> None:
+        """The graph exits with an error: the writes still in flight land; the failed ones stay lost."""
+        for w in self.writes.values():
+            if w[3] != INF:
+                w[3] = min(w[3], now)
+        for c in self.checkpoints:
+            if c[3] != INF:
+                c[3] = min(c[3], now)
+
     def persist_all(self, now: float, collapse: bool) -> None:
         """The graph exits: every write lands by ``now`` (``collapse``: exit mode keeps one checkpoint)."""
         for w in self.writes.values():
@@ -177,9 +190,14 @@ def graph_runner(fn):
     def run_graph(ctx, **params):
         while True:
             try:
-                return (yield from fn(ctx, **params))
+                result = yield from fn(ctx, **params)
             except _Resume:
                 ctx._rewind()
+                continue
+            raise_failed = getattr(ctx, "raise_failed_write", None)
+            if raise_failed is not None:
+                raise_failed()
+            return result
 
     run_graph._langgraph_runner = True
     run_graph.__wrapped__ = fn
@@ -196,9 +214,8 @@ class LangGraphContext(Context):
     """Per-node writes and per-super-step checkpoints in the checkpointer; no replay checks."""
 
     __slots__ = ("durable", "record_latency_s", "retry", "mode", "write_s", "thread", "_group", "_group_seqs",
-                 "_parallel")
+                 "_parallel", "outage", "failed_write")
     store = "checkpointer"
-    outage = "fail"
     gate_start = False
     check_determinism = False
 
@@ -209,6 +226,9 @@ class LangGraphContext(Context):
         self.durable = self.mode != "exit"          # exit mode touches the DB only when the graph exits
         self.write_s = cfg.checkpoint_write_s
         self.record_latency_s = self.write_s if self.mode == "sync" else 0.0
+        # sync: the write is part of the step and raises there; async: a background writer takes it.
+        self.outage = "deferred" if self.mode == "async" else "fail"
+        self.failed_write: int | None = None        # first step whose background write failed
         self.retry = LANGGRAPH_RETRY if cfg.retry_policy else NO_RETRY
         self.thread = inst.memo.setdefault("thread", Thread())
         self._group: tuple | None = None             # (name, first step) of an open multi-step node
@@ -298,8 +318,40 @@ class LangGraphContext(Context):
 
     # ------------------------------------------------------------------ checkpointer
     def _landed(self) -> float:
+        """When a write issued now reaches the DB (INF: never, or not before the graph exits)."""
         now = self.env.now
-        return now if self.mode == "sync" else (now + self.write_s if self.mode == "async" else INF)
+        if self.mode == "sync":
+            return now
+        if self.mode == "exit":
+            return INF
+        plan = self._plan
+        if plan.has_outages and plan.down_until(self.store, now) is not None:
+            return INF                  # the background write fails; invoke() raises at the end
+        return now + self.write_s
+
+    def _write_failed(self, seq: int, landed: float) -> None:
+        """Note a failed background write, or let a write that lands cover the ones that failed.
+
+        A checkpoint is the whole state, so once a later one lands the earlier nodes' outputs
+        are durable too (their own checkpoints stay lost).
+        """
+        if landed == INF:
+            if self.failed_write is None:
+                self.failed_write = seq
+                self._note(seq, "write-failed", {"layer": "langgraph", "durability": self.mode,
+                                                 "raised": "when the graph finishes"})
+            return
+        if self.failed_write is not None:
+            for w in self.thread.writes.values():
+                if w[3] == INF:
+                    w[3] = landed
+
+    def raise_failed_write(self) -> None:
+        """The graph finished: a background write that failed makes ``invoke()`` raise now."""
+        if self.failed_write is not None:
+            # LangGraph waits for the writes in flight before it raises the one that failed.
+            self.thread.flush(self.env.now)
+            raise WorkerCrash("checkpoint write failed", self.failed_write, "store-unavailable")
 
     def _lookup(self, seq: int, kind: str, name: str):
         w = self.thread.writes.get(seq)
@@ -316,7 +368,10 @@ class LangGraphContext(Context):
             th.writes[seq] = [kind, name, value, INF]     # in memory until the node ends
             self._group_seqs.append(seq)
             return
-        th.writes[seq] = [kind, name, value, self._landed()]
+        landed = self._landed()
+        th.writes[seq] = [kind, name, value, landed]
+        if self.mode == "async":
+            self._write_failed(seq, landed)
         if seq not in self._parallel:
             self._checkpoint(seq, (name,))
 
@@ -331,6 +386,8 @@ class LangGraphContext(Context):
             landed = self._landed()
             for s in self._group_seqs:
                 self.thread.writes[s][3] = landed
+            if self.mode == "async":
+                self._write_failed(max(self._group_seqs), landed)
             self._checkpoint(max(self._group_seqs), (self._group[0],))
         self._group = None
         self._group_seqs = []
@@ -435,7 +492,8 @@ class LangGraph(EngineModel):
         Component("app", "your application process (runs the graph; LangGraph is a library in it)", False, NOTHING,
                   "stateless between super-steps, but nothing re-invokes the graph after it dies"),
         Component("checkpointer", "checkpointer DB (checkpoints and pending writes per thread_id)", True, FAIL,
-                  "a failed write raises inside invoke(); the run can resume from the last checkpoint"),
+                  "a failed write raises inside invoke() (in async mode only when the graph finishes); "
+                  "the run can resume from the last checkpoint"),
     )
 
     def new_run_state(self, run):

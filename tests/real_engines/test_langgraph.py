@@ -8,9 +8,7 @@ same thread_id. The ledger says which nodes ran again. The simulator runs the
 the same crash.
 """
 
-import pytest
-
-from ._harness import (ModelDisagreement, assert_agree, effects, executions, model_or_skip, read_ledger, require,
+from ._harness import (assert_agree, effects, executions, model_or_skip, read_ledger, require,
                        run_app, simulate_crash)
 
 require("langgraph", "langgraph.checkpoint.sqlite")
@@ -145,12 +143,9 @@ def test_checkpointer_outage_fails_the_run_sync(workdir):
                  outage_rows(first, during, resumed, after, "sync"))
 
 
-@pytest.mark.xfail(strict=True, raises=ModelDisagreement, reason=(
-    "model disagrees: with durability='async' (the default) real LangGraph keeps running the next nodes "
-    "while the failed checkpoint write is pending, so nodes 4-5 run (their effects happen) and invoke() "
-    "raises only at the end; a later invoke(None) repeats nodes 3-5. The langgraph model stops the run at "
-    "node 3's failed write in every durability mode"))
 def test_checkpointer_outage_async_keeps_running_until_the_end(workdir):
+    """durability="async" (the default): the failed write is pending while nodes 4-5 run (their effects
+    happen); invoke() raises only at the end, and a later invoke(None, cfg) repeats nodes 3-5."""
     first, during, resumed, after = outage_then_resume(workdir, "async")
     assert_agree("LangGraph durability=async, checkpointer DB locked from node 3 on",
                  outage_rows(first, during, resumed, after, "async"))

@@ -326,7 +326,8 @@ class Context:
         Only when the workflow's own process is running (so it will consume the event at
         once), it issues steps one at a time, nothing else is scheduled up to and including
         ``t`` (a tie goes to the event queued first, as SimPy would order it), ``t`` is before
-        the run's horizon (where the clock stops), and the run's budget of simulated events is not used up.
+        the run's horizon (where the clock stops), and the run's budget of simulated events
+        is not used up.
         """
         env = self.env
         q = env._queue

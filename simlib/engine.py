@@ -27,7 +27,7 @@ from .scenarios import get_scenario
 from .summary import summarize
 from .world import Ledger
 
-__all__ = ["simulate", "Run", "RunResult", "Stats", "ReplayToken", "DEFAULT_HORIZON_S"]
+__all__ = ["simulate", "run_to_end", "Run", "RunResult", "Stats", "ReplayToken", "DEFAULT_HORIZON_S"]
 
 # A safety net: no scenario here needs more than a simulated week, and a crash
 # loop (random crashes more frequent than a step is long) must still end.

@@ -1,9 +1,11 @@
-"""Restate (server binary + Python SDK) against simlib's ``restate`` model. Opt-in.
+"""Restate (server binary + Python SDK) against simlib's ``restate`` model.
 
 Restate needs its server, a single 216 MB static binary from npm
 (``@restatedev/restate-server-linux-x64``), so this test runs only when
 ``REAL_ENGINES_RESTATE=1`` and the binary is found (``RESTATE_SERVER_BIN`` or
-``restate-server`` on PATH). Everything binds to 127.0.0.1.
+``restate-server`` on PATH). ``.ci/run`` installs the binary with npm and sets
+both, so CI runs it; a machine with only Python and pip skips it. Everything
+binds to 127.0.0.1.
 
 The service's handler runs five ``ctx.run`` steps, each with a side effect; the
 service process kills itself right after step 3's effect. A replacement

@@ -11,8 +11,9 @@ two layers split the work:
 * Temporal is the supervisor LangGraph lacks: the activity heartbeats, and when
   the worker dies the server notices the missing heartbeat after
   ``heartbeat_timeout_s`` and retries the activity (1 s, 2 s, ... backoff). A
-  checkpointer outage makes the write raise, which fails the activity; Temporal
-  retries it until the database is back;
+  checkpointer outage makes a write raise, which fails the activity (in the
+  default ``"async"`` mode only when the graph returns: the later nodes run
+  first, as in plain LangGraph); Temporal retries it until the database is back;
 * once the activity has returned, its result is in the Temporal history and the
   graph is never run again; the steps outside it are plain Temporal activities.
 
@@ -89,7 +90,7 @@ class LayeredContext(TemporalContext):
     """Temporal rules outside an agent activity, LangGraph rules inside it."""
 
     __slots__ = ("store", "outage", "gate_start", "record_latency_s", "check_determinism", "retry", "durable",
-                 "cfg", "activity", "thread", "_closing")
+                 "cfg", "activity", "thread", "_closing", "failed_write")
 
     def __init__(self, run, inst, worker: str, cfg: LangGraphInTemporalConfig):
         super().__init__(run, inst, worker)
@@ -97,6 +98,7 @@ class LayeredContext(TemporalContext):
         self.activity: str | None = None
         self.thread: Thread | None = None
         self._closing: tuple | None = None
+        self.failed_write: int | None = None
         self._outer()
 
     def _outer(self) -> None:
@@ -107,7 +109,9 @@ class LayeredContext(TemporalContext):
 
     def _inner(self) -> None:
         mode = self.cfg.durability
-        self.store, self.outage, self.gate_start = "checkpointer", "fail", False
+        # sync: the write is part of the node and raises there; async: a background writer takes it.
+        self.store, self.outage, self.gate_start = "checkpointer", "deferred" if mode == "async" else "fail", False
+        self.failed_write = None
         self.record_latency_s = self.cfg.checkpoint_write_s if mode == "sync" else 0.0
         self.check_determinism, self.retry, self.durable = False, NO_RETRY, mode != "exit"
 
@@ -134,6 +138,10 @@ class LayeredContext(TemporalContext):
     def exit_graph(self, name: str, result) -> Event:
         """The graph returned: ``invoke()`` waits for its writes, then the activity reports its result."""
         now = self.env.now
+        if self.failed_write is not None:
+            # A background write failed: invoke() raises now, so the activity fails and Temporal retries it.
+            self.thread.flush(now)
+            raise WorkerCrash("checkpoint write failed", self.failed_write, "store-unavailable")
         self.thread.persist_all(now, collapse=self.cfg.durability == "exit")
         self.thread.log(now, self.inst, self._hist, self.cfg.durability)
         self.activity = None
@@ -170,6 +178,8 @@ class LayeredContext(TemporalContext):
             mode = self.cfg.durability
             now = self.env.now
             landed = now if mode == "sync" else (now + self.cfg.checkpoint_write_s if mode == "async" else float("inf"))
+            if mode == "async":
+                landed = self._background_write(seq, landed)
             self.thread.writes[seq] = [kind, name, value, landed]
             self.thread.add(seq, (name,), landed)
             self.thread.log(now, self.inst, self._hist, mode)
@@ -178,6 +188,22 @@ class LayeredContext(TemporalContext):
         if self._closing is not None and seq == self._closing[0]:
             self.inst.memo["graph_results"][self._closing[1]] = (seq, self._closing[2])
             self._closing = None
+
+    def _background_write(self, seq: int, landed: float) -> float:
+        """When an async checkpoint write lands: never while the DB is down (invoke() will raise)."""
+        plan = self._plan
+        if plan.has_outages and plan.down_until("checkpointer", self.env.now) is not None:
+            if self.failed_write is None:
+                self.failed_write = seq
+                self._note(seq, "write-failed", {"layer": "langgraph (inside temporal)", "durability": "async",
+                                                 "raised": "when the graph returns"})
+            return float("inf")
+        if self.failed_write is not None:
+            # A checkpoint holds the whole state: this one covers the nodes whose writes failed.
+            for w in self.thread.writes.values():
+                if w[3] == float("inf"):
+                    w[3] = landed
+        return landed
 
     def _note(self, seq, event: str, detail: dict) -> None:
         if self._hist is not None:

@@ -45,6 +45,25 @@ def test_checkpointer_outage_inside_the_activity_is_retried_by_temporal():
     assert r.summary.time_to_recover_s >= 100.0 - 10.0
 
 
+def _support(r, event):
+    return [x for x in r.history if x.workflow == "support-1" and x.event == event]
+
+
+def test_a_failed_async_checkpoint_write_fails_the_activity_only_when_the_graph_returns():
+    """As in plain LangGraph: async durability lets the later nodes run before invoke() raises; sync stops at once."""
+    f = FaultSchedule(outages=(Outage(5.0, 100.0, "checkpointer"),))
+    runs = {mode: run_system(nested_agent_system(durability=mode), seed=1, faults=f) for mode in ("async", "sync")}
+    for mode, r in runs.items():
+        crash = _support(r, "crash")[0]
+        assert crash.detail["point"] == "store-unavailable" and r.summary.completed
+        ran_before = {x.detail["name"] for x in r.history
+                      if x.workflow == "support-1" and x.kind == "invoke" and x.time < crash.time}
+        if mode == "async":
+            assert {"lookup-order", "draft-reply"} <= ran_before and _support(r, "write-failed")
+        else:
+            assert "lookup-order" not in ran_before and not _support(r, "write-failed")
+
+
 def test_agent_activity_runs_inline_on_other_engines():
     def graph(ctx):
         return (yield ctx.llm("think"))

@@ -13,7 +13,8 @@
    ``--mtbf`` seconds), per model, on one core. Target: at least 5,000 runs/s.
 
 Timings are the best of ``--repeat`` tries, measured alternately with the bare
-loop, because a shared machine's speed drifts between seconds.
+loop (and, for the Monte Carlo, going round the models), because a shared
+machine's speed drifts between minutes.
 
 Usage: python benchmarks/bench_core.py [--runs N] [--models m1 m2 ...] [--repeat K]
 """
@@ -80,15 +81,20 @@ def overhead(model_name: str, steps: int, runs: int, repeat: int) -> dict:
     }
 
 
-def monte_carlo(model_name: str, runs: int, mtbf_s: float, repeat: int):
-    """Runs per second of a ``runs``-run Q1 sweep with random crashes (best of ``repeat``)."""
-    best = float("inf")
-    agg = None
+def monte_carlo(models: list, runs: int, mtbf_s: float, repeat: int) -> dict:
+    """Runs per second of a ``runs``-run Q1 sweep with random crashes, per model (best of ``repeat``).
+
+    The tries go round the models (model 1, 2, ..., then 1, 2, ... again), so each model's
+    tries fall at different moments and one slow minute of the machine cannot spoil all of them.
+    """
+    best = {name: float("inf") for name in models}
+    aggs = {}
     for _ in range(repeat):
-        t = time.perf_counter()
-        agg = sweep("q1", model_name, runs=runs, mtbf_s=mtbf_s, seed=0)
-        best = min(best, time.perf_counter() - t)
-    return runs / best, agg
+        for name in models:
+            t = time.perf_counter()
+            aggs[name] = sweep("q1", name, runs=runs, mtbf_s=mtbf_s, seed=0)
+            best[name] = min(best[name], time.perf_counter() - t)
+    return {name: (runs / best[name], aggs[name]) for name in models}
 
 
 def _verdict(ok: bool) -> str:
@@ -114,8 +120,7 @@ def main() -> None:
     print(f"  per Q1 run: simlib {o['q1_us']:.0f} us, bare SimPy (20 timeouts) {o['q1_bare_us']:.0f} us "
           f"-> ratio {o['run_ratio']:.2f}x   target <= {TARGET_RATIO}x: {_verdict(o['run_ratio'] <= TARGET_RATIO)}")
     print(f"monte carlo: q1, {args.runs:,} runs, random crashes MTBF {args.mtbf:g} s, one core")
-    for name in args.models or model_names():
-        rate, agg = monte_carlo(name, args.runs, args.mtbf, args.repeat)
+    for name, (rate, agg) in monte_carlo(args.models or model_names(), args.runs, args.mtbf, args.repeat).items():
         print(f"  {name:24s} {rate:8,.0f} runs/s   crashes/run={agg.mean('crashes'):.3f}  "
               f"usd re-spent per 10k runs={agg.per_10k('llm_cost_reexecuted_usd'):.2f}   "
               f"target >= {TARGET_RUNS_PER_S:,}: {_verdict(rate >= TARGET_RUNS_PER_S)}")

@@ -147,7 +147,7 @@ class _ShiftedPolicy:
 class HatchetContext(Context):
     """Each call is a task whose output PostgreSQL stores when the task completes."""
 
-    __slots__ = ("t0", "proc", "cur")
+    __slots__ = ("t0", "proc", "cur", "cfg")
     durable = True
     store = "postgres"
     outage = "stall"
@@ -160,10 +160,11 @@ class HatchetContext(Context):
         self.t0 = run.env._now      # the worker's heartbeats are counted from here
         self.proc = None
         self.cur: tuple | None = None   # (step, kind, name) being issued
+        self.cfg = run.model.config     # read on every step
 
     @property
     def retry(self):
-        policy = _user_policy(self.run.model.config)
+        policy = _user_policy(self.cfg)
         seq = self.cur[0] if self.cur else 0
         shift = self.inst.memo.get(_REASSIGNED, {}).get(seq, 0)
         return _ShiftedPolicy(policy, shift) if shift else policy
@@ -179,7 +180,7 @@ class HatchetContext(Context):
         return super()._lookup(seq, kind, name)
 
     def _record(self, seq: int, kind: str, name: str, value) -> None:
-        per_task = self.run.model.config.steps_per_task
+        per_task = self.cfg.steps_per_task
         if per_task == 1:
             self.inst.journal.append((kind, name, value))
             return
@@ -192,7 +193,7 @@ class HatchetContext(Context):
 
     def _execute(self, seq, kind, name, latency, action, fail_p):
         self.cur = (seq, kind, name)
-        cfg = self.run.model.config
+        cfg = self.cfg
         timeout = cfg.execution_timeout_s
         if kind in _TASK_KINDS and timeout:
             per_task = cfg.steps_per_task
@@ -258,9 +259,9 @@ class HatchetContext(Context):
             if wait is None:
                 if task_first is None:
                     why = (f"timed out after execution_timeout={timeout:g}s on each of {attempt} attempt(s) "
-                           f"(retries={self.run.model.config.retries})")
+                           f"(retries={self.cfg.retries})")
                 else:
-                    last = task_first + self.run.model.config.steps_per_task - 1
+                    last = task_first + self.cfg.steps_per_task - 1
                     why = f"the task of steps {task_first}-{last} ran past execution_timeout={timeout:g}s"
                 err = ActivityError(name, why)
                 self.inflight = None

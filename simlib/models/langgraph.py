@@ -124,6 +124,8 @@ class Thread:
 
     def log(self, upto: float, inst, hist, mode: str) -> None:
         """Count (and write to the history) the checkpoints that reached the DB by ``upto``."""
+        if not self.unlogged:
+            return
         keep = []
         for c in self.unlogged:
             if c[3] <= upto:
@@ -203,6 +205,22 @@ def graph_runner(fn):
     run_graph.__wrapped__ = fn
     run_graph.__doc__ = fn.__doc__
     return run_graph
+
+
+_AS_GRAPH: dict = {}   # id(scenario) -> (scenario, the same scenario with its workflows wrapped)
+
+
+def _as_graph(sc):
+    """``sc`` with every workflow wrapped in `graph_runner` (made once per scenario: sweeps run it often)."""
+    hit = _AS_GRAPH.get(id(sc))
+    if hit is not None and hit[0] is sc:
+        return hit[1]
+    wrapped = replace(sc, workflow=graph_runner(sc.workflow),
+                      variants={k: graph_runner(v) for k, v in sc.variants.items()})
+    if len(_AS_GRAPH) >= 256:
+        _AS_GRAPH.clear()
+    _AS_GRAPH[id(sc)] = (sc, wrapped)
+    return wrapped
 
 
 def _ready(env, value, ok: bool = True) -> Event:
@@ -319,7 +337,7 @@ class LangGraphContext(Context):
     # ------------------------------------------------------------------ checkpointer
     def _landed(self) -> float:
         """When a write issued now reaches the DB (INF: never, or not before the graph exits)."""
-        now = self.env.now
+        now = self.env._now
         if self.mode == "sync":
             return now
         if self.mode == "exit":
@@ -373,11 +391,12 @@ class LangGraphContext(Context):
         if self.mode == "async":
             self._write_failed(seq, landed)
         if seq not in self._parallel:
-            self._checkpoint(seq, (name,))
+            self._checkpoint(seq, (name,), landed)
 
-    def _checkpoint(self, last_seq: int, nodes: tuple) -> None:
-        self.thread.add(last_seq, nodes, self._landed())
-        self._log_checkpoints(self.env.now)
+    def _checkpoint(self, last_seq: int, nodes: tuple, landed: float | None = None) -> None:
+        """A checkpoint after step ``last_seq``; ``landed`` as `_landed` gives it (worked out when None)."""
+        self.thread.add(last_seq, nodes, self._landed() if landed is None else landed)
+        self.thread.log(self.env._now, self.inst, self._hist, self.mode)
 
     def _end_group(self) -> None:
         if self._group is None:
@@ -388,7 +407,7 @@ class LangGraphContext(Context):
                 self.thread.writes[s][3] = landed
             if self.mode == "async":
                 self._write_failed(max(self._group_seqs), landed)
-            self._checkpoint(max(self._group_seqs), (self._group[0],))
+            self._checkpoint(max(self._group_seqs), (self._group[0],), landed)
         self._group = None
         self._group_seqs = []
 
@@ -499,8 +518,7 @@ class LangGraph(EngineModel):
     def new_run_state(self, run):
         # The Pregel loop restarts an interrupted node; wrapping the workflow lets Command(resume) do that.
         sc = run.scenario
-        run.scenario = replace(sc, workflow=graph_runner(sc.workflow),
-                               variants={k: graph_runner(v) for k, v in sc.variants.items()})
+        run.scenario = _as_graph(sc)
         fork = getattr(self, "_fork", None)
         if fork is not None:
             wid, thread = fork

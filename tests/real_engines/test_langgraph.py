@@ -105,10 +105,16 @@ def test_exit_durability_loses_everything(workdir):
     ])
 
 
-def outage_then_resume(workdir, durability: str):
-    """Node 3 locks the checkpointer DB for the rest of the process; a later process resumes."""
+def outage_then_resume(workdir, durability: str, work_s: float = 0.0):
+    """Node 3 locks the checkpointer DB for the rest of the process; a later process resumes.
+
+    ``work_s`` gives each node that much work first: with async durability and instant nodes the
+    checkpoint after node 2 may still be in flight when node 3 takes the lock (then nodes 2-5 run
+    again, not 3-5), as `test_async_default_resumes_from_the_last_checkpoint` notes for crashes.
+    """
     ledger = workdir / "ledger.txt"
-    args = ["--db", str(workdir / "checkpoints.sqlite"), "--ledger", str(ledger), "--durability", durability]
+    args = ["--db", str(workdir / "checkpoints.sqlite"), "--ledger", str(ledger), "--durability", durability,
+            "--work-s", str(work_s)]
     first = app(*args, "--lock-db", "3", cwd=workdir)
     assert first.returncode == 0, first.stderr[-2000:]
     during = per_node(ledger)
@@ -146,6 +152,6 @@ def test_checkpointer_outage_fails_the_run_sync(workdir):
 def test_checkpointer_outage_async_keeps_running_until_the_end(workdir):
     """durability="async" (the default): the failed write is pending while nodes 4-5 run (their effects
     happen); invoke() raises only at the end, and a later invoke(None, cfg) repeats nodes 3-5."""
-    first, during, resumed, after = outage_then_resume(workdir, "async")
+    first, during, resumed, after = outage_then_resume(workdir, "async", work_s=0.3)
     assert_agree("LangGraph durability=async, checkpointer DB locked from node 3 on",
                  outage_rows(first, during, resumed, after, "async"))

@@ -199,10 +199,7 @@ class LayeredContext(TemporalContext):
                                                  "raised": "when the graph returns"})
             return float("inf")
         if self.failed_write is not None:
-            # A checkpoint holds the whole state: this one covers the nodes whose writes failed.
-            for w in self.thread.writes.values():
-                if w[3] == float("inf"):
-                    w[3] = landed
+            self.thread.cover_failed(landed)
         return landed
 
     def _note(self, seq, event: str, detail: dict) -> None:

@@ -149,6 +149,13 @@ class Thread:
                                    {"superstep": c[0], "durability": mode}))
         return lost
 
+    def cover_failed(self, landed: float) -> None:
+        """A checkpoint landed at ``landed``: it holds the whole state, so the writes whose own
+        (background) checkpoint failed are durable from then on too."""
+        for w in self.writes.values():
+            if w[3] == INF:
+                w[3] = landed
+
     def flush(self, now: float) -> None:
         """The graph exits with an error: the writes still in flight land; the failed ones stay lost."""
         for w in self.writes.values():
@@ -360,9 +367,7 @@ class LangGraphContext(Context):
                                                  "raised": "when the graph finishes"})
             return
         if self.failed_write is not None:
-            for w in self.thread.writes.values():
-                if w[3] == INF:
-                    w[3] = landed
+            self.thread.cover_failed(landed)
 
     def raise_failed_write(self) -> None:
         """The graph finished: a background write that failed makes ``invoke()`` raise now."""

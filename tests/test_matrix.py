@@ -5,8 +5,8 @@ import dataclasses
 import pandas as pd
 import pytest
 
-from simlib import matrix
-from simlib.matrix import ENGINES, Footprint, Guarantee, Maturity
+from simlib.course import matrix
+from simlib.course.matrix import ENGINES, Footprint, Guarantee, Maturity
 
 EXPECTED = ["temporal", "inngest", "langgraph", "restate", "hatchet", "dag", "openai-agents",
             "app-checkpoint", "none", "dbos"]

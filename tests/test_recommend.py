@@ -7,9 +7,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from simlib import matrix
-from simlib.decision_tree import walk
-from simlib.recommend import (
+from simlib.course import matrix
+from simlib.course.decision_tree import walk
+from simlib.course.recommend import (
     BOOL_FIELDS,
     CHOICES,
     COMBINATIONS,

@@ -26,7 +26,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from ..errors import ConfigError
+from ..core.errors import ConfigError
 from .feedback import Feedback
 from .runner import Limits
 from .submission import BATCH_SEED, SubmissionResult, grade_submission

@@ -33,7 +33,7 @@ import sys
 import textwrap
 from pathlib import Path
 
-from ..errors import ConfigError
+from ..core.errors import ConfigError
 
 __all__ = ["exercise_from_solution", "build_key", "generate", "main", "BEGIN", "END"]
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import importlib
 
-from ..errors import ConfigError
+from ..core.errors import ConfigError
 from .base import EngineModel, ModelConfig
 
 __all__ = ["REGISTRY", "model_names", "get_model", "all_models", "EngineModel", "ModelConfig"]

@@ -7,17 +7,17 @@
   workflow, and the workflow's ``refund.issued`` event starts a notifier.
 
 ``python -m simlib system NAME`` runs one and prints its recovery table. Each
-needs several engines at once, so these are `simlib.compose.System` objects
-rather than registered scenarios: run them with `simlib.compose.run_system`.
+needs several engines at once, so these are `simlib.models.systems.System` objects
+rather than registered scenarios: run them with `simlib.models.systems.run_system`.
 """
 
 from __future__ import annotations
 
-from .compose import (LangGraphInTemporal, Service, System, agent_activity, format_recovery_table, publish,
+from ..models.systems import (LangGraphInTemporal, Service, System, agent_activity, format_recovery_table, publish,
                       recovery_table, run_system)
-from .errors import ConfigError
-from .faults import NO_FAULTS, CrashAt, FaultSchedule
-from .rng import DEFAULT_SEED
+from ..core.errors import ConfigError
+from ..core.faults import NO_FAULTS, CrashAt, FaultSchedule
+from ..core.rng import DEFAULT_SEED
 
 __all__ = ["migration_system", "nested_agent_system", "SYSTEMS", "system_main"]
 
@@ -123,7 +123,7 @@ def system_main(argv: list[str]) -> int:
     import json
     import sys
 
-    from .cli import _Parser
+    from ..cli import _Parser
 
     p = _Parser(prog="python -m simlib system", description="run a ready-made multi-engine system")
     p.add_argument("name", help=f"one of: {', '.join(SYSTEMS)}")

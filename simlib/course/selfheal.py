@@ -34,10 +34,10 @@ import math
 import sys
 from dataclasses import dataclass, fields
 
-from .errors import ConfigError
-from .history import Record
-from .rng import DEFAULT_SEED
-from .scenarios import Scenario, register_scenario
+from ..core.errors import ConfigError
+from ..core.history import Record
+from ..core.rng import DEFAULT_SEED
+from ..scenarios import Scenario, register_scenario
 
 __all__ = ["POLICIES", "SelfHealConfig", "self_heal", "policy_sweep", "policy_table", "theory",
            "selfheal_main"]
@@ -229,8 +229,8 @@ def policy_sweep(runs: int = 500, seed: int = DEFAULT_SEED, policies=POLICIES, m
         one dict per policy: policy, runs, success_rate, mean_usd, mean_attempts,
         mean_reflections, usd_per_success, stopped_by_budget.
     """
-    from .engine import simulate
-    from .scenarios import get_scenario
+    from ..core.engine import simulate
+    from ..scenarios import get_scenario
 
     if isinstance(runs, bool) or not isinstance(runs, int) or runs < 1:
         raise ConfigError(f"runs must be a whole number >= 1, got {runs!r}")
@@ -269,7 +269,7 @@ def theory(call_usd: float | None = None, **params) -> dict:
         call_usd: expected dollars of one LLM call (default: the scenario's fake LLM).
         **params: `SelfHealConfig` fields.
     """
-    from .scenarios import get_scenario
+    from ..scenarios import get_scenario
 
     cfg = SelfHealConfig.from_params(params)
     if call_usd is None:
@@ -292,7 +292,7 @@ def theory(call_usd: float | None = None, **params) -> dict:
 # ---------------------------------------------------------------------- command line
 def selfheal_main(argv: list[str]) -> int:
     """``python -m simlib self-heal [--runs N] [--seed N] [--SETTING VALUE ...] [--json]``."""
-    from .cli import _Parser
+    from ..cli import _Parser
 
     p = _Parser(prog="python -m simlib self-heal",
                 description="Success rate and dollars of each retry policy for semantic failures.")

@@ -10,9 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Callable
 
-from .errors import ConfigError
-from .faults import CrashAt, FaultSchedule, NO_FAULTS
-from .llm import LLMConfig
+from ..core.errors import ConfigError
+from ..core.faults import CrashAt, FaultSchedule, NO_FAULTS
+from ..core.llm import LLMConfig
 
 __all__ = ["Scenario", "register_scenario", "get_scenario", "scenario_names", "SCENARIOS"]
 
@@ -201,11 +201,11 @@ register_scenario(Scenario(
 
 # Modules that register more scenarios when imported (one line each).
 SCENARIO_MODULES: list[str] = [
-    "simlib.scenarios_restate",
-    "simlib.scenarios_saga",
-    "simlib.selfheal",
-    "simlib.scenarios_batch",
-    "simlib.scenarios_dag",
+    "simlib.scenarios.restate",
+    "simlib.scenarios.saga",
+    "simlib.course.selfheal",
+    "simlib.scenarios.batch",
+    "simlib.scenarios.dag",
 ]
 
 

@@ -1,7 +1,7 @@
 """Rank durable-execution engines for a workload, with the reasons shown.
 
 A :class:`Profile` describes the workload and is validated once, up front.
-:func:`recommend` scores every engine of :mod:`simlib.matrix` with a small,
+:func:`recommend` scores every engine of :mod:`simlib.course.matrix` with a small,
 transparent rule set: four scale rules compare each engine's matrix scales with
 what the workload needs, and a table of section rules (:data:`RULES`) encodes
 the advice of Section 64.4. Every rule that fires adds or subtracts points and
@@ -23,8 +23,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
-from simlib import decision_tree, matrix
-from simlib.matrix import Footprint, Guarantee
+from simlib.course import decision_tree, matrix
+from simlib.course.matrix import Footprint, Guarantee
 
 __all__ = [
     "BOOL_FIELDS", "CHOICES", "COMBINATIONS", "RULES", "WEIGHTS", "Profile", "Recommendation",
@@ -357,7 +357,7 @@ class Recommendation:
         ranking: Every matrix engine, best first.
         scores: Engine to total points.
         reasons: Engine to signed reason strings (``"+4 ... [section]"``).
-        path: Decision-graph node path from :func:`simlib.decision_tree.walk`.
+        path: Decision-graph node path from :func:`simlib.course.decision_tree.walk`.
         watch_outs: Risks for the top three engines.
         combinations: Names from :data:`COMBINATIONS` that apply.
         evidence: Whatever the optional evidence callable returned, else None.

@@ -13,15 +13,15 @@ import importlib
 import json
 import sys
 
-from .errors import ConfigError
+from ..core.errors import ConfigError
 
 __all__ = ["main", "EXTRA_COMMANDS"]
 
 # name -> "module:function(argv) -> int", for commands that live with their feature.
 EXTRA_COMMANDS: dict[str, str] = {
-    "recommend": "simlib.recommend:recommend_main",
-    "system": "simlib.scenarios_compose:system_main",
-    "self-heal": "simlib.selfheal:selfheal_main",
+    "recommend": "simlib.course.recommend:recommend_main",
+    "system": "simlib.scenarios.compose:system_main",
+    "self-heal": "simlib.course.selfheal:selfheal_main",
     "grade": "simlib.grading.batch:main",
     "exercises": "simlib.grading.generate:main",
 }
@@ -35,14 +35,14 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _crashes(values: list[str]):
-    from .faults import parse_crash
+    from ..core.faults import parse_crash
 
     return tuple(parse_crash(v) for v in values or ())
 
 
 def _faults(args, scenario):
     """The schedule a command asked for: --faults FILE, --crash/--mtbf/--outage, or the scenario default."""
-    from .faults import FaultSchedule, Outage, RandomCrashes
+    from ..core.faults import FaultSchedule, Outage, RandomCrashes
 
     if getattr(args, "faults", None):
         try:
@@ -84,7 +84,7 @@ def _add_fault_args(p: argparse.ArgumentParser) -> None:
 
 
 def _cmd_models(args) -> int:
-    from .models import get_model, model_names
+    from ..models import get_model, model_names
 
     for name in model_names():
         if args.verbose:
@@ -95,7 +95,7 @@ def _cmd_models(args) -> int:
 
 
 def _cmd_scenarios(args) -> int:
-    from .scenarios import SCENARIOS, scenario_names
+    from ..scenarios import SCENARIOS, scenario_names
 
     for name in scenario_names():
         sc = SCENARIOS[name]
@@ -104,7 +104,7 @@ def _cmd_scenarios(args) -> int:
 
 
 def _seed(args) -> int:
-    from .rng import DEFAULT_SEED
+    from ..core.rng import DEFAULT_SEED
 
     if args.seed is None:
         return DEFAULT_SEED
@@ -114,9 +114,9 @@ def _seed(args) -> int:
 
 
 def _cmd_run(args) -> int:
-    from .engine import simulate
-    from .models import get_model
-    from .scenarios import get_scenario
+    from ..core.engine import simulate
+    from ..models import get_model
+    from ..scenarios import get_scenario
 
     model = get_model(args.model)
     scenario = get_scenario(args.scenario)
@@ -132,8 +132,8 @@ def _cmd_run(args) -> int:
 
 
 def _cmd_compare(args) -> int:
-    from .compare import compare_table, compare_runs
-    from .scenarios import get_scenario
+    from ..core.compare import compare_table, compare_runs
+    from ..scenarios import get_scenario
 
     scenario = get_scenario(args.scenario)
     rows = compare_runs(scenario, seed=_seed(args), faults=_faults(args, scenario), models=args.models)
@@ -145,8 +145,8 @@ def _cmd_compare(args) -> int:
 
 
 def _cmd_sweep(args) -> int:
-    from .scenarios import get_scenario
-    from .sweep import sweep
+    from ..scenarios import get_scenario
+    from ..core.sweep import sweep
 
     scenario = get_scenario(args.scenario)
     models = args.models or ["none", "app-checkpoint", "temporal"]

@@ -17,8 +17,8 @@ from simlib.course.recommend import (
     Profile,
     Recommendation,
     recommend,
-    recommend_main,
 )
+from simlib.cli.recommend import main as recommend_main
 
 EXERCISE = {"moves_money": True, "cost_of_failure": "high", "trigger": "on-demand",
             "graph": "runtime"}

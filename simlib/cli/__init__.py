@@ -14,24 +14,18 @@ import json
 import sys
 
 from ..core.errors import ConfigError
+from .parser import Parser
 
 __all__ = ["main", "EXTRA_COMMANDS"]
 
 # name -> "module:function(argv) -> int", for commands that live with their feature.
 EXTRA_COMMANDS: dict[str, str] = {
-    "recommend": "simlib.course.recommend:recommend_main",
-    "system": "simlib.scenarios.compose:system_main",
-    "self-heal": "simlib.course.selfheal:selfheal_main",
-    "grade": "simlib.grading.batch:main",
-    "exercises": "simlib.grading.generate:main",
+    "recommend": "simlib.cli.recommend:main",
+    "system": "simlib.cli.system:main",
+    "self-heal": "simlib.cli.selfheal:main",
+    "grade": "simlib.cli.grade:main",
+    "exercises": "simlib.cli.exercises:main",
 }
-
-
-class _Parser(argparse.ArgumentParser):
-    """An argparse parser whose errors are one line and exit status 2."""
-
-    def error(self, message: str):  # noqa: D401 - argparse API
-        raise ConfigError(message)
 
 
 def _crashes(values: list[str]):
@@ -165,8 +159,8 @@ def _cmd_sweep(args) -> int:
 
 
 def _build_parser() -> argparse.ArgumentParser:
-    p = _Parser(prog="python -m simlib", description="Durable Execution Lab simulator")
-    sub = p.add_subparsers(dest="command", parser_class=_Parser)
+    p = Parser(prog="python -m simlib", description="Durable Execution Lab simulator")
+    sub = p.add_subparsers(dest="command", parser_class=Parser)
     m = sub.add_parser("models", help="list the engine models")
     m.add_argument("-v", "--verbose", action="store_true", help="also say where each keeps its state")
     s = sub.add_parser("scenarios", help="list the built-in scenarios")

@@ -31,7 +31,7 @@ from matplotlib.patches import FancyArrowPatch
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.axes import Axes
 
-    from simlib.course.recommend import Profile
+    from simlib.course.profile import Profile
 
 __all__ = ["ROOT", "build_tree", "draw_tree", "leaves", "walk"]
 
@@ -182,7 +182,7 @@ def walk(profile: Profile | Mapping[str, Any]) -> list[str]:
     Raises:
         ValueError: If a mapping fails validation.
     """
-    from simlib.course.recommend import Profile
+    from simlib.course.profile import Profile
 
     p = profile if isinstance(profile, Profile) else Profile.from_dict(profile)
     g = build_tree()

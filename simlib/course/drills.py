@@ -32,7 +32,7 @@ from ..core.errors import ConfigError
 from ..core.faults import CRASH_POINTS, CrashAt, FaultSchedule, Outage
 from ..models import get_model
 from ..core.rng import DEFAULT_SEED
-from ..scenarios import get_scenario
+from ..core.scenario import get_scenario
 
 __all__ = ["Drill", "VERDICTS", "crash_component", "drill_faults", "verdict", "components"]
 

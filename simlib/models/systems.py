@@ -36,7 +36,7 @@ from . import get_model
 from .base import EngineModel
 from .nesting import LangGraphInTemporal, agent_activity
 from ..core.rng import DEFAULT_SEED
-from ..scenarios import Scenario
+from ..core.scenario import Scenario
 from ..core.world import Ledger
 
 __all__ = ["Service", "System", "publish", "run_system", "recovery_table", "format_recovery_table",

@@ -16,7 +16,7 @@ from dataclasses import replace
 
 from ..core.errors import ConfigError
 from ..core.llm import LLMConfig
-from .builtin import Scenario, register_scenario
+from ..core.scenario import Scenario, register_scenario
 
 __all__ = ["classify_document", "doc_batch", "batch_progress", "batch_throughput", "LABELS"]
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 from ..core.errors import ActivityError, ConfigError
 from ..core.faults import CrashAt, FaultSchedule
 from ..course.saga import Saga
-from .builtin import Scenario, register_scenario
+from ..core.scenario import Scenario, register_scenario
 
 __all__ = ["booking_saga", "DECLINE_CHOICES"]
 

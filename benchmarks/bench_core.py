@@ -32,7 +32,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from simlib import FaultSchedule, get_model, get_scenario, simulate  # noqa: E402
 from simlib.models import model_names  # noqa: E402
-from simlib.sweep import sweep  # noqa: E402
+from simlib.core.sweep import sweep  # noqa: E402
 
 TARGET_RATIO = 1.5
 TARGET_RUNS_PER_S = 5000

@@ -6,10 +6,10 @@ from hypothesis import given, strategies as st
 from simlib import (CRASH_POINTS, ConfigError, CrashAt, FaultSchedule, Outage, RandomCrashes, Scenario, get_model,
                     simulate)
 from simlib.cli import main
-from simlib.compose import (LangGraphInTemporal, Service, System, agent_activity, format_recovery_table, publish,
+from simlib.models.systems import (LangGraphInTemporal, Service, System, agent_activity, format_recovery_table, publish,
                             recovery_table, run_system)
-from simlib.scenarios_compose import migration_system, nested_agent_system
-from simlib.faults import NO_FAULTS
+from simlib.scenarios.compose import migration_system, nested_agent_system
+from simlib.core.faults import NO_FAULTS
 
 
 # ---------------------------------------------------------------- nesting
@@ -199,8 +199,8 @@ def test_cli_system_command(capsys):
 
 def test_migration_works_with_inngest_as_the_old_engine():
     """The bus keeps its own keys in the instance memo; Inngest's memo must live beside them."""
-    from simlib.compose import run_system
-    from simlib.scenarios_compose import migration_system
+    from simlib.models.systems import run_system
+    from simlib.scenarios.compose import migration_system
 
     r = run_system(migration_system(old="inngest"))
     assert not any("KeyError" in (i.error or "") for i in r.run.instances)

@@ -8,9 +8,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from simlib import matrix
-from simlib.decision_tree import ROOT, _layout, build_tree, draw_tree, leaves, walk
-from simlib.recommend import BOOL_FIELDS, CHOICES, Profile
+from simlib.course import matrix
+from simlib.course.decision_tree import ROOT, _layout, build_tree, draw_tree, leaves, walk
+from simlib.course.recommend import BOOL_FIELDS, CHOICES, Profile
 
 matplotlib.use("Agg")
 

@@ -2,9 +2,9 @@
 
 import pytest
 
-from simlib.evidence import estimate, evidence, workload_for
-from simlib.recommend import Profile, recommend
-from simlib.sweep import sweep
+from simlib.course.evidence import estimate, evidence, workload_for
+from simlib.course.recommend import Profile, recommend
+from simlib.core.sweep import sweep
 
 
 def test_first_order_estimate_matches_monte_carlo_for_none_on_q1():

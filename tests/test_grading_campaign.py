@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from simlib import CrashAt, FaultSchedule, RandomCrashes
-from simlib.errors import ActivityError
+from simlib.core.errors import ActivityError
 from simlib.grading import check_workflow, replay, try_returns
 from simlib.grading.campaign import (INVARIANTS, Case, campaign_cases, grade_workflow, judge, run_case, shrink,
                                      token_for)
@@ -117,7 +117,7 @@ def test_bad_step_arguments_fail_with_a_clear_reason():
 
 
 def test_the_saga_helper_works_but_is_not_required(reference):
-    saga_mod = pytest.importorskip("simlib.saga")
+    saga_mod = pytest.importorskip("simlib.course.saga")
 
     def with_saga(ctx, order):
         saga = saga_mod.Saga(ctx, "return")

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 import simlib.grading as grading
-from simlib.errors import ConfigError
+from simlib.core.errors import ConfigError
 from simlib.grading import check, check_all
 from simlib.grading.assignments import ASSIGNMENTS, EXERCISE, SELF_CHECK
 from simlib.grading.digest import canonical, digest, grade_set

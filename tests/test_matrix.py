@@ -5,17 +5,29 @@ import dataclasses
 import pandas as pd
 import pytest
 
-from simlib import matrix
-from simlib.matrix import ENGINES, Footprint, Guarantee, Maturity
+from simlib.core.registry import get_model, model_names
+from simlib.course import matrix
+from simlib.course.matrix import ENGINES, Footprint, Guarantee, Maturity
 
 EXPECTED = ["temporal", "inngest", "langgraph", "restate", "hatchet", "dag", "openai-agents",
-            "app-checkpoint", "none", "dbos"]
+            "openai-agents+temporal", "app-checkpoint", "none", "dbos"]
 CORE = ["State location", "Operates as", "Best for", "Watch out for"]
 
 
 def test_engine_names_match_the_model_registry_names():
     assert list(ENGINES) == EXPECTED
     assert all(ENGINES[n].name == n for n in ENGINES)
+
+
+def test_every_registered_model_has_a_matrix_entry_and_every_entry_a_model():
+    assert sorted(ENGINES) == sorted(model_names())
+
+
+@pytest.mark.parametrize("name", model_names())
+def test_the_matrix_and_the_model_state_the_same_facts(name):
+    model, entry = get_model(name), ENGINES[name]
+    assert (entry.family, entry.state_location) == (model.family, model.state_location)
+    assert model.family in matrix.FAMILIES
 
 
 def test_entries_are_frozen():

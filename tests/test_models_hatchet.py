@@ -5,8 +5,8 @@ from hypothesis import given, strategies as st
 
 from simlib import (ConfigError, CrashAt, FaultSchedule, Outage, Scenario,
                     get_model, simulate)
-from simlib.checkers import INVALID, no_recorded_result_lost
-from simlib.scenarios_batch import batch_progress, batch_throughput, doc_batch
+from simlib.core.checkers import INVALID, no_recorded_result_lost
+from simlib.scenarios.batch import batch_progress, batch_throughput, doc_batch
 
 
 def crash(*specs, **kw):

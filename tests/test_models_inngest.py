@@ -5,7 +5,7 @@ from hypothesis import given
 
 from simlib import (ActivityError, CodeChange, ConfigError, CrashAt, CrashAtTime, FaultSchedule, Outage,
                     Scenario, get_model, simulate)
-from simlib.checkers import INVALID, no_recorded_result_lost
+from simlib.core.checkers import INVALID, no_recorded_result_lost
 from simlib.models.inngest import BACKOFF_TABLE_S, step_id_hash
 
 from strategies import SMALL_Q1, schedule_st, seed_st

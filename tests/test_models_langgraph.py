@@ -5,9 +5,9 @@ from hypothesis import given, strategies as st
 
 from simlib import (CRASH_POINTS, ActivityError, ConfigError, CrashAt, CrashAtTime, FaultSchedule, Outage,
                     RandomCrashes, Scenario, get_model, simulate)
-from simlib.checkers import INVALID, no_recorded_result_lost
+from simlib.core.checkers import INVALID, no_recorded_result_lost
 from simlib.models.langgraph import begin_node
-from simlib.timetravel import fork_from_checkpoint, state_history
+from simlib.models.timetravel import fork_from_checkpoint, state_history
 
 
 def lg(**cfg):

@@ -7,9 +7,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from simlib import matrix
-from simlib.decision_tree import walk
-from simlib.recommend import (
+from simlib.course import matrix
+from simlib.course.decision_tree import walk
+from simlib.course.recommend import (
     BOOL_FIELDS,
     CHOICES,
     COMBINATIONS,
@@ -17,8 +17,8 @@ from simlib.recommend import (
     Profile,
     Recommendation,
     recommend,
-    recommend_main,
 )
+from simlib.cli.recommend import main as recommend_main
 
 EXERCISE = {"moves_money": True, "cost_of_failure": "high", "trigger": "on-demand",
             "graph": "runtime"}

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import os
 
-from ..errors import ConfigError
+from ..core.errors import ConfigError
 from .assignments import get_assignment, find_question
 from .campaign import DEFAULT_EVENT_BUDGET, PRACTICE_SEED, campaign_cases, grade_workflow
 from .feedback import INVALID, MISSING as MISSING_STATUS, Feedback, Report
@@ -124,8 +124,8 @@ def try_returns(workflow, kind: str = "valid", faults=None, seed: int = PRACTICE
         kind: ``"valid"``, ``"declined"`` (the refund provider declines) or ``"invalid"``.
         faults: a `simlib.FaultSchedule` (None: no faults).
     """
-    from ..engine import simulate
-    from ..faults import FaultSchedule
+    from ..core.engine import simulate
+    from ..core.faults import FaultSchedule
 
     scenario = make_scenario(kind, local_factory(workflow))
     return simulate(scenario, MODEL, seed=seed, faults=faults or FaultSchedule(), event_budget=event_budget)
@@ -136,7 +136,7 @@ def replay(token: str, workflow, event_budget: int | None = DEFAULT_EVENT_BUDGET
 
     The history is the same, record for record, as the run the grader showed.
     """
-    from ..engine import ReplayToken, simulate
+    from ..core.engine import ReplayToken, simulate
 
     tok = ReplayToken.from_json(token) if isinstance(token, str) else token
     kind = kind_of_scenario(tok.scenario)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..errors import ConfigError
+from ..core.errors import ConfigError
 from .normalize import ENGINE_ALIASES, FAMILY_ALIASES
 from .questions import KeyedChoice, KeyedSet, Question, SimNumber, SimSet, Text
 from .returns import STEP_NAMES

@@ -12,11 +12,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ..engine import ReplayToken, Run
-from ..errors import BudgetExceeded
-from ..faults import CRASH_POINTS, CrashAt, CrashAtTime, FaultSchedule, RandomCrashes
+from ..core.engine import ReplayToken, Run
+from ..core.errors import BudgetExceeded
+from ..core.faults import CRASH_POINTS, CrashAt, CrashAtTime, FaultSchedule, RandomCrashes
 from ..models import get_model
-from ..rng import RunRandom
+from ..core.rng import RunRandom
 from .feedback import CORRECT, ERROR, WRONG, Feedback
 from .returns import MODEL, make_scenario
 

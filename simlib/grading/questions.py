@@ -83,8 +83,8 @@ class Question:
 @functools.lru_cache(maxsize=None)
 def sim_value(name: str):
     """A number or set the simulator computes for a question (cached per process)."""
-    from ..engine import simulate
-    from ..faults import CrashAt, FaultSchedule
+    from ..core.engine import simulate
+    from ..core.faults import CrashAt, FaultSchedule
 
     crash3 = FaultSchedule(crashes=(CrashAt(3, "after-effect"),))
     table: dict[str, Callable] = {

@@ -25,9 +25,9 @@ from __future__ import annotations
 import copy
 import math
 
-from ..errors import ActivityError, NondeterminismError
+from ..core.errors import ActivityError, NondeterminismError
 from ..scenarios import Scenario
-from ..world import EFFECT_KINDS
+from ..core.world import EFFECT_KINDS
 from .workflow_api import Session
 
 __all__ = [
@@ -169,7 +169,7 @@ def make_scenario(kind: str, factory) -> Scenario:
             (or a remote session with the same methods).
     """
     if kind not in ORDERS:
-        from ..errors import ConfigError
+        from ..core.errors import ConfigError
 
         raise ConfigError(f"unknown returns case {kind!r}; allowed: {', '.join(CASE_KINDS)}")
     return Scenario(
@@ -186,7 +186,7 @@ def kind_of_scenario(name: str) -> str:
     """``"returns-declined"`` -> ``"declined"`` (for replay tokens)."""
     kind = name[len("returns-"):] if isinstance(name, str) and name.startswith("returns-") else ""
     if kind not in ORDERS:
-        from ..errors import ConfigError
+        from ..core.errors import ConfigError
 
         raise ConfigError(f"not an Exercise 64.4.1 scenario: {name!r}; allowed: "
                           f"{', '.join('returns-' + k for k in CASE_KINDS)}")

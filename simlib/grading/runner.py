@@ -49,7 +49,7 @@ class Limits:
     event_budget: int = 20_000
 
     def __post_init__(self):
-        from ..errors import ConfigError
+        from ..core.errors import ConfigError
 
         for name in ("wall_s", "cell_s", "step_s", "memory_mb", "output_kb", "event_budget"):
             v = getattr(self, name)

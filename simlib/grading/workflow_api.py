@@ -21,7 +21,7 @@ import threading
 import time
 from contextlib import contextmanager
 
-from ..errors import ActivityError
+from ..core.errors import ActivityError
 from .normalize import AnswerError, to_plain
 
 __all__ = ["WorkflowAPI", "Command", "Session", "StepTimeout", "one_line"]
@@ -69,7 +69,7 @@ def _plain_arg(value, what: str):
 
 
 class WorkflowAPI:
-    """What a graded workflow calls, with the same names and arguments as `simlib.context.Context`.
+    """What a graded workflow calls, with the same names and arguments as `simlib.core.context.Context`.
 
     Attributes:
         workflow_id: this workflow instance's id (``"wf-1"``).
@@ -112,7 +112,7 @@ class WorkflowAPI:
 
     def tool(self, name, effect=None, payload=None, idempotency_key=None, latency_s=1.0, fail_p=0.0,
              declines=False) -> Command:
-        """Call a tool; ``effect`` names its side effect (see `simlib.world.EFFECT_KINDS`)."""
+        """Call a tool; ``effect`` names its side effect (see `simlib.core.world.EFFECT_KINDS`)."""
         return self._cmd("tool", name, effect=effect, payload=payload, idempotency_key=idempotency_key,
                          latency_s=latency_s, fail_p=fail_p, declines=declines)
 

@@ -9,8 +9,8 @@ when the save is due, the save raises and the job dies.
 
 from __future__ import annotations
 
-from ..context import Context
-from ..stores import Component, FAIL, NOTHING
+from ..core.context import Context
+from ..core.stores import Component, FAIL, NOTHING
 from .base import EngineModel
 
 

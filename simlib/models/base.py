@@ -11,9 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass, fields, replace
 from typing import Any
 
-from ..context import Context
-from ..errors import ConfigError, WorkerCrash
-from ..stores import Component
+from ..core.context import Context
+from ..core.errors import ConfigError, WorkerCrash
+from ..core.stores import Component
 
 __all__ = ["EngineModel", "ModelConfig"]
 

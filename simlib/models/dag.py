@@ -15,7 +15,7 @@ front, and the run fails before it starts with a `DagDeclarationError` that says
 so. (A branch operator can pick between paths that are all declared in advance;
 a loop the LLM steers has no such finite list.) The way out is to keep the DAG
 static and hand the dynamic part to an agent service as one opaque task; see
-`simlib.scenarios_dag.delegate_to_agent_service` and ``agent-loop-delegated``.
+`simlib.scenarios.dag.delegate_to_agent_service` and ``agent-loop-delegated``.
 
 Failure handling, with Airflow's defaults:
 
@@ -38,10 +38,10 @@ import math
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 
-from ..context import MISSING, Context, RetryPolicy, _StepEvent
-from ..errors import ActivityError, ConfigError, WorkerCrash
-from ..history import Record
-from ..stores import Component, NOTHING, STALL
+from ..core.context import MISSING, Context, RetryPolicy, _StepEvent
+from ..core.errors import ActivityError, ConfigError, WorkerCrash
+from ..core.history import Record
+from ..core.stores import Component, NOTHING, STALL
 from .base import EngineModel, ModelConfig
 
 __all__ = ["Dag", "DagConfig", "DagContext", "DagDeclaration", "DagDeclarationError", "declare_dag"]

@@ -36,10 +36,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..context import Context, RetryPolicy
-from ..errors import ActivityError, NondeterminismError, WorkerCrash
-from ..history import Record
-from ..stores import Component, NOTHING, STALL
+from ..core.context import Context, RetryPolicy
+from ..core.errors import ActivityError, NondeterminismError, WorkerCrash
+from ..core.history import Record
+from ..core.stores import Component, NOTHING, STALL
 from .base import EngineModel, ModelConfig
 
 __all__ = ["DBOS", "DBOSConfig", "DBOSContext", "TRANSACTION_EFFECT"]

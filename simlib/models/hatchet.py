@@ -44,10 +44,10 @@ from functools import lru_cache
 
 from simpy.events import Interrupt, Interruption
 
-from ..context import INF, Context, RetryPolicy, _StepEvent
-from ..errors import ActivityError, ConfigError, WorkerCrash
-from ..history import Record
-from ..stores import Component, NOTHING, STALL
+from ..core.context import INF, Context, RetryPolicy, _StepEvent
+from ..core.errors import ActivityError, ConfigError, WorkerCrash
+from ..core.history import Record
+from ..core.stores import Component, NOTHING, STALL
 from .base import EngineModel, ModelConfig
 
 __all__ = ["Hatchet", "HatchetConfig", "HatchetContext", "TaskCancelled", "STRATEGIES"]

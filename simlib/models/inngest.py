@@ -36,10 +36,10 @@ import hashlib
 from dataclasses import dataclass
 from functools import lru_cache
 
-from ..context import Context, MISSING, RetryPolicy, _StepEvent
-from ..errors import ActivityError, ConfigError, WorkerCrash
-from ..history import Record
-from ..stores import Component, NOTHING, STALL
+from ..core.context import Context, MISSING, RetryPolicy, _StepEvent
+from ..core.errors import ActivityError, ConfigError, WorkerCrash
+from ..core.history import Record
+from ..core.stores import Component, NOTHING, STALL
 from .base import EngineModel, ModelConfig
 
 __all__ = ["Inngest", "InngestConfig", "InngestContext", "BACKOFF_TABLE_S", "step_id_hash"]

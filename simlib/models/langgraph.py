@@ -43,10 +43,10 @@ from functools import partial
 
 from simpy.events import Event
 
-from ..context import MISSING, Context, RetryPolicy
-from ..errors import ActivityError, ConfigError, WorkerCrash
-from ..history import Record
-from ..stores import Component, FAIL, NOTHING
+from ..core.context import MISSING, Context, RetryPolicy
+from ..core.errors import ActivityError, ConfigError, WorkerCrash
+from ..core.history import Record
+from ..core.stores import Component, FAIL, NOTHING
 from .base import EngineModel, ModelConfig
 
 __all__ = ["LangGraph", "LangGraphConfig", "LangGraphContext", "Thread", "begin_node", "graph_runner",

@@ -7,8 +7,8 @@ effect without an idempotency key happens again.
 
 from __future__ import annotations
 
-from ..context import Context
-from ..stores import Component, LOSE, NOTHING
+from ..core.context import Context
+from ..core.stores import Component, LOSE, NOTHING
 from .base import EngineModel
 
 

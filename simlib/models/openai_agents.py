@@ -30,10 +30,10 @@ from dataclasses import dataclass
 
 from simpy.events import Event
 
-from ..context import MISSING, Context
-from ..errors import ConfigError, WorkerCrash
-from ..history import Record
-from ..stores import Component, FAIL, LOSE, NOTHING
+from ..core.context import MISSING, Context
+from ..core.errors import ConfigError, WorkerCrash
+from ..core.history import Record
+from ..core.stores import Component, FAIL, LOSE, NOTHING
 from .base import EngineModel, ModelConfig
 
 __all__ = ["OpenAIAgents", "OpenAIAgentsConfig", "AgentsContext", "SESSION_STORES"]

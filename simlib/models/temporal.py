@@ -18,9 +18,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..context import Context, RetryPolicy
-from ..errors import WorkerCrash
-from ..stores import Component, NOTHING, STALL
+from ..core.context import Context, RetryPolicy
+from ..core.errors import WorkerCrash
+from ..core.stores import Component, NOTHING, STALL
 from .base import EngineModel, ModelConfig
 
 # Temporal's default activity RetryPolicy.

@@ -1,7 +1,7 @@
 """The recommender questionnaire: describe a workload, see the ranking, the reasons and the route.
 
 `recommender_view` is the plain function; `Recommender` is the widget. The
-questions are the fields of `simlib.recommend.Profile`.
+questions are the fields of `simlib.course.recommend.Profile`.
 
 Example:
     >>> from simlib.widgets import recommender_view
@@ -16,9 +16,9 @@ from collections.abc import Mapping
 
 import ipywidgets as widgets
 
-from .. import matrix
-from ..decision_tree import draw_tree
-from ..recommend import BOOL_FIELDS, CHOICES, Profile, recommend
+from ..course import matrix
+from ..course.decision_tree import draw_tree
+from ..course.recommend import BOOL_FIELDS, CHOICES, Profile, recommend
 from .base import Panel, figure_output, frame_output, text_output
 
 __all__ = ["recommender_view", "Recommender", "RANKING_COLUMNS"]

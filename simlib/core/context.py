@@ -224,7 +224,7 @@ class Context:
 
         Args:
             name: the step's name (an activity type, a ``step.run`` id ...).
-            effect: a side-effect kind from `simlib.world.EFFECT_KINDS`, or None.
+            effect: a side-effect kind from `simlib.core.world.EFFECT_KINDS`, or None.
             payload: data sent with the effect.
             idempotency_key: the provider deduplicates repeats of the same key.
             latency_s: how long the call takes.

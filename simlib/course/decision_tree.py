@@ -8,11 +8,11 @@ scheduled (then a DAG tool), does the agent already live in a framework
 several question nodes as the managed, event-driven way out.
 
 Nodes carry ``kind`` (``"question"`` or ``"engine"``) and ``label``; engine
-leaves are named by their :mod:`simlib.matrix` key. Edges carry ``answer``.
+leaves are named by their :mod:`simlib.course.matrix` key. Edges carry ``answer``.
 Leaves may have several parents, so the structure is a DAG rather than a tree.
 
 Example:
-    >>> from simlib.decision_tree import walk
+    >>> from simlib.course.decision_tree import walk
     >>> walk({"graph": "static", "trigger": "schedule"})
     ['q:family', 'dag']
 """
@@ -31,7 +31,7 @@ from matplotlib.patches import FancyArrowPatch
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.axes import Axes
 
-    from simlib.recommend import Profile
+    from simlib.course.profile import Profile
 
 __all__ = ["ROOT", "build_tree", "draw_tree", "leaves", "walk"]
 
@@ -151,7 +151,7 @@ def build_tree() -> nx.DiGraph:
     Returns:
         A fresh ``DiGraph`` (callers may mutate it) rooted at :data:`ROOT`.
     """
-    from simlib import matrix
+    from simlib.course import matrix
 
     g = nx.DiGraph(name="Figure 64.4.1 selection graph", root=ROOT)
     for node, text in _QUESTIONS.items():
@@ -173,7 +173,7 @@ def walk(profile: Profile | Mapping[str, Any]) -> list[str]:
     """Follow the graph for one workload.
 
     Args:
-        profile: A :class:`simlib.recommend.Profile`, or a plain mapping that
+        profile: A :class:`simlib.course.recommend.Profile`, or a plain mapping that
             :meth:`Profile.from_dict` accepts.
 
     Returns:
@@ -182,7 +182,7 @@ def walk(profile: Profile | Mapping[str, Any]) -> list[str]:
     Raises:
         ValueError: If a mapping fails validation.
     """
-    from simlib.recommend import Profile
+    from simlib.course.profile import Profile
 
     p = profile if isinstance(profile, Profile) else Profile.from_dict(profile)
     g = build_tree()

@@ -31,9 +31,9 @@ from __future__ import annotations
 import inspect
 from typing import Any, Callable
 
-from .errors import ActivityError
-from .history import Record
-from .world import COMPENSATIONS
+from ..core.errors import ActivityError
+from ..core.history import Record
+from ..core.world import COMPENSATIONS
 
 __all__ = ["Saga"]
 
@@ -116,9 +116,9 @@ class Saga:
 
         Args:
             name: the step's name.
-            effect: its side effect (`simlib.world.EFFECT_KINDS`).
+            effect: its side effect (`simlib.core.world.EFFECT_KINDS`).
             payload: data sent with the effect.
-            undo: the compensating effect; by default `simlib.world.COMPENSATIONS[effect]`
+            undo: the compensating effect; by default `simlib.core.world.COMPENSATIONS[effect]`
                 (no compensation when the effect has none, like an email); None for none.
             undo_name: the compensation step's name (default ``"undo-" + name``).
             **tool_kw: passed to ``ctx.tool`` (``latency_s``, ``fail_p``, ``declines``).

@@ -1,7 +1,7 @@
 """Rank durable-execution engines for a workload, with the reasons shown.
 
 A :class:`Profile` describes the workload and is validated once, up front.
-:func:`recommend` scores every engine of :mod:`simlib.matrix` with a small,
+:func:`recommend` scores every engine of :mod:`simlib.course.matrix` with a small,
 transparent rule set: four scale rules compare each engine's matrix scales with
 what the workload needs, and a table of section rules (:data:`RULES`) encodes
 the advice of Section 64.4. Every rule that fires adds or subtracts points and
@@ -15,140 +15,19 @@ Example:
 
 from __future__ import annotations
 
-import argparse
 import json
-import math
-import sys
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from simlib import decision_tree, matrix
-from simlib.matrix import Footprint, Guarantee
+from simlib.course import decision_tree, matrix
+from simlib.course.matrix import Footprint, Guarantee
+from simlib.course.profile import BOOL_FIELDS, CHOICES, Profile
 
 __all__ = [
     "BOOL_FIELDS", "CHOICES", "COMBINATIONS", "RULES", "WEIGHTS", "Profile", "Recommendation",
-    "Rule", "recommend", "recommend_main",
+    "Rule", "recommend",
 ]
-
-CHOICES: Mapping[str, tuple[str, ...]] = {
-    "cost_of_failure": ("low", "medium", "high", "critical"),
-    "team_size": ("small", "medium", "platform-team"),
-    "language": ("python", "typescript", "go", "java", "polyglot"),
-    "ops_appetite": ("none", "low", "medium", "high"),
-    "graph": ("static", "runtime"),
-    "trigger": ("schedule", "on-demand", "event"),
-}
-"""Allowed values of each categorical :class:`Profile` field."""
-
-BOOL_FIELDS = (
-    "uses_langgraph", "openai_stack", "batch_shaped", "moves_money", "needs_hitl", "nightly_batch",
-)
-"""Names of the yes/no :class:`Profile` fields."""
-
-
-@dataclass(frozen=True)
-class Profile:
-    """A workload, as the decision matrix sees it.
-
-    Construction validates every field; a bad value raises ``ValueError`` with
-    a one-line message naming the field and the allowed values.
-
-    Attributes:
-        cost_of_failure: What one failed or duplicated run costs: ``"low"``
-            (a retry is cheap, e.g. a summary), ``"medium"``, ``"high"``, or
-            ``"critical"`` (customers or money directly hurt). Default ``"medium"``.
-        team_size: ``"small"`` (a few developers, nobody on infrastructure),
-            ``"medium"`` (some operations capacity) or ``"platform-team"``
-            (dedicated engineers who run stateful services). Default ``"medium"``.
-        language: Main language: ``"python"``, ``"typescript"``, ``"go"``,
-            ``"java"`` or ``"polyglot"`` (several services, several languages).
-            Default ``"python"``.
-        ops_appetite: How much new infrastructure the team will operate:
-            ``"none"``, ``"low"``, ``"medium"``, ``"high"``. Default ``"medium"``.
-        graph: ``"static"`` (same steps every run) or ``"runtime"`` (an LLM or
-            a user decides the next step). Default ``"runtime"``.
-        trigger: ``"schedule"``, ``"on-demand"`` or ``"event"``. Default ``"on-demand"``.
-        uses_langgraph: The agent is already written with LangGraph. Default False.
-        openai_stack: The agent lives inside the OpenAI Agents SDK. Default False.
-        batch_shaped: Work arrives as many background jobs (bulk LLM calls).
-            Default False.
-        moves_money: Some step charges, refunds or books. Default False.
-        needs_hitl: Runs wait for human approval or long external waits.
-            Default False.
-        nightly_batch: Besides this workflow the system runs scheduled batch
-            pipelines (ETL, training, evals). Default False.
-        crash_rate_per_hour: Expected worker crashes per hour, used only by the
-            optional evidence callable (simulation). Default 0.5; must be >= 0.
-    """
-
-    cost_of_failure: str = "medium"
-    team_size: str = "medium"
-    language: str = "python"
-    ops_appetite: str = "medium"
-    graph: str = "runtime"
-    trigger: str = "on-demand"
-    uses_langgraph: bool = False
-    openai_stack: bool = False
-    batch_shaped: bool = False
-    moves_money: bool = False
-    needs_hitl: bool = False
-    nightly_batch: bool = False
-    crash_rate_per_hour: float = 0.5
-
-    def __post_init__(self) -> None:
-        for name, allowed in CHOICES.items():
-            value = getattr(self, name)
-            if value not in allowed:
-                raise ValueError(
-                    f"invalid value {value!r} for field {name!r}; allowed: {', '.join(allowed)}"
-                )
-        for name in BOOL_FIELDS:
-            value = getattr(self, name)
-            if not isinstance(value, bool):
-                raise ValueError(
-                    f"invalid value {value!r} for field {name!r}; allowed: true, false"
-                )
-        rate = self.crash_rate_per_hour
-        if isinstance(rate, bool) or not isinstance(rate, (int, float)) or not (
-            math.isfinite(rate) and rate >= 0
-        ):
-            raise ValueError(
-                f"invalid value {rate!r} for field 'crash_rate_per_hour'; "
-                "allowed: a finite number >= 0"
-            )
-        object.__setattr__(self, "crash_rate_per_hour", float(rate))
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> Profile:
-        """Build a profile from a plain mapping (e.g. parsed JSON).
-
-        Missing fields take the defaults documented on the class.
-
-        Args:
-            data: Field names to values.
-
-        Returns:
-            The validated profile.
-
-        Raises:
-            ValueError: On a non-mapping, an unknown field, or a bad value.
-        """
-        if not isinstance(data, Mapping):
-            raise ValueError(f"profile must be a JSON object of fields, got {type(data).__name__}")
-        known = [f.name for f in fields(cls)]
-        unknown = [k for k in data if k not in known]
-        if unknown:
-            raise ValueError(
-                f"unknown field {unknown[0]!r}; allowed fields: {', '.join(known)}"
-            )
-        return cls(**data)
-
-    @property
-    def high_stakes(self) -> bool:
-        """True when failures are expensive or money moves."""
-        return self.moves_money or self.cost_of_failure in ("high", "critical")
-
 
 @dataclass(frozen=True)
 class Rule:
@@ -357,7 +236,7 @@ class Recommendation:
         ranking: Every matrix engine, best first.
         scores: Engine to total points.
         reasons: Engine to signed reason strings (``"+4 ... [section]"``).
-        path: Decision-graph node path from :func:`simlib.decision_tree.walk`.
+        path: Decision-graph node path from :func:`simlib.course.decision_tree.walk`.
         watch_outs: Risks for the top three engines.
         combinations: Names from :data:`COMBINATIONS` that apply.
         evidence: Whatever the optional evidence callable returned, else None.
@@ -462,63 +341,3 @@ def recommend(profile: Profile | Mapping[str, Any], evidence: EvidenceFn | None 
     ev = dict(evidence(p, ranking[:2])) if evidence is not None else None
     return Recommendation(p, ranking, scores, reasons, decision_tree.walk(p), watch,
                           _combinations(p), ev)
-
-
-class _UsageError(Exception):
-    """Bad command-line usage, reported as one line."""
-
-
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # type: ignore[override]
-        raise _UsageError(message)
-
-
-def recommend_main(argv: list[str]) -> int:
-    """Run ``python -m simlib recommend --profile FILE.json [--json]``.
-
-    Args:
-        argv: Arguments after the ``recommend`` sub-command.
-
-    Returns:
-        0 on success; 2 on bad usage or bad input, after printing one line
-        naming the problem to stderr.
-    """
-    parser = _Parser(prog="python -m simlib recommend",
-                     description="Rank durable-execution engines for a workload profile.")
-    parser.add_argument("--profile", required=True, metavar="FILE.json",
-                        help="JSON object with Profile fields; missing fields take defaults")
-    parser.add_argument("--json", action="store_true", help="print JSON instead of text")
-    parser.add_argument("--no-evidence", action="store_true",
-                        help="skip the simulation evidence for the top two engines")
-    parser.add_argument("--samples", type=int, default=200,
-                        help="sampled runs per engine for the evidence (default 200)")
-    try:
-        args = parser.parse_args(argv)
-        try:
-            with open(args.profile, encoding="utf-8") as fh:
-                raw = fh.read()
-        except FileNotFoundError:
-            raise _UsageError(f"profile file not found: {args.profile}") from None
-        except (OSError, UnicodeDecodeError) as exc:
-            raise _UsageError(f"cannot read profile file {args.profile}: {exc}") from None
-        try:
-            data = json.loads(raw)
-        except json.JSONDecodeError as exc:
-            raise _UsageError(f"profile file {args.profile} is not valid JSON: {exc}") from None
-        try:
-            if args.samples < 1:
-                raise _UsageError(f"--samples must be >= 1, got {args.samples}")
-            hook = None
-            if not args.no_evidence:
-                from .evidence import evidence as _evidence
-                hook = lambda p, engines: _evidence(p, engines, samples=args.samples)  # noqa: E731
-            rec = recommend(Profile.from_dict(data), evidence=hook)
-        except (ValueError, TypeError) as exc:
-            raise _UsageError(f"invalid profile {args.profile}: {exc}") from None
-    except _UsageError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    except SystemExit as exc:  # --help
-        return int(exc.code or 0)
-    print(json.dumps(rec.to_dict(), indent=2) if args.json else rec.format_text())
-    return 0

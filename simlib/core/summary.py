@@ -83,7 +83,7 @@ SUMMARY_FIELDS = [f for f in Summary.__dataclass_fields__ if f not in ("extra",)
 
 
 def summarize(run) -> Summary:
-    """Build the `Summary` of a finished `simlib.engine.Run`."""
+    """Build the `Summary` of a finished `simlib.core.engine.Run`."""
     st = run.stats
     insts = run.instances
     now = run.env._now

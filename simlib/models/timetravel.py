@@ -15,9 +15,9 @@ draw new answers.
 
 from __future__ import annotations
 
-from .engine import RunResult, simulate
-from .errors import ConfigError
-from .faults import NO_FAULTS, FaultSchedule
+from ..core.engine import RunResult, simulate
+from ..core.errors import ConfigError
+from ..core.faults import NO_FAULTS, FaultSchedule
 
 __all__ = ["state_history", "fork_from_checkpoint"]
 
@@ -68,7 +68,7 @@ def fork_from_checkpoint(result: RunResult, checkpoint: int, *, workflow: str | 
     Returns:
         The new branch's `RunResult`; its history starts with the shared prefix.
     """
-    from .models.langgraph import Thread
+    from .langgraph import Thread
 
     inst, thread = _thread(result, workflow)
     n = len(thread.checkpoints)

@@ -8,7 +8,7 @@ and run them side by side.
 
 from __future__ import annotations
 
-from .scenarios import Scenario, register_scenario
+from ..core.scenario import Scenario, register_scenario
 
 __all__ = ["cart_turn"]
 

@@ -108,7 +108,7 @@ def saga_compensated(history: Iterable[Record], compensations: dict | None = Non
 
     Args:
         compensations: effect kind -> the effect that undoes it (default
-            `simlib.world.COMPENSATIONS`).
+            `simlib.core.world.COMPENSATIONS`).
     """
     from .world import COMPENSATIONS
 

@@ -13,7 +13,7 @@ the run with a fault-free run of the same scenario and seed:
 * ``loses``: completed work was thrown away and done again.
 
 Example:
-    >>> from simlib.drills import crash_component
+    >>> from simlib.course.drills import crash_component
     >>> drill = crash_component("none", "worker")
     >>> drill.outcome
     'loses'
@@ -27,12 +27,12 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from .engine import simulate
-from .errors import ConfigError
-from .faults import CRASH_POINTS, CrashAt, FaultSchedule, Outage
-from .models import get_model
-from .rng import DEFAULT_SEED
-from .scenarios import get_scenario
+from ..core.engine import simulate
+from ..core.errors import ConfigError
+from ..core.faults import CRASH_POINTS, CrashAt, FaultSchedule, Outage
+from ..models import get_model
+from ..core.rng import DEFAULT_SEED
+from ..core.scenario import get_scenario
 
 __all__ = ["Drill", "VERDICTS", "crash_component", "drill_faults", "verdict", "components"]
 

@@ -14,11 +14,11 @@ with one history:
   (``event`` is passed to the workflow as ``{"name", "data", "id"}``). A bus
   outage delays delivery; nothing is lost;
 * nesting is an engine model of its own: `LangGraphInTemporal` with
-  `agent_activity` (see `simlib.nesting`);
+  `agent_activity` (see `simlib.models.nesting`);
 * `run_system` returns the usual `RunResult`; `recovery_table` lists every
   failure with the layer it hit and the layer that recovered it.
 
-Ready-made systems (a migration, a nested agent) live in `simlib.scenarios_compose`.
+Ready-made systems (a migration, a nested agent) live in `simlib.scenarios.compose`.
 """
 
 from __future__ import annotations
@@ -26,18 +26,18 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from .context import Context, Instance
-from .engine import RunResult, simulate
-from .errors import ConfigError
-from .faults import NO_FAULTS, FaultSchedule
-from .history import Record
-from .llm import LLMConfig
-from .models import get_model
-from .models.base import EngineModel
+from ..core.context import Context, Instance
+from ..core.engine import RunResult, simulate
+from ..core.errors import ConfigError
+from ..core.faults import NO_FAULTS, FaultSchedule
+from ..core.history import Record
+from ..core.llm import LLMConfig
+from . import get_model
+from .base import EngineModel
 from .nesting import LangGraphInTemporal, agent_activity
-from .rng import DEFAULT_SEED
-from .scenarios import Scenario
-from .world import Ledger
+from ..core.rng import DEFAULT_SEED
+from ..core.scenario import Scenario
+from ..core.world import Ledger
 
 __all__ = ["Service", "System", "publish", "run_system", "recovery_table", "format_recovery_table",
            "agent_activity", "LangGraphInTemporal"]

@@ -13,36 +13,30 @@ import importlib
 import json
 import sys
 
-from .errors import ConfigError
+from ..core.errors import ConfigError
+from .parser import Parser
 
 __all__ = ["main", "EXTRA_COMMANDS"]
 
 # name -> "module:function(argv) -> int", for commands that live with their feature.
 EXTRA_COMMANDS: dict[str, str] = {
-    "recommend": "simlib.recommend:recommend_main",
-    "system": "simlib.scenarios_compose:system_main",
-    "self-heal": "simlib.selfheal:selfheal_main",
-    "grade": "simlib.grading.batch:main",
-    "exercises": "simlib.grading.generate:main",
+    "recommend": "simlib.cli.recommend:main",
+    "system": "simlib.cli.system:main",
+    "self-heal": "simlib.cli.selfheal:main",
+    "grade": "simlib.cli.grade:main",
+    "exercises": "simlib.cli.exercises:main",
 }
 
 
-class _Parser(argparse.ArgumentParser):
-    """An argparse parser whose errors are one line and exit status 2."""
-
-    def error(self, message: str):  # noqa: D401 - argparse API
-        raise ConfigError(message)
-
-
 def _crashes(values: list[str]):
-    from .faults import parse_crash
+    from ..core.faults import parse_crash
 
     return tuple(parse_crash(v) for v in values or ())
 
 
 def _faults(args, scenario):
     """The schedule a command asked for: --faults FILE, --crash/--mtbf/--outage, or the scenario default."""
-    from .faults import FaultSchedule, Outage, RandomCrashes
+    from ..core.faults import FaultSchedule, Outage, RandomCrashes
 
     if getattr(args, "faults", None):
         try:
@@ -84,7 +78,7 @@ def _add_fault_args(p: argparse.ArgumentParser) -> None:
 
 
 def _cmd_models(args) -> int:
-    from .models import get_model, model_names
+    from ..models import get_model, model_names
 
     for name in model_names():
         if args.verbose:
@@ -95,7 +89,7 @@ def _cmd_models(args) -> int:
 
 
 def _cmd_scenarios(args) -> int:
-    from .scenarios import SCENARIOS, scenario_names
+    from ..scenarios import SCENARIOS, scenario_names
 
     for name in scenario_names():
         sc = SCENARIOS[name]
@@ -104,7 +98,7 @@ def _cmd_scenarios(args) -> int:
 
 
 def _seed(args) -> int:
-    from .rng import DEFAULT_SEED
+    from ..core.rng import DEFAULT_SEED
 
     if args.seed is None:
         return DEFAULT_SEED
@@ -114,9 +108,9 @@ def _seed(args) -> int:
 
 
 def _cmd_run(args) -> int:
-    from .engine import simulate
-    from .models import get_model
-    from .scenarios import get_scenario
+    from ..core.engine import simulate
+    from ..models import get_model
+    from ..scenarios import get_scenario
 
     model = get_model(args.model)
     scenario = get_scenario(args.scenario)
@@ -132,8 +126,8 @@ def _cmd_run(args) -> int:
 
 
 def _cmd_compare(args) -> int:
-    from .compare import compare_table, compare_runs
-    from .scenarios import get_scenario
+    from ..core.compare import compare_table, compare_runs
+    from ..scenarios import get_scenario
 
     scenario = get_scenario(args.scenario)
     rows = compare_runs(scenario, seed=_seed(args), faults=_faults(args, scenario), models=args.models)
@@ -145,8 +139,8 @@ def _cmd_compare(args) -> int:
 
 
 def _cmd_sweep(args) -> int:
-    from .scenarios import get_scenario
-    from .sweep import sweep
+    from ..scenarios import get_scenario
+    from ..core.sweep import sweep
 
     scenario = get_scenario(args.scenario)
     models = args.models or ["none", "app-checkpoint", "temporal"]
@@ -165,8 +159,8 @@ def _cmd_sweep(args) -> int:
 
 
 def _build_parser() -> argparse.ArgumentParser:
-    p = _Parser(prog="python -m simlib", description="Durable Execution Lab simulator")
-    sub = p.add_subparsers(dest="command", parser_class=_Parser)
+    p = Parser(prog="python -m simlib", description="Durable Execution Lab simulator")
+    sub = p.add_subparsers(dest="command", parser_class=Parser)
     m = sub.add_parser("models", help="list the engine models")
     m.add_argument("-v", "--verbose", action="store_true", help="also say where each keeps its state")
     s = sub.add_parser("scenarios", help="list the built-in scenarios")

@@ -14,9 +14,9 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from .errors import ConfigError
-from .llm import LLMConfig
-from .scenarios import Scenario, register_scenario
+from ..core.errors import ConfigError
+from ..core.llm import LLMConfig
+from ..core.scenario import Scenario, register_scenario
 
 __all__ = ["classify_document", "doc_batch", "batch_progress", "batch_throughput", "LABELS"]
 

@@ -21,9 +21,9 @@ from .errors import ActivityError, BudgetExceeded, ConfigError, NondeterminismEr
 from .faults import FaultPlan, FaultSchedule, NO_FAULTS
 from .history import History, Record
 from .llm import FakeLLM
-from .models import get_model
+from .registry import get_model
 from .rng import DEFAULT_SEED, RunRandom
-from .scenarios import get_scenario
+from .scenario import get_scenario
 from .summary import summarize
 from .world import Ledger
 

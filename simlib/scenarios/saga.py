@@ -11,10 +11,10 @@ worker in the middle of compensating.
 
 from __future__ import annotations
 
-from .errors import ActivityError, ConfigError
-from .faults import CrashAt, FaultSchedule
-from .saga import Saga
-from .scenarios import Scenario, register_scenario
+from ..core.errors import ActivityError, ConfigError
+from ..core.faults import CrashAt, FaultSchedule
+from ..course.saga import Saga
+from ..core.scenario import Scenario, register_scenario
 
 __all__ = ["booking_saga", "DECLINE_CHOICES"]
 

@@ -27,12 +27,12 @@ from dataclasses import dataclass
 
 from simpy.events import Event
 
-from .context import MISSING, RetryPolicy
-from .errors import ActivityError, ConfigError, NondeterminismError, WorkerCrash
-from .history import Record
-from .models.langgraph import DURABILITY_MODES, Thread
-from .models.temporal import DEFAULT_RETRY, Temporal, TemporalConfig, TemporalContext
-from .stores import Component, FAIL, NOTHING, STALL
+from ..core.context import MISSING, RetryPolicy
+from ..core.errors import ActivityError, ConfigError, NondeterminismError, WorkerCrash
+from ..core.history import Record
+from .langgraph import DURABILITY_MODES, Thread
+from .temporal import DEFAULT_RETRY, Temporal, TemporalConfig, TemporalContext
+from ..core.stores import Component, FAIL, NOTHING, STALL
 
 __all__ = ["LangGraphInTemporal", "LangGraphInTemporalConfig", "agent_activity", "as_agent_activity"]
 

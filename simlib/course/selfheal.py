@@ -29,18 +29,15 @@ rate and dollars; `theory` gives the same numbers in closed form.
 
 from __future__ import annotations
 
-import json
 import math
-import sys
 from dataclasses import dataclass, fields
 
-from .errors import ConfigError
-from .history import Record
-from .rng import DEFAULT_SEED
-from .scenarios import Scenario, register_scenario
+from ..core.errors import ConfigError
+from ..core.history import Record
+from ..core.rng import DEFAULT_SEED
+from ..core.scenario import Scenario, register_scenario
 
-__all__ = ["POLICIES", "SelfHealConfig", "self_heal", "policy_sweep", "policy_table", "theory",
-           "selfheal_main"]
+__all__ = ["POLICIES", "SelfHealConfig", "self_heal", "policy_sweep", "policy_table", "theory"]
 
 POLICIES = ("same-prompt", "reflect-and-rewrite", "cost-aware")
 SCENARIO = "self-heal"
@@ -229,8 +226,8 @@ def policy_sweep(runs: int = 500, seed: int = DEFAULT_SEED, policies=POLICIES, m
         one dict per policy: policy, runs, success_rate, mean_usd, mean_attempts,
         mean_reflections, usd_per_success, stopped_by_budget.
     """
-    from .engine import simulate
-    from .scenarios import get_scenario
+    from ..core.engine import simulate
+    from ..core.scenario import get_scenario
 
     if isinstance(runs, bool) or not isinstance(runs, int) or runs < 1:
         raise ConfigError(f"runs must be a whole number >= 1, got {runs!r}")
@@ -269,7 +266,7 @@ def theory(call_usd: float | None = None, **params) -> dict:
         call_usd: expected dollars of one LLM call (default: the scenario's fake LLM).
         **params: `SelfHealConfig` fields.
     """
-    from .scenarios import get_scenario
+    from ..core.scenario import get_scenario
 
     cfg = SelfHealConfig.from_params(params)
     if call_usd is None:
@@ -287,38 +284,3 @@ def theory(call_usd: float | None = None, **params) -> dict:
     return {"policy": cfg.policy, "planned_attempts": n, "success_rate": success,
             "mean_attempts": attempts, "mean_usd": calls * call_usd,
             "usd_per_success": calls * call_usd / success if success else math.inf}
-
-
-# ---------------------------------------------------------------------- command line
-def selfheal_main(argv: list[str]) -> int:
-    """``python -m simlib self-heal [--runs N] [--seed N] [--SETTING VALUE ...] [--json]``."""
-    from .cli import _Parser
-
-    p = _Parser(prog="python -m simlib self-heal",
-                description="Success rate and dollars of each retry policy for semantic failures.")
-    p.add_argument("--runs", type=int, default=500, help="seeds per policy (default 500)")
-    p.add_argument("--seed", type=int, default=DEFAULT_SEED)
-    p.add_argument("--policies", nargs="+", default=list(POLICIES), help=f"some of: {', '.join(POLICIES)}")
-    for f in fields(SelfHealConfig):
-        if f.name != "policy":
-            p.add_argument(f"--{f.name.replace('_', '-')}", dest=f.name, type=type(f.default), default=None)
-    p.add_argument("--json", action="store_true")
-    try:
-        args = p.parse_args(argv)
-        if args.seed < 0:
-            raise ConfigError(f"seed must be a non-negative integer, got {args.seed}")
-        params = {f.name: getattr(args, f.name) for f in fields(SelfHealConfig)
-                  if f.name != "policy" and getattr(args, f.name) is not None}
-        rows = policy_sweep(args.runs, args.seed, policies=tuple(args.policies), **params)
-    except ConfigError as e:
-        print(f"error: {e}", file=sys.stderr)
-        return 2
-    if args.json:
-        print(json.dumps(rows, sort_keys=True))
-        return 0
-    print(f"{'policy':20s} {'success':>8s} {'usd/run':>9s} {'attempts':>9s} {'usd/success':>12s}")
-    for r in rows:
-        print(f"{r['policy']:20s} {r['success_rate']:8.3f} {r['mean_usd']:9.4f} {r['mean_attempts']:9.2f} "
-              f"{r['usd_per_success']:12.4f}")
-    return 0
-

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from .engine import simulate
-from .models import get_model, model_names
+from .registry import get_model, model_names
 from .rng import DEFAULT_SEED
 
 __all__ = ["compare_runs", "compare_table", "COMPARE_COLUMNS"]

@@ -14,7 +14,7 @@
 
 from __future__ import annotations
 
-from .scenarios import Scenario, register_scenario
+from ..core.scenario import Scenario, register_scenario
 
 __all__ = ["nightly_etl", "agent_loop_delegated", "delegate_to_agent_service", "NIGHT_S"]
 

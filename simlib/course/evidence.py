@@ -17,10 +17,10 @@ from __future__ import annotations
 
 import math
 
-from .engine import simulate
-from .faults import CrashAtTime, FaultSchedule, RandomCrashes
-from .models import get_model, model_names
-from .rng import RunRandom
+from ..core.engine import simulate
+from ..core.faults import CrashAtTime, FaultSchedule, RandomCrashes
+from ..models import get_model, model_names
+from ..core.rng import RunRandom
 
 __all__ = ["workload_for", "estimate", "evidence"]
 
@@ -72,7 +72,7 @@ def estimate(scenario: str, model: str, crash_rate_per_hour: float, samples: int
 
 
 def evidence(profile, engines: list[str], samples: int = 200) -> dict:
-    """The `simlib.recommend.recommend` evidence hook: numbers for each engine with a model."""
+    """The `simlib.course.recommend.recommend` evidence hook: numbers for each engine with a model."""
     scenario = workload_for(profile)
     out: dict = {"workload": scenario, "method": "one uniformly timed crash per sampled run, weighted by "
                                                 "P(crash during the run); per 10,000 runs", "engines": {}}

@@ -86,8 +86,8 @@ class Aggregate:
 def run_chunk(scenario, model, seeds: range, faults: FaultSchedule) -> Aggregate:
     """Run one chunk of seeds without histories; picklable for process pools."""
     from .engine import run_to_end
-    from .models import get_model
-    from .scenarios import get_scenario
+    from .registry import get_model
+    from .scenario import get_scenario
     from .summary import summarize
 
     sc = get_scenario(scenario)

@@ -7,19 +7,16 @@
   workflow, and the workflow's ``refund.issued`` event starts a notifier.
 
 ``python -m simlib system NAME`` runs one and prints its recovery table. Each
-needs several engines at once, so these are `simlib.compose.System` objects
-rather than registered scenarios: run them with `simlib.compose.run_system`.
+needs several engines at once, so these are `simlib.models.systems.System` objects
+rather than registered scenarios: run them with `simlib.models.systems.run_system`.
 """
 
 from __future__ import annotations
 
-from .compose import (LangGraphInTemporal, Service, System, agent_activity, format_recovery_table, publish,
-                      recovery_table, run_system)
-from .errors import ConfigError
-from .faults import NO_FAULTS, CrashAt, FaultSchedule
-from .rng import DEFAULT_SEED
+from ..models.systems import (LangGraphInTemporal, Service, System, agent_activity, publish)
+from ..core.faults import CrashAt, FaultSchedule
 
-__all__ = ["migration_system", "nested_agent_system", "SYSTEMS", "system_main"]
+__all__ = ["migration_system", "nested_agent_system", "SYSTEMS"]
 
 
 def order_workflow(ctx, amount: int = 40):
@@ -111,41 +108,3 @@ def nested_agent_system(notifier: str = "temporal", durability: str = "async") -
 
 
 SYSTEMS = {"migration": migration_system, "nested-agent": nested_agent_system}
-
-
-def system_main(argv: list[str]) -> int:
-    """``python -m simlib system NAME [--seed N] [--no-faults] [--json]``: run a ready-made system.
-
-    Prints the run's summary line and the recovery table (or JSON with both). Returns 0, or 2
-    after one line on stderr for bad input.
-    """
-    import argparse
-    import json
-    import sys
-
-    from .cli import _Parser
-
-    p = _Parser(prog="python -m simlib system", description="run a ready-made multi-engine system")
-    p.add_argument("name", help=f"one of: {', '.join(SYSTEMS)}")
-    p.add_argument("--seed", type=int, default=DEFAULT_SEED)
-    p.add_argument("--no-faults", action="store_true", help="ignore the system's default faults")
-    p.add_argument("--json", action="store_true")
-    try:
-        args = p.parse_args(argv)
-        if args.name not in SYSTEMS:
-            raise ConfigError(f"unknown system {args.name!r}; allowed: {', '.join(SYSTEMS)}")
-        if args.seed < 0:
-            raise ConfigError(f"seed must be a non-negative integer, got {args.seed}")
-        res = run_system(SYSTEMS[args.name](), seed=args.seed, faults=NO_FAULTS if args.no_faults else None)
-    except (ConfigError, argparse.ArgumentError) as e:
-        print(f"error: {e}", file=sys.stderr)
-        return 2
-    rows = recovery_table(res)
-    s = res.summary
-    if args.json:
-        print(json.dumps({"summary": s.to_dict(), "recovery": rows}, sort_keys=True, default=str))
-    else:
-        print(f"{s.model}: completed={s.completed} runs={len(res.run.instances)} crashes={s.crashes} "
-              f"effects={s.effects} duplicate_effects={s.duplicate_effects}")
-        print(format_recovery_table(rows))
-    return 0

@@ -23,6 +23,8 @@ from types import MappingProxyType
 
 import pandas as pd
 
+from ..models import get_model
+
 __all__ = [
     "ENGINES", "FAMILIES", "SECTION_ENGINES", "EngineProfile", "Footprint", "Guarantee",
     "Maturity", "UnknownEngineError", "get", "side_by_side",
@@ -107,8 +109,8 @@ class EngineProfile:
     Attributes:
         name: Registry key shared with the simulator's models.
         display_name: Name for tables and plots.
-        family: One of :data:`FAMILIES`.
-        state_location: Where durable state lives between steps.
+        family: One of :data:`FAMILIES` (read from the registered model).
+        state_location: Where durable state lives between steps (read from the registered model).
         operates_as: What you deploy and run.
         best_for: The workload it is strongest at.
         watch_out_for: Its main cost or risk.
@@ -147,6 +149,15 @@ class EngineProfile:
         return "any" in self.languages or language in self.languages
 
 
+def _from_model(name: str, **facts) -> EngineProfile:
+    """A matrix row whose family and state location come from the registered model of that name.
+
+    The model is the one source of those facts; the matrix adds the selection advice around them.
+    """
+    model = get_model(name)
+    return EngineProfile(name=name, family=model.family, state_location=model.state_location, **facts)
+
+
 class UnknownEngineError(KeyError, ValueError):
     """Raised for an engine name that is not in the matrix.
 
@@ -160,10 +171,8 @@ class UnknownEngineError(KeyError, ValueError):
 
 
 _ENTRIES = (
-    EngineProfile(
-        name="temporal", display_name="Temporal",
-        family="workflow-as-code",
-        state_location="Event history in the Temporal server's database",
+    _from_model(
+        "temporal", display_name="Temporal",
         operates_as="Separate server cluster; your workers stay stateless",
         best_for="High-stakes multi-step agents with real side effects (payments, bookings)",
         watch_out_for="A cluster to run and upgrade; workflow code must replay deterministically",
@@ -185,10 +194,8 @@ _ENTRIES = (
             "timeouts, which you must set.",
         ),
     ),
-    EngineProfile(
-        name="inngest", display_name="Inngest",
-        family="workflow-as-code",
-        state_location="Inngest's managed run-state store (self-hosted: Redis + Postgres)",
+    _from_model(
+        "inngest", display_name="Inngest",
         operates_as="SDK inside your web app; the platform calls your endpoints",
         best_for="Event-driven LLM pipelines with no infrastructure of your own to run",
         watch_out_for="Reliance on the vendor's managed tier; less visibility than self-hosting",
@@ -206,10 +213,8 @@ _ENTRIES = (
             "Memoization is by step ID and tolerant of reordering: renaming a step re-runs it.",
         ),
     ),
-    EngineProfile(
-        name="langgraph", display_name="LangGraph persistence",
-        family="workflow-as-code",
-        state_location="Checkpointer database (SQLite/Postgres) keyed by thread_id",
+    _from_model(
+        "langgraph", display_name="LangGraph persistence",
         operates_as="Library inside your application",
         best_for="Single-agent loops that pause for a human (interrupt/resume)",
         watch_out_for="Durability stops at the graph: code outside LangGraph gets none",
@@ -229,10 +234,8 @@ _ENTRIES = (
             "No retries unless you attach a RetryPolicy.",
         ),
     ),
-    EngineProfile(
-        name="restate", display_name="Restate",
-        family="workflow-as-code",
-        state_location="Journal and key-value state in the Restate server beside your service",
+    _from_model(
+        "restate", display_name="Restate",
         operates_as="A single sidecar binary next to your service",
         best_for="Greenfield agent services that want a lighter model than Temporal",
         watch_out_for="Young: smaller ecosystem, fewer SDK languages, few published postmortems",
@@ -252,10 +255,8 @@ _ENTRIES = (
             "invocation until an operator acts.",
         ),
     ),
-    EngineProfile(
-        name="hatchet", display_name="Hatchet",
-        family="workflow-as-code",
-        state_location="PostgreSQL, which the Hatchet engine consults",
+    _from_model(
+        "hatchet", display_name="Hatchet",
         operates_as="Engine (with Postgres) plus your Python workers",
         best_for='LLM batch jobs at scale: "Celery, but durable"',
         watch_out_for="Exactly-once for side effects is weaker than Temporal's",
@@ -273,10 +274,8 @@ _ENTRIES = (
             "A dead worker's tasks are reassigned only after about 30 s without heartbeats.",
         ),
     ),
-    EngineProfile(
-        name="dag", display_name="DAG-as-config (Airflow, Prefect, Dagster, Step Functions)",
-        family="dag-as-config",
-        state_location="The orchestrator's metadata database (one row per task instance)",
+    _from_model(
+        "dag", display_name="DAG-as-config (Airflow, Prefect, Dagster, Step Functions)",
         operates_as="Scheduler and workers executing a declarative graph",
         best_for="Nightly ETL, training schedules, periodic evals and reports",
         watch_out_for="The graph is fixed at deploy time; LLM-steered branches must live elsewhere",
@@ -296,10 +295,8 @@ _ENTRIES = (
         ),
         members=("Airflow", "Prefect", "Dagster", "AWS Step Functions (Standard)"),
     ),
-    EngineProfile(
-        name="openai-agents", display_name="OpenAI Agents SDK (threads/sessions)",
-        family="agent-runtime",
-        state_location="OpenAI's servers (conversation state) or a session store you pick",
+    _from_model(
+        "openai-agents", display_name="OpenAI Agents SDK (threads/sessions)",
         operates_as="SDK in your app; state kept by OpenAI or your session backend",
         best_for="Agents that live entirely inside the OpenAI stack",
         watch_out_for="Work outside the SDK (DB writes, third-party APIs) gets no durability",
@@ -318,10 +315,28 @@ _ENTRIES = (
             "Approvals (needs_approval) require you to persist the RunState yourself.",
         ),
     ),
-    EngineProfile(
-        name="app-checkpoint", display_name="Application-level checkpointing",
-        family="homegrown",
-        state_location="Your own database: a state-machine row per job",
+    _from_model(
+        "openai-agents+temporal", display_name="OpenAI Agents SDK inside Temporal",
+        operates_as="Agents SDK loop as Temporal workflow code; a Temporal cluster and workers",
+        best_for="OpenAI-stack agents whose tools reach payments, databases or other outside systems",
+        watch_out_for="Temporal's cluster and replay rules come with it; the integration is young",
+        when_it_fits=(
+            "Take it when an agent is built on the Agents SDK but a crash must not repeat finished "
+            "turns: the loop replays from Temporal's event history and every model call and "
+            "wrapped tool is an activity, so only the call cut off by the crash runs again."
+        ),
+        section="64.4.1.8", guarantee=Guarantee.EXACTLY_ONCE_RECORDING, footprint=Footprint.HEAVY,
+        languages=("python",),
+        maturity=Maturity.EMERGING,
+        gotchas=(
+            "A model call is an activity with a 60 s start-to-close timeout: a call cut off by a "
+            "crash is retried only after it expires.",
+            "Tools run at least once like any activity; key their outside effects.",
+            "Only tools wrapped as activities are durable; a plain function tool runs again on replay.",
+        ),
+    ),
+    _from_model(
+        "app-checkpoint", display_name="Application-level checkpointing",
         operates_as="Code in your app plus a table you already run",
         best_for="Short flows of a few steps where a retry is cheap",
         watch_out_for="You own crash detection, retries, resumption and idempotency",
@@ -339,10 +354,8 @@ _ENTRIES = (
             "Progress is only as fine-grained as your saves; work between saves repeats.",
         ),
     ),
-    EngineProfile(
-        name="none", display_name="No durability",
-        family="homegrown",
-        state_location="Process memory only",
+    _from_model(
+        "none", display_name="No durability",
         operates_as="Plain code",
         best_for="Prototypes and cheap one-shot calls",
         watch_out_for="A crash discards every finished step; a re-run pays for all LLM calls again",
@@ -355,10 +368,8 @@ _ENTRIES = (
         maturity=Maturity.ESTABLISHED,
         gotchas=("A crash mid-call leaves no record of whether the effect happened.",),
     ),
-    EngineProfile(
-        name="dbos", display_name="DBOS Transact",
-        family="workflow-as-code",
-        state_location="Your own Postgres or SQLite (workflow and step rows)",
+    _from_model(
+        "dbos", display_name="DBOS Transact",
         operates_as="Library in your app; no separate server",
         best_for="Services that want durable workflows inside the database they already run",
         watch_out_for="Not covered by the textbook; young ecosystem; your DB paces all progress",

@@ -13,6 +13,7 @@ import pytest
 
 from simlib.cli import main as cli
 from simlib.grading.batch import CSV_COLUMNS, grade_dir
+from simlib.grading import isolate
 from simlib.grading.runner import Limits
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -124,6 +125,7 @@ def test_pass_rate_table(graded):
     _, out = graded
     with open(out / "pass_rates.csv", newline="") as fh:
         rows = {(r["assignment"], r["question"]): r for r in csv.DictReader(fh)}
+    assert (out / "report.html").stat().st_size > 1000 and (out / "report.png").read_bytes()[:4] == b"\x89PNG"
     row = rows[("exercise-64.4.1-returns-agent", "b_saga_voids_label")]
     assert int(row["passed"]) <= int(row["submissions"])
     assert float(row["pass_rate"]) == pytest.approx(int(row["passed"]) / int(row["submissions"]), abs=1e-3)
@@ -161,12 +163,21 @@ def test_results_survive_a_killed_grader_and_resume_finishes_the_rest(tmp_path):
     (["grade", "."], "--out"),
     (["grade", "EMPTY", "--out", "x"], "no .ipynb files"),
     (["grade", "BANK", "--out", "x", "--jobs", "0"], "--jobs"),
-    (["grade", "BANK", "--out", "x", "--timeout", "-1"], "wall_s"),
+    (["grade", "BANK", "--out", "x", "--timeout", "-1"], "--timeout"),
+    (["grade", "BANK", "--out", "x", "--timeout", "nan"], "--timeout"),
+    (["grade", "BANK", "--out", "x", "--cell-timeout", "inf"], "--cell-timeout"),
+    (["grade", "BANK", "--out", "x", "--memory-mb", "0"], "--memory-mb"),
+    (["grade", "BANK", "--out", "FILE"], "is a file"),
+    (["grade", "BANK", "--out", "x", "--memory-mb", "40"], "grader problem"),
 ])
 def test_bad_command_lines_exit_2_with_one_line(tmp_path, capsys, args, msg):
+    """Bad options, an --out that is a file, and limits too small to start Python are refused before grading."""
+    if msg == "grader problem" and not isolate.bwrap_path():
+        pytest.skip("bubblewrap (bwrap) is not installed: apt-get install -y bubblewrap")
     (tmp_path / "empty").mkdir()
+    (tmp_path / "afile").write_text("x")
     args = [str(tmp_path / "empty") if a == "EMPTY" else str(BANK) if a == "BANK" else
-            str(tmp_path / "out") if a == "x" else a for a in args]
+            str(tmp_path / "out") if a == "x" else str(tmp_path / "afile") if a == "FILE" else a for a in args]
     assert cli(args) == 2
     err = capsys.readouterr().err.strip()
     assert msg in err and len(err.splitlines()) == 1

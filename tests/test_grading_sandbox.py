@@ -67,7 +67,7 @@ except OSError as e:
     facts["write"] = type(e).__name__
 """
     repo = Path(__file__).resolve().parents[1]
-    paths = [str(repo / "solutions"), str(repo / "simlib" / "grading" / "key.py"), str(repo / ".git"), str(repo)]
+    paths = [str(repo / "solutions"), str(repo / "simlib" / "grading" / "key.py"), str(repo / ".git"), str(repo / "README.md")]  # the venv may sit inside the repo: its folder may show, empty
     with Sandbox(cells(f"REPO_PATHS = {paths!r}", probe), Limits(wall_s=30, cell_s=5)) as box:
         assert box.start() == []
         facts = box.answers(["facts"])["facts"]["value"]

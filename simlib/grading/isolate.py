@@ -141,6 +141,10 @@ def bwrap_command(bwrap: str, python_args: list[str], data_fds: dict[str, int], 
            "--die-with-parent", "--new-session"]
     for sysm in system:
         cmd += sysm
+    # The private /tmp, /proc and /dev go first: a checkout or venv that itself lives under /tmp (as CI's
+    # clone may) is then bound on top of the tmpfs instead of being hidden by it.
+    cmd += ["--perms", "1777", "--size", str(TMP_MB * 1024 * 1024), "--tmpfs", "/tmp",
+            "--proc", "/proc", "--dev", "/dev"]
     for d in _ancestors(mount_points):
         if not any(_inside(d, s[2]) for s in system):
             cmd += ["--perms", "0755", "--dir", d]
@@ -150,8 +154,7 @@ def bwrap_command(bwrap: str, python_args: list[str], data_fds: dict[str, int], 
         cmd += ["--perms", "0444", "--ro-bind-data", str(fd), path]
     for m in masks:
         cmd += m
-    cmd += ["--perms", "1777", "--size", str(TMP_MB * 1024 * 1024), "--tmpfs", "/tmp",
-            "--proc", "/proc", "--dev", "/dev", "--chdir", chdir, "--clearenv"]
+    cmd += ["--chdir", chdir, "--clearenv"]
     for k, v in sandbox_env(pkg).items():
         cmd += ["--setenv", k, v]
     return cmd + [sys.executable, *python_args]

@@ -193,7 +193,7 @@ class Run:
             inst.ended_at = now
             self.model.on_nondeterminism(self, inst, ctx, exc)
             if hist is not None:
-                hist.append(Record(now, inst.id, ctx._seq, 0, "fail", ctx.worker, "nondeterminism",
+                hist.append(Record(now, inst.id, ctx.seq, 0, "fail", ctx.worker, "nondeterminism",
                                    {"error": str(exc)}))
             return
         inst.error = f"{type(exc).__name__}: {exc}"

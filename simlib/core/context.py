@@ -30,7 +30,7 @@ from typing import Any, Callable
 from simpy.core import NORMAL
 from simpy.events import Event
 
-from .errors import ActivityError, NondeterminismError, WorkerCrash
+from .errors import ActivityError, ConfigError, NondeterminismError, SimulatorError, WorkerCrash
 from .history import Record
 
 __all__ = ["Context", "RetryPolicy", "Instance", "MISSING", "StepEvent"]
@@ -208,14 +208,20 @@ class Context:
     def llm(self, name: str, prompt: str = "", choices: tuple | list | None = None,
             mean_latency_s: float | None = None) -> Event:
         """Call the fake LLM; the event's value is its answer (a choice when ``choices`` is given)."""
-        seq = self.seq = self.seq + 1
-        found = self.lookup_step(seq, "llm", name)
-        if found is not MISSING:
-            return found
-        fake = self.run.llm
-        # FakeLLM.latency(None), written out (hot path).
-        latency = fake._lo + fake._span * fake._lat() if mean_latency_s is None else fake.latency(mean_latency_s)
-        return self.execute_step(seq, "llm", name, latency, (_LLM, tuple(choices)) if choices else _LLM_PLAIN, 0.0)
+        try:
+            seq = self.seq = self.seq + 1
+            found = self.lookup_step(seq, "llm", name)
+            if found is not MISSING:
+                return found
+            fake = self.run.llm
+            # FakeLLM.latency(None), written out (hot path).
+            latency = fake._lo + fake._span * fake._lat() if mean_latency_s is None else fake.latency(mean_latency_s)
+            return self.execute_step(seq, "llm", name, latency, (_LLM, tuple(choices)) if choices else _LLM_PLAIN,
+                                     0.0)
+        except _WORKFLOW_ERRORS:
+            raise
+        except Exception as exc:
+            raise simulator_bug(self, name, exc) from exc
 
     def tool(self, name: str, effect: str | None = None, payload: dict | None = None,
              idempotency_key: str | None = None, latency_s: float = 1.0, fail_p: float = 0.0,
@@ -232,12 +238,17 @@ class Context:
             declines: the call fails for business reasons (a declined refund): not retried,
                 raised in the workflow as `ActivityError`.
         """
-        seq = self.next_seq()
-        found = self.lookup_step(seq, "tool", name)
-        if found is not MISSING:
-            return found
-        return self.execute_step(seq, "tool", name, latency_s, (_TOOL, effect, payload, idempotency_key, declines),
-                             fail_p)
+        try:
+            seq = self.next_seq()
+            found = self.lookup_step(seq, "tool", name)
+            if found is not MISSING:
+                return found
+            return self.execute_step(seq, "tool", name, latency_s,
+                                     (_TOOL, effect, payload, idempotency_key, declines), fail_p)
+        except _WORKFLOW_ERRORS:
+            raise
+        except Exception as exc:
+            raise simulator_bug(self, name, exc) from exc
 
     def compute(self, name: str, fn: Callable, *args) -> Event:
         """Pure computation inside the workflow: no side effect, runs again on every replay."""
@@ -245,36 +256,46 @@ class Context:
 
     def sleep(self, name: str, seconds: float) -> Event:
         """A durable timer where the model has one; a plain sleep where it does not."""
-        seq = self.next_seq()
-        found = self.lookup_step(seq, "timer", name)
-        if found is not MISSING:
-            return found
-        now = self.env._now
-        if self.durable:
-            fire = self.inst.timers.setdefault(seq, now + seconds)
-        else:
-            fire = now + seconds
-        return self.execute_step(seq, "timer", name, max(0.0, fire - now), (_TIMER,), 0.0)
+        try:
+            seq = self.next_seq()
+            found = self.lookup_step(seq, "timer", name)
+            if found is not MISSING:
+                return found
+            now = self.env._now
+            if self.durable:
+                fire = self.inst.timers.setdefault(seq, now + seconds)
+            else:
+                fire = now + seconds
+            return self.execute_step(seq, "timer", name, max(0.0, fire - now), (_TIMER,), 0.0)
+        except _WORKFLOW_ERRORS:
+            raise
+        except Exception as exc:
+            raise simulator_bug(self, name, exc) from exc
 
     def wait_event(self, name: str, timeout_s: float) -> Event:
         """Wait for the external event ``name`` (a signal, an approval); None on timeout."""
-        seq = self.next_seq()
-        found = self.lookup_step(seq, "wait", name)
-        if found is not MISSING:
-            return found
-        now = self.env._now
-        start = self.inst.waits.setdefault(seq, now) if self.durable else now
-        deadline = start + timeout_s
-        arrival = self.run.signals.get(name)
-        payload = None
-        end = deadline
-        if arrival is not None:
-            t_sig, value = arrival
-            # A non-durable process that was down when the event arrived never saw it.
-            if t_sig <= deadline and (self.durable or t_sig >= now):
-                end = max(now, t_sig)
-                payload = value
-        return self.execute_step(seq, "wait", name, max(0.0, end - now), (_WAIT, payload), 0.0)
+        try:
+            seq = self.next_seq()
+            found = self.lookup_step(seq, "wait", name)
+            if found is not MISSING:
+                return found
+            now = self.env._now
+            start = self.inst.waits.setdefault(seq, now) if self.durable else now
+            deadline = start + timeout_s
+            arrival = self.run.signals.get(name)
+            payload = None
+            end = deadline
+            if arrival is not None:
+                t_sig, value = arrival
+                # A non-durable process that was down when the event arrived never saw it.
+                if t_sig <= deadline and (self.durable or t_sig >= now):
+                    end = max(now, t_sig)
+                    payload = value
+            return self.execute_step(seq, "wait", name, max(0.0, end - now), (_WAIT, payload), 0.0)
+        except _WORKFLOW_ERRORS:
+            raise
+        except Exception as exc:
+            raise simulator_bug(self, name, exc) from exc
 
     def ready(self, value: Any, ok: bool = True) -> Event:
         """An event that fires now with ``value`` (a memoized or replayed result)."""
@@ -602,6 +623,15 @@ _WAIT = object()
 
 _rec = Record
 
+# Errors the step pipeline raises into the workflow on purpose; anything else it raises is a bug.
+_WORKFLOW_ERRORS = (WorkerCrash, NondeterminismError, ActivityError, ConfigError, SimulatorError)
+
+
+def simulator_bug(ctx: "Context", step_name: str, exc: Exception) -> SimulatorError:
+    """The `SimulatorError` for ``exc``, raised by simulator code while running step ``step_name``."""
+    return SimulatorError(f"simulator bug in {ctx.workflow_id} step {ctx.seq} ({step_name!r}) under model "
+                          f"{ctx.run.model.name!r}: {type(exc).__name__}: {exc}")
+
 
 class _Finish:
     """Callback run when a step's event fires: hands the step's fields to `Context.finish_step`."""
@@ -621,5 +651,10 @@ class _Finish:
         self.crash = crash
 
     def __call__(self, event: Event) -> None:
-        self.ctx.finish_step(event, self.seq, self.attempt, self.kind, self.name, self.action, self.t0, self.t_eff,
-                         self.t_rec, self.crash)
+        try:
+            self.ctx.finish_step(event, self.seq, self.attempt, self.kind, self.name, self.action, self.t0,
+                                 self.t_eff, self.t_rec, self.crash)
+        except _WORKFLOW_ERRORS:
+            raise
+        except Exception as exc:
+            raise simulator_bug(self.ctx, self.name, exc) from exc

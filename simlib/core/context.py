@@ -589,7 +589,6 @@ class Context:
         """Apply the step's effect at ``t_eff`` and return the step's value."""
         tag = action[0]
         run = self.run
-        stats = self.stats
         hist = self.history
         if tag is _LLM:
             text, tokens, usd = self.call_llm(seq, name, action[1])

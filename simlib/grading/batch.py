@@ -30,7 +30,7 @@ from .feedback import Feedback
 from .runner import Limits
 from .submission import BATCH_SEED, SubmissionResult, grade_submission
 
-__all__ = ["grade_dir", "results_json", "pass_rates", "main", "CSV_COLUMNS"]
+__all__ = ["grade_dir", "results_json", "pass_rates", "CSV_COLUMNS"]
 
 CSV_COLUMNS = ["submission", "assignment", "question", "score", "max_score", "status", "passed", "reason"]
 

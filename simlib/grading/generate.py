@@ -34,7 +34,7 @@ from pathlib import Path
 
 from ..core.errors import ConfigError
 
-__all__ = ["exercise_from_solution", "build_key", "generate", "main", "BEGIN", "END"]
+__all__ = ["exercise_from_solution", "build_key", "generate", "BEGIN", "END"]
 
 BEGIN = "# BEGIN SOLUTION"
 END = "# END SOLUTION"

@@ -1,7 +1,7 @@
 """Finishing a step inline (without a trip through SimPy's queue) never changes what a run does.
 
 The context finishes a step at once when nothing else is scheduled before the
-step ends (see `simlib.core.context.Context._inline_until`). These tests run every
+step ends (see `simlib.core.context.Context.can_finish_inline`). These tests run every
 model on every scenario twice, once as usual and once with inlining switched
 off (every step a queued SimPy event), and require the same history byte for
 byte and the same summary.

@@ -8,8 +8,8 @@ may depend on LLM answers.
 
 A model changes how steps behave by subclassing `Context` and overriding its
 class attributes (is the state durable, which component holds it, what an
-outage does, how failed attempts are retried) or its hooks (`_lookup`,
-`_record`). Everything a step does is worked out when the step is issued: its
+outage does, how failed attempts are retried) or its hooks (`lookup_step`,
+`record_step`). Everything a step does is worked out when the step is issued: its
 latency, whether a crash or an outage falls inside it, and when it ends. That
 costs at most one SimPy event per step, which keeps sweeps fast.
 
@@ -18,7 +18,7 @@ workflow), the step is not put on SimPy's queue at all: the clock is moved to
 the step's end, the step is finished there, and the workflow receives an
 already-processed event, which SimPy's process loop consumes at once. This is
 the same history the queued event would give (nothing could have happened in
-between), at a fraction of the cost; see `Context._inline_until`.
+between), at a fraction of the cost; see `Context.can_finish_inline`.
 """
 
 from __future__ import annotations
@@ -30,10 +30,10 @@ from typing import Any, Callable
 from simpy.core import NORMAL
 from simpy.events import Event
 
-from .errors import ActivityError, NondeterminismError, WorkerCrash
+from .errors import ActivityError, ConfigError, NondeterminismError, SimulatorError, WorkerCrash
 from .history import Record
 
-__all__ = ["Context", "RetryPolicy", "Instance", "MISSING"]
+__all__ = ["Context", "RetryPolicy", "Instance", "MISSING", "StepEvent"]
 
 INF = math.inf
 MISSING = object()
@@ -111,7 +111,7 @@ class Instance:
         self.billed: set = set()         # steps whose LLM call the provider has billed at least once
 
 
-class _StepEvent(Event):
+class StepEvent(Event):
     """A SimPy event that fires at a precomputed time with a precomputed outcome."""
 
     __slots__ = ()
@@ -155,7 +155,7 @@ class Context:
         store: the component that holds the state (outage windows name it).
         outage: what a store outage does when a result must be written: ``"stall"``
             (wait for it), ``"fail"`` (the write raises and the worker dies) or ``"deferred"``
-            (a background writer takes the write: the step goes on, and the model's `_record`
+            (a background writer takes the write: the step goes on, and the model's `record_step`
             decides what the failed write means).
         gate_start: a step cannot even start while the store is down (a server dispatches it).
         check_determinism: replayed commands must match the recorded ones.
@@ -172,7 +172,7 @@ class Context:
     retry: RetryPolicy = NO_RETRY
     record_latency_s = 0.0
 
-    __slots__ = ("run", "env", "inst", "worker", "workflow_id", "_seq", "_hist", "_plan", "_stats",
+    __slots__ = ("run", "env", "inst", "worker", "workflow_id", "seq", "history", "plan", "stats",
                  "inflight", "replaying", "serial", "_tc")
 
     def __init__(self, run, inst: Instance, worker: str):
@@ -181,10 +181,10 @@ class Context:
         self.inst = inst
         self.worker = worker
         self.workflow_id = inst.id
-        self._seq = 0
-        self._hist = run.history
-        self._plan = run.plan
-        self._stats = run.stats
+        self.seq = 0
+        self.history = run.history
+        self.plan = run.plan
+        self.stats = run.stats
         self.inflight: tuple | None = None   # (step, started_at, attempt, kind) of the step in progress
         self.replaying = False
         # False while the workflow issues steps it will wait for together (a parallel super-step):
@@ -203,19 +203,25 @@ class Context:
 
     def patched(self, patch_id: str) -> bool:
         """Temporal-style patching: False while replaying history written before the change."""
-        return not (self.durable and self._seq < len(self.inst.journal))
+        return not (self.durable and self.seq < len(self.inst.journal))
 
     def llm(self, name: str, prompt: str = "", choices: tuple | list | None = None,
             mean_latency_s: float | None = None) -> Event:
         """Call the fake LLM; the event's value is its answer (a choice when ``choices`` is given)."""
-        seq = self._seq = self._seq + 1
-        found = self._lookup(seq, "llm", name)
-        if found is not MISSING:
-            return found
-        fake = self.run.llm
-        # FakeLLM.latency(None), written out (hot path).
-        latency = fake._lo + fake._span * fake._lat() if mean_latency_s is None else fake.latency(mean_latency_s)
-        return self._execute(seq, "llm", name, latency, (_LLM, tuple(choices)) if choices else _LLM_PLAIN, 0.0)
+        try:
+            seq = self.seq = self.seq + 1
+            found = self.lookup_step(seq, "llm", name)
+            if found is not MISSING:
+                return found
+            fake = self.run.llm
+            # FakeLLM.latency(None), written out (hot path).
+            latency = fake._lo + fake._span * fake._lat() if mean_latency_s is None else fake.latency(mean_latency_s)
+            return self.execute_step(seq, "llm", name, latency, (_LLM, tuple(choices)) if choices else _LLM_PLAIN,
+                                     0.0)
+        except _WORKFLOW_ERRORS:
+            raise
+        except Exception as exc:
+            raise simulator_bug(self, name, exc) from exc
 
     def tool(self, name: str, effect: str | None = None, payload: dict | None = None,
              idempotency_key: str | None = None, latency_s: float = 1.0, fail_p: float = 0.0,
@@ -232,62 +238,81 @@ class Context:
             declines: the call fails for business reasons (a declined refund): not retried,
                 raised in the workflow as `ActivityError`.
         """
-        seq = self._next()
-        found = self._lookup(seq, "tool", name)
-        if found is not MISSING:
-            return found
-        return self._execute(seq, "tool", name, latency_s, (_TOOL, effect, payload, idempotency_key, declines),
-                             fail_p)
+        try:
+            seq = self.next_seq()
+            found = self.lookup_step(seq, "tool", name)
+            if found is not MISSING:
+                return found
+            return self.execute_step(seq, "tool", name, latency_s,
+                                     (_TOOL, effect, payload, idempotency_key, declines), fail_p)
+        except _WORKFLOW_ERRORS:
+            raise
+        except Exception as exc:
+            raise simulator_bug(self, name, exc) from exc
 
     def compute(self, name: str, fn: Callable, *args) -> Event:
         """Pure computation inside the workflow: no side effect, runs again on every replay."""
-        return self._now_event(fn(*args))
+        return self.ready_now(fn(*args))
 
     def sleep(self, name: str, seconds: float) -> Event:
         """A durable timer where the model has one; a plain sleep where it does not."""
-        seq = self._next()
-        found = self._lookup(seq, "timer", name)
-        if found is not MISSING:
-            return found
-        now = self.env._now
-        if self.durable:
-            fire = self.inst.timers.setdefault(seq, now + seconds)
-        else:
-            fire = now + seconds
-        return self._execute(seq, "timer", name, max(0.0, fire - now), (_TIMER,), 0.0)
+        try:
+            seq = self.next_seq()
+            found = self.lookup_step(seq, "timer", name)
+            if found is not MISSING:
+                return found
+            now = self.env._now
+            if self.durable:
+                fire = self.inst.timers.setdefault(seq, now + seconds)
+            else:
+                fire = now + seconds
+            return self.execute_step(seq, "timer", name, max(0.0, fire - now), (_TIMER,), 0.0)
+        except _WORKFLOW_ERRORS:
+            raise
+        except Exception as exc:
+            raise simulator_bug(self, name, exc) from exc
 
     def wait_event(self, name: str, timeout_s: float) -> Event:
         """Wait for the external event ``name`` (a signal, an approval); None on timeout."""
-        seq = self._next()
-        found = self._lookup(seq, "wait", name)
-        if found is not MISSING:
-            return found
-        now = self.env._now
-        start = self.inst.waits.setdefault(seq, now) if self.durable else now
-        deadline = start + timeout_s
-        arrival = self.run.signals.get(name)
-        payload = None
-        end = deadline
-        if arrival is not None:
-            t_sig, value = arrival
-            # A non-durable process that was down when the event arrived never saw it.
-            if t_sig <= deadline and (self.durable or t_sig >= now):
-                end = max(now, t_sig)
-                payload = value
-        return self._execute(seq, "wait", name, max(0.0, end - now), (_WAIT, payload), 0.0)
+        try:
+            seq = self.next_seq()
+            found = self.lookup_step(seq, "wait", name)
+            if found is not MISSING:
+                return found
+            now = self.env._now
+            start = self.inst.waits.setdefault(seq, now) if self.durable else now
+            deadline = start + timeout_s
+            arrival = self.run.signals.get(name)
+            payload = None
+            end = deadline
+            if arrival is not None:
+                t_sig, value = arrival
+                # A non-durable process that was down when the event arrived never saw it.
+                if t_sig <= deadline and (self.durable or t_sig >= now):
+                    end = max(now, t_sig)
+                    payload = value
+            return self.execute_step(seq, "wait", name, max(0.0, end - now), (_WAIT, payload), 0.0)
+        except _WORKFLOW_ERRORS:
+            raise
+        except Exception as exc:
+            raise simulator_bug(self, name, exc) from exc
 
     def ready(self, value: Any, ok: bool = True) -> Event:
         """An event that fires now with ``value`` (a memoized or replayed result)."""
         if ok:
-            return self._now_event(value)
-        return _StepEvent(self.env, 0.0, False, value, None)
+            return self.ready_now(value)
+        return StepEvent(self.env, 0.0, False, value, None)
 
-    # ------------------------------------------------------------------ hooks for models
-    def _next(self) -> int:
-        self._seq += 1
-        return self._seq
+    # ------------------------------------------------------------------ the step pipeline, for models
+    # A model's context overrides `lookup_step` (serve a step from durable state), `record_step` (make
+    # a result durable) and, to wrap a step, `execute_step`; it may call `replay_step`, `crash_step`,
+    # `stall_step` and `ready_now`. ``seq`` numbers steps from 1; ``kind`` is llm, tool, timer or wait.
+    def next_seq(self) -> int:
+        """Number the next step this invocation issues (1-based, in the order the code issues them)."""
+        self.seq += 1
+        return self.seq
 
-    def _lookup(self, seq: int, kind: str, name: str):
+    def lookup_step(self, seq: int, kind: str, name: str):
         """Return a ready event with the recorded result of step ``seq``, or MISSING."""
         if not self.durable:
             return MISSING
@@ -301,26 +326,26 @@ class Context:
                 f"step {seq}: history has {rkind} {rname!r}, the code now issues {kind} {name!r}")
         if isinstance(value, ActivityError):
             self.replaying = True
-            self._stats.replayed += 1
-            return _StepEvent(self.env, 0.0, False, value, None)
-        return self._replayed(seq, kind, name, value)
+            self.stats.replayed += 1
+            return StepEvent(self.env, 0.0, False, value, None)
+        return self.replay_step(seq, kind, name, value)
 
-    def _replayed(self, seq: int, kind: str, name: str, value: Any, **where: str) -> Event:
+    def replay_step(self, seq: int, kind: str, name: str, value: Any, **where: str) -> Event:
         """Serve step ``seq`` from durable state: count it, log a ``replay`` record, return a ready event.
 
         ``where`` adds detail to the record (which store, which layer). An exception value is
         thrown into the workflow, as the recorded failure was.
         """
         self.replaying = True
-        self._stats.replayed += 1
-        if self._hist is not None:
-            self._hist.append(_rec(self.env._now, self.workflow_id, seq, self.inst.attempts.get(seq, 1),
+        self.stats.replayed += 1
+        if self.history is not None:
+            self.history.append(_rec(self.env._now, self.workflow_id, seq, self.inst.attempts.get(seq, 1),
                                    "info", self.worker, "replay", {"name": name, "kind": kind, **where}))
         if isinstance(value, Exception):
-            return _StepEvent(self.env, 0.0, False, value, None)
-        return self._now_event(value)
+            return StepEvent(self.env, 0.0, False, value, None)
+        return self.ready_now(value)
 
-    def _inline_until(self, t: float) -> bool:
+    def can_finish_inline(self, t: float) -> bool:
         """May a step that ends at ``t`` be finished now, without a trip through SimPy's queue?
 
         Only when the workflow's own process is running (so it will consume the event at
@@ -338,23 +363,23 @@ class Context:
             return True
         return False
 
-    def _now_event(self, value: Any) -> Event:
+    def ready_now(self, value: Any) -> Event:
         """A successful event at the current instant (finished inline when that is safe)."""
         env = self.env
-        if self._inline_until(env._now):
+        if self.can_finish_inline(env._now):
             return _done(env, value)
-        return _StepEvent(env, 0.0, True, value, None)
+        return StepEvent(env, 0.0, True, value, None)
 
-    def _record(self, seq: int, kind: str, name: str, value: Any) -> None:
+    def record_step(self, seq: int, kind: str, name: str, value: Any) -> None:
         """Make the step's result durable (called at the moment it is recorded)."""
         if self.durable:
             self.inst.journal.append((kind, name, value))
 
     # ------------------------------------------------------------------ the step machinery
-    def _execute(self, seq: int, kind: str, name: str, latency: float, action: tuple,
+    def execute_step(self, seq: int, kind: str, name: str, latency: float, action: tuple,
                  fail_p: float) -> Event:
         """Work out the whole fate of step ``seq`` now and return the event that ends it."""
-        plan = self._plan
+        plan = self.plan
         env = self.env
         now = env._now
         if plan.quiet and not fail_p:
@@ -371,7 +396,7 @@ class Context:
             else:
                 clear = True
             if clear and (action[0] is not _TOOL or not action[4]):
-                # `_inline_until`, written out: this is the hot path.
+                # `can_finish_inline`, written out: this is the hot path.
                 q = env._queue
                 run = self.run
                 if (self.serial and env._active_proc is not None and (not q or q[0][0] > t_rec)
@@ -387,10 +412,10 @@ class Context:
                     n = starts.get(seq, 0)
                     starts[seq] = n + 1
                     if n:
-                        self._stats.reexecuted += 1
+                        self.stats.reexecuted += 1
                         if seq in inst.done_steps:
-                            self._stats.completed_lost += 1
-                    hist = self._hist
+                            self.stats.completed_lost += 1
+                    hist = self.history
                     if hist is not None:
                         hist.append(_rec(now, inst.id, seq, attempt, "invoke", self.worker, kind, {"name": name}))
                     inst.exec_time += latency
@@ -398,25 +423,25 @@ class Context:
                     ev.env = env
                     env._now = t_rec
                     if action[0] is not _LLM or hist is not None:
-                        self._finish(ev, seq, attempt, kind, name, action, now, t_eff, t_rec, False)
+                        self.finish_step(ev, seq, attempt, kind, name, action, now, t_eff, t_rec, False)
                         return ev
-                    # An LLM call without a history to write: `_finish` cut to what it does then.
-                    ev._value = text = self._call_llm(seq, name, action[1])[0]
-                    self._record(seq, kind, name, text)
+                    # An LLM call without a history to write: `finish_step` cut to what it does then.
+                    ev._value = text = self.call_llm(seq, name, action[1])[0]
+                    self.record_step(seq, kind, name, text)
                     inst.done_steps.add(seq)
                     inst.ok_time[seq] = t_eff - now
                     return ev
-        return self._plan_step(seq, kind, name, latency, action, fail_p)
+        return self.plan_step(seq, kind, name, latency, action, fail_p)
 
-    def _plan_step(self, seq: int, kind: str, name: str, latency: float, action: tuple,
+    def plan_step(self, seq: int, kind: str, name: str, latency: float, action: tuple,
                    fail_p: float) -> Event:
-        """The general case of `_execute`: crash points, outages, retries, and a queued event."""
-        plan = self._plan
+        """The general case of `execute_step`: crash points, outages, retries, and a queued event."""
+        plan = self.plan
         env = self.env
         now = env._now
         run = self.run
         inst = self.inst
-        hist = self._hist
+        hist = self.history
         wid = inst.id
         t = now
         attempts = inst.attempts
@@ -426,17 +451,17 @@ class Context:
             if plan.has_outages and self.gate_start:
                 back = plan.down_until(self.store, t)
                 if back is not None:
-                    self._stall(seq, attempt, t, back, "dispatch")
+                    self.stall_step(seq, attempt, t, back, "dispatch")
                     t = back
             if plan.has_step_crashes and plan.step_crash(wid, seq, attempt, "before-step"):
-                return self._crash(t - now, seq, attempt, "before-step", None, t)
+                return self.crash_step(t - now, seq, attempt, "before-step", None, t)
             # The step starts.
             starts = inst.starts
             if seq in starts:
                 starts[seq] += 1
-                self._stats.reexecuted += 1
+                self.stats.reexecuted += 1
                 if seq in inst.done_steps:
-                    self._stats.completed_lost += 1
+                    self.stats.completed_lost += 1
             else:
                 starts[seq] = 1
             if hist is not None:
@@ -449,18 +474,18 @@ class Context:
                 if kind == "llm" and latency > 0:
                     # The provider bills the tokens it generated before the connection died.
                     wasted = run.llm.cfg.mean_cost_usd * (tc - t) / latency
-                    self._stats.llm_cost += wasted
-                    self._stats.llm_cost_again += wasted
-                return self._crash(tc - now, seq, attempt, "mid-step", None, t)
+                    self.stats.llm_cost += wasted
+                    self.stats.llm_cost_again += wasted
+                return self.crash_step(tc - now, seq, attempt, "mid-step", None, t)
             if fail_p and run.rng.stream("tool-failures").random() < fail_p:
                 inst.exec_time += latency
-                self._stats.failed_attempts += 1
+                self.stats.failed_attempts += 1
                 if hist is not None:
                     hist.append(_rec(t_eff, wid, seq, attempt, "fail", self.worker, kind,
                                      {"name": name, "error": "transient"}))
                 wait = self.retry.delay(attempt)
                 if wait is None:
-                    return _StepEvent(env, t_eff - now, False,
+                    return StepEvent(env, t_eff - now, False,
                                       ActivityError(name, f"failed after {attempt} attempts"), None)
                 t = t_eff + wait
                 if t > run.until:
@@ -468,53 +493,53 @@ class Context:
                     return Event(env)
                 if plan.has_timed and plan.next_crash(wid, t_eff) < t:
                     tc = plan.next_crash(wid, t_eff)
-                    return self._crash(tc - now, seq, attempt, "backoff", None, t)
+                    return self.crash_step(tc - now, seq, attempt, "backoff", None, t)
                 continue
             # The effect happens at t_eff.
             inst.exec_time += latency
             if plan.has_step_crashes and plan.step_crash(wid, seq, attempt, "after-effect"):
-                return self._crash(t_eff - now, seq, attempt, "after-effect", action, t, name, kind)
+                return self.crash_step(t_eff - now, seq, attempt, "after-effect", action, t, name, kind)
             t_rec = t_eff + self.record_latency_s if self.durable else t_eff
             if tc < t_rec:
                 # The worker died in the window between the effect and its record.
-                return self._crash(tc - now, seq, attempt, "after-effect", action, t, name, kind)
+                return self.crash_step(tc - now, seq, attempt, "after-effect", action, t, name, kind)
             if self.durable and plan.has_outages and self.outage != "deferred":
                 back = plan.down_until(self.store, t_eff)
                 if back is not None:
                     if self.outage == "fail":
-                        return self._crash(t_eff - now, seq, attempt, "store-unavailable", action, t, name, kind)
+                        return self.crash_step(t_eff - now, seq, attempt, "store-unavailable", action, t, name, kind)
                     if tc < back:
-                        self._stall(seq, attempt, t_eff, tc, "record")
-                        return self._crash(tc - now, seq, attempt, "after-effect", action, t, name, kind)
-                    self._stall(seq, attempt, t_eff, back, "record")
+                        self.stall_step(seq, attempt, t_eff, tc, "record")
+                        return self.crash_step(tc - now, seq, attempt, "after-effect", action, t, name, kind)
+                    self.stall_step(seq, attempt, t_eff, back, "record")
                     t_rec = back
             crash_after = plan.has_step_crashes and plan.step_crash(wid, seq, attempt, "after-record")
             done = _Finish(self, seq, attempt, kind, name, action, t, t_eff, t_rec, crash_after)
             if crash_after:
-                return _StepEvent(env, t_rec - now, False, WorkerCrash("crash", seq, "after-record"), done)
-            return _StepEvent(env, t_rec - now, True, None, done)
+                return StepEvent(env, t_rec - now, False, WorkerCrash("crash", seq, "after-record"), done)
+            return StepEvent(env, t_rec - now, True, None, done)
 
-    def _finish(self, event: Event, seq: int, attempt: int, kind: str, name: str, action: tuple, t0: float,
+    def finish_step(self, event: Event, seq: int, attempt: int, kind: str, name: str, action: tuple, t0: float,
                 t_eff: float, t_rec: float | None, crash: bool) -> None:
         """The end of a step, when its event fires: effect, durable record and history, in time order.
 
         ``t_rec`` is None when the worker died after the effect and before any record; ``crash``
         keeps the event's failure (a crash right after the record).
         """
-        value = self._perform(seq, attempt, kind, name, action, t_eff)
-        hist = self._hist
+        value = self.perform_step(seq, attempt, kind, name, action, t_eff)
+        hist = self.history
         if isinstance(value, ActivityError):
             event._ok = False
             event._value = value
             if hist is not None:
                 hist.append(_rec(t_eff, self.workflow_id, seq, attempt, "fail", self.worker, kind,
                                  {"name": name, "error": value.message}))
-            self._record(seq, kind, name, value)
+            self.record_step(seq, kind, name, value)
             self.inflight = None
             return
         if t_rec is None:
             return
-        self._record(seq, kind, name, value)
+        self.record_step(seq, kind, name, value)
         inst = self.inst
         inst.done_steps.add(seq)
         inst.ok_time[seq] = t_eff - t0
@@ -527,23 +552,29 @@ class Context:
         if not crash:
             event._value = value
 
-    def _stall(self, seq: int, attempt: int, start: float, end: float, why: str) -> None:
-        self._stats.stalled_s += end - start
-        if self._hist is not None:
-            self._hist.append(_rec(start, self.workflow_id, seq, attempt, "info", self.store, "stall",
+    def stall_step(self, seq: int, attempt: int, start: float, end: float, why: str) -> None:
+        """Count and log that step ``seq`` waited for the store from ``start`` to ``end`` (``why``: what waited)."""
+        self.stats.stalled_s += end - start
+        if self.history is not None:
+            self.history.append(_rec(start, self.workflow_id, seq, attempt, "info", self.store, "stall",
                                    {"until": round(end, 6), "while": why}))
 
-    def _crash(self, delay: float, seq: int, attempt: int, point: str, action, t_start: float,
+    def crash_step(self, delay: float, seq: int, attempt: int, point: str, action, t_start: float,
                name: str = "", kind: str = "") -> Event:
+        """The event of a worker crash ``delay`` seconds from now at ``point`` of step ``seq``.
+
+        With ``action`` given the step's effect still happens when the event fires (the crash came
+        after the effect, before its record).
+        """
         done = None
         if action is not None:
             done = _Finish(self, seq, attempt, kind, name, action, t_start, self.env._now + delay, None, True)
-        return _StepEvent(self.env, delay, False, WorkerCrash("crash", seq, point), done)
+        return StepEvent(self.env, delay, False, WorkerCrash("crash", seq, point), done)
 
-    def _call_llm(self, seq: int, name: str, choices: tuple | None) -> tuple:
+    def call_llm(self, seq: int, name: str, choices: tuple | None) -> tuple:
         """Make step ``seq``'s LLM call: draw the reply, pay for it, and count a repeat."""
         text, tokens, usd = self.run.llm.draw(name, choices)
-        stats = self._stats
+        stats = self.stats
         stats.llm_calls += 1
         stats.llm_cost += usd
         billed = self.inst.billed
@@ -554,14 +585,13 @@ class Context:
             billed.add(seq)
         return text, tokens, usd
 
-    def _perform(self, seq: int, attempt: int, kind: str, name: str, action: tuple, t_eff: float):
+    def perform_step(self, seq: int, attempt: int, kind: str, name: str, action: tuple, t_eff: float):
         """Apply the step's effect at ``t_eff`` and return the step's value."""
         tag = action[0]
         run = self.run
-        stats = self._stats
-        hist = self._hist
+        hist = self.history
         if tag is _LLM:
-            text, tokens, usd = self._call_llm(seq, name, action[1])
+            text, tokens, usd = self.call_llm(seq, name, action[1])
             if hist is not None:
                 hist.append(_rec(t_eff, self.workflow_id, seq, attempt, "info", self.worker, "llm-call",
                                  {"name": name, "tokens_out": tokens, "usd": round(usd, 6), "answer": text}))
@@ -592,9 +622,18 @@ _WAIT = object()
 
 _rec = Record
 
+# Errors the step pipeline raises into the workflow on purpose; anything else it raises is a bug.
+_WORKFLOW_ERRORS = (WorkerCrash, NondeterminismError, ActivityError, ConfigError, SimulatorError)
+
+
+def simulator_bug(ctx: "Context", step_name: str, exc: Exception) -> SimulatorError:
+    """The `SimulatorError` for ``exc``, raised by simulator code while running step ``step_name``."""
+    return SimulatorError(f"simulator bug in {ctx.workflow_id} step {ctx.seq} ({step_name!r}) under model "
+                          f"{ctx.run.model.name!r}: {type(exc).__name__}: {exc}")
+
 
 class _Finish:
-    """Callback run when a step's event fires: hands the step's fields to `Context._finish`."""
+    """Callback run when a step's event fires: hands the step's fields to `Context.finish_step`."""
 
     __slots__ = ("ctx", "seq", "attempt", "kind", "name", "action", "t0", "t_eff", "t_rec", "crash")
 
@@ -611,5 +650,10 @@ class _Finish:
         self.crash = crash
 
     def __call__(self, event: Event) -> None:
-        self.ctx._finish(event, self.seq, self.attempt, self.kind, self.name, self.action, self.t0, self.t_eff,
-                         self.t_rec, self.crash)
+        try:
+            self.ctx.finish_step(event, self.seq, self.attempt, self.kind, self.name, self.action, self.t0,
+                                 self.t_eff, self.t_rec, self.crash)
+        except _WORKFLOW_ERRORS:
+            raise
+        except Exception as exc:
+            raise simulator_bug(self.ctx, self.name, exc) from exc

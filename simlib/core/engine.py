@@ -17,7 +17,7 @@ from typing import Any
 import simpy
 
 from .context import Instance
-from .errors import ActivityError, BudgetExceeded, ConfigError, NondeterminismError, WorkerCrash
+from .errors import ActivityError, BudgetExceeded, ConfigError, NondeterminismError, SimulatorError, WorkerCrash
 from .faults import FaultPlan, FaultSchedule, NO_FAULTS
 from .history import History, Record
 from .llm import FakeLLM
@@ -170,6 +170,8 @@ class Run:
                                    {"result": _plain(proc._value)}))
             return
         exc = proc._value
+        if isinstance(exc, SimulatorError):
+            raise exc
         if isinstance(exc, WorkerCrash):
             inst.crashes += 1
             self.stats.crashes += 1
@@ -193,7 +195,7 @@ class Run:
             inst.ended_at = now
             self.model.on_nondeterminism(self, inst, ctx, exc)
             if hist is not None:
-                hist.append(Record(now, inst.id, ctx._seq, 0, "fail", ctx.worker, "nondeterminism",
+                hist.append(Record(now, inst.id, ctx.seq, 0, "fail", ctx.worker, "nondeterminism",
                                    {"error": str(exc)}))
             return
         inst.error = f"{type(exc).__name__}: {exc}"
@@ -205,7 +207,21 @@ class Run:
             raise exc
 
     def execute(self, until: float | None = None, event_budget: int | None = None) -> None:
-        """Run the simulation to the end (or ``until`` seconds, or the event budget)."""
+        """Run the simulation to the end (or ``until`` seconds, or the event budget).
+
+        Raises:
+            SimulatorError: code of the simulator or of a model failed (a bug), whichever path it ran on.
+            BudgetExceeded: the run needed more than ``event_budget`` events.
+        """
+        try:
+            self._process_events(until, event_budget)
+        except (BudgetExceeded, ConfigError, SimulatorError):
+            raise
+        except Exception as exc:
+            raise SimulatorError(f"simulator bug under model {self.model.name!r}: {type(exc).__name__}: {exc}") \
+                from exc
+
+    def _process_events(self, until: float | None, event_budget: int | None) -> None:
         self.until = math.inf if until is None else until
         self.start()
         env = self.env

@@ -49,3 +49,12 @@ class NondeterminismError(Exception):
 
 class BudgetExceeded(Exception):
     """The run processed more simulated events than its budget allows."""
+
+
+class SimulatorError(BaseException):
+    """A bug inside the simulator or a model (not in workflow code); the original error is its cause.
+
+    Raised out of the run the same way whether the failing code ran inline, inside the workflow's
+    call to ``ctx.llm``/``ctx.tool``/..., or later from SimPy's event queue. It derives from
+    `BaseException` so that workflow code catching ``Exception`` cannot mistake it for its own failure.
+    """

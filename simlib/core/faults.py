@@ -16,7 +16,7 @@ Crash points of a step:
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 
 from .errors import ConfigError
 from .rng import RunRandom

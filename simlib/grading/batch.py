@@ -170,7 +170,7 @@ def _prepare_out(out: Path) -> None:
         write_atomic(probe, b"")
         probe.unlink()
     except OSError as e:
-        raise ConfigError(f"--out {str(out)!r} is not writable ({e.strerror}); give a folder you can write")
+        raise ConfigError(f"--out {str(out)!r} is not writable ({e.strerror}); give a folder you can write") from None
 
 
 def preflight(limits: Limits, isolated: bool = True) -> None:

@@ -38,7 +38,7 @@ import math
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 
-from ..core.context import MISSING, Context, RetryPolicy, _StepEvent
+from ..core.context import MISSING, Context, RetryPolicy, StepEvent
 from ..core.errors import ActivityError, ConfigError, WorkerCrash
 from ..core.history import Record
 from ..core.stores import Component, NOTHING, STALL
@@ -295,7 +295,7 @@ class DagContext(Context):
     def retry(self):
         return _retry_policy(self.run.model.config)
 
-    def _lookup(self, seq: int, kind: str, name: str):
+    def lookup_step(self, seq: int, kind: str, name: str):
         n = self.seen.get(name, 0)
         self.seen[name] = n + 1
         task_id = name if n == 0 else f"{name}[{n}]"     # a repeated name is a mapped task
@@ -310,20 +310,20 @@ class DagContext(Context):
             return MISSING
         value = xcom[task_id]
         self.replaying = True
-        self._stats.replayed += 1
+        self.stats.replayed += 1
         if isinstance(value, ActivityError):
-            return _StepEvent(self.env, 0.0, False, value, None)
-        if self._hist is not None:
-            self._hist.append(Record(self.env._now, self.workflow_id, seq, self.inst.attempts.get(seq, 1), "info",
+            return StepEvent(self.env, 0.0, False, value, None)
+        if self.history is not None:
+            self.history.append(Record(self.env._now, self.workflow_id, seq, self.inst.attempts.get(seq, 1), "info",
                                      "scheduler", "replay", {"name": name, "kind": kind, "state": "success"}))
-        return self._now_event(value)
+        return self.ready_now(value)
 
-    def _record(self, seq: int, kind: str, name: str, value) -> None:
+    def record_step(self, seq: int, kind: str, name: str, value) -> None:
         self.inst.memo.setdefault(_XCOM, {})[self.task_of.get(seq, name)] = value
 
-    def _execute(self, seq, kind, name, latency, action, fail_p):
+    def execute_step(self, seq, kind, name, latency, action, fail_p):
         self.cur = (seq, kind, self.task_of.get(seq, name))
-        return super()._execute(seq, kind, name, latency, action, fail_p)
+        return super().execute_step(seq, kind, name, latency, action, fail_p)
 
 
 # ---------------------------------------------------------------------- the model

@@ -114,33 +114,33 @@ class DBOSContext(Context):
         finally:
             self._txn = False
 
-    def _lookup(self, seq: int, kind: str, name: str):
+    def lookup_step(self, seq: int, kind: str, name: str):
         try:
-            return super()._lookup(seq, kind, name)
+            return super().lookup_step(seq, kind, name)
         except NondeterminismError as e:
             # Real DBOS marks the workflow ERROR (terminal, not retried), unlike Temporal's stuck task.
             raise DBOSUnexpectedStepError(f"workflow {self.workflow_id}: {e}") from None
 
-    def _record(self, seq: int, kind: str, name: str, value) -> None:
-        super()._record(seq, kind, name, value)
+    def record_step(self, seq: int, kind: str, name: str, value) -> None:
+        super().record_step(seq, kind, name, value)
         _count(self.inst, "db_writes")
 
-    def _execute(self, seq, kind, name, latency, action, fail_p):
-        ev = super()._execute(seq, kind, name, latency, action, fail_p)
+    def execute_step(self, seq, kind, name, latency, action, fail_p):
+        ev = super().execute_step(seq, kind, name, latency, action, fail_p)
         if not ev._ok and isinstance(ev._value, ActivityError) and not ev.callbacks:
             # A step that failed for good: DBOS saves the exception as the step's output.
-            ev.callbacks.append(lambda e: self._record(seq, kind, name, e._value))
+            ev.callbacks.append(lambda e: self.record_step(seq, kind, name, e._value))
         return ev
 
-    def _crash(self, delay, seq, attempt, point, action, t_start, name="", kind=""):
+    def crash_step(self, delay, seq, attempt, point, action, t_start, name="", kind=""):
         if action is not None and kind == "tool" and action[1] == TRANSACTION_EFFECT:
             # The transaction had not committed: its write rolls back with its checkpoint.
             action = None
             _count(self.inst, "rolled_back")
-            if self._hist is not None:
-                self._hist.append(Record(self.env._now + delay, self.workflow_id, seq, attempt, "info", "db",
+            if self.history is not None:
+                self.history.append(Record(self.env._now + delay, self.workflow_id, seq, attempt, "info", "db",
                                          "rollback", {"name": name}))
-        return super()._crash(delay, seq, attempt, point, action, t_start, name, kind)
+        return super().crash_step(delay, seq, attempt, point, action, t_start, name, kind)
 
 
 def _count(inst, key: str) -> None:

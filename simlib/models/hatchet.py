@@ -44,7 +44,7 @@ from functools import lru_cache
 
 from simpy.events import Interrupt, Interruption
 
-from ..core.context import INF, Context, RetryPolicy, _StepEvent
+from ..core.context import INF, Context, RetryPolicy, StepEvent
 from ..core.errors import ActivityError, ConfigError, WorkerCrash
 from ..core.history import Record
 from ..core.stores import Component, NOTHING, STALL
@@ -170,16 +170,16 @@ class HatchetContext(Context):
         return _ShiftedPolicy(policy, shift) if shift else policy
 
     # ------------------------------------------------------------------ hooks
-    def _lookup(self, seq: int, kind: str, name: str):
+    def lookup_step(self, seq: int, kind: str, name: str):
         # Every step passes here first: note the process (to cancel it) and honour a cancellation.
         if self.proc is None:
             self.proc = self.env.active_process
         why = self.inst.memo.get(_CANCELLED)
         if why:
             raise TaskCancelled(why)
-        return super()._lookup(seq, kind, name)
+        return super().lookup_step(seq, kind, name)
 
-    def _record(self, seq: int, kind: str, name: str, value) -> None:
+    def record_step(self, seq: int, kind: str, name: str, value) -> None:
         per_task = self.cfg.steps_per_task
         if per_task == 1:
             self.inst.journal.append((kind, name, value))
@@ -191,7 +191,7 @@ class HatchetContext(Context):
             self.inst.journal.extend(pending)
             pending.clear()
 
-    def _execute(self, seq, kind, name, latency, action, fail_p):
+    def execute_step(self, seq, kind, name, latency, action, fail_p):
         self.cur = (seq, kind, name)
         cfg = self.cfg
         timeout = cfg.execution_timeout_s
@@ -209,7 +209,7 @@ class HatchetContext(Context):
                 used = self.env._now - clock[1]
                 if used + latency > timeout:
                     return self._time_out(seq, kind, name, latency, timeout, max(0.0, timeout - used), first)
-        return super()._execute(seq, kind, name, latency, action, fail_p)
+        return super().execute_step(seq, kind, name, latency, action, fail_p)
 
     def _time_out(self, seq: int, kind: str, name: str, latency: float, timeout: float,
                   budget: float | None = None, task_first: int | None = None):
@@ -220,7 +220,7 @@ class HatchetContext(Context):
         fails after ``budget`` seconds and the task fails without a retry: re-running a
         whole multi-call task is not modelled.
         """
-        inst, plan, hist, stats, env = self.inst, self._plan, self._hist, self._stats, self.env
+        inst, plan, hist, stats, env = self.inst, self.plan, self.history, self.stats, self.env
         wid = inst.id
         now = env._now
         t = now
@@ -230,10 +230,10 @@ class HatchetContext(Context):
             if plan.has_outages:
                 back = plan.down_until(self.store, t)
                 if back is not None:
-                    self._stall(seq, attempt, t, back, "dispatch")
+                    self.stall_step(seq, attempt, t, back, "dispatch")
                     t = back
             if plan.has_step_crashes and plan.step_crash(wid, seq, attempt, "before-step"):
-                return self._crash(t - now, seq, attempt, "before-step", None, t)
+                return self.crash_step(t - now, seq, attempt, "before-step", None, t)
             starts = inst.starts.get(seq, 0) + 1
             inst.starts[seq] = starts
             if starts > 1:
@@ -245,7 +245,7 @@ class HatchetContext(Context):
             tc = plan.next_crash(wid, t) if plan.has_timed else INF
             if tc < t_out:
                 inst.exec_time += tc - t
-                return self._crash(tc - now, seq, attempt, "mid-step", None, t)
+                return self.crash_step(tc - now, seq, attempt, "mid-step", None, t)
             inst.exec_time += t_out - t
             stats.failed_attempts += 1
             inst.extra["timed_out"] = inst.extra.get("timed_out", 0) + 1
@@ -265,11 +265,11 @@ class HatchetContext(Context):
                     why = f"the task of steps {task_first}-{last} ran past execution_timeout={timeout:g}s"
                 err = ActivityError(name, why)
                 self.inflight = None
-                return _StepEvent(env, t_out - now, False, err,
-                                  lambda _ev, s=seq, k=kind, n=name, e=err: self._record(s, k, n, e))
+                return StepEvent(env, t_out - now, False, err,
+                                  lambda _ev, s=seq, k=kind, n=name, e=err: self.record_step(s, k, n, e))
             t = t_out + wait
             if plan.has_timed and plan.next_crash(wid, t_out) < t:
-                return self._crash(plan.next_crash(wid, t_out) - now, seq, attempt, "backoff", None, t)
+                return self.crash_step(plan.next_crash(wid, t_out) - now, seq, attempt, "backoff", None, t)
 
 
 class _Slots:

@@ -36,7 +36,7 @@ import hashlib
 from dataclasses import dataclass
 from functools import lru_cache
 
-from ..core.context import Context, MISSING, RetryPolicy, _StepEvent
+from ..core.context import Context, MISSING, RetryPolicy, StepEvent
 from ..core.errors import ActivityError, ConfigError, WorkerCrash
 from ..core.history import Record
 from ..core.stores import Component, NOTHING, STALL
@@ -123,7 +123,7 @@ class InngestContext(Context):
         self._slots[pos] = slot
         return slot, h, sid
 
-    def _lookup(self, pos: int, kind: str, name: str):
+    def lookup_step(self, pos: int, kind: str, name: str):
         seq, h, sid = self._slot(pos, name)
         memo = self.inst.memo
         if h not in memo["result"]:
@@ -139,8 +139,8 @@ class InngestContext(Context):
             return MISSING
         value = memo["result"][h]
         self.replaying = True
-        self._stats.replayed += 1
-        hist = self._hist
+        self.stats.replayed += 1
+        hist = self.history
         if seq != pos and not self._warned:
             # Inngest logs a warning and carries on: results are found by id, not position.
             self._warned = True
@@ -150,18 +150,18 @@ class InngestContext(Context):
                                    {"message": "step order changed since the results were memoized",
                                     "step_id": sid, "was": seq, "now": pos}))
         if isinstance(value, ActivityError):
-            return _StepEvent(self.env, 0.0, False, value, None)
+            return StepEvent(self.env, 0.0, False, value, None)
         if hist is not None:
             hist.append(Record(self.env._now, self.workflow_id, seq, self.inst.attempts.get(seq, 1), "info",
                                self.worker, "replay", {"name": name, "kind": kind, "step_id": sid}))
-        return self._now_event(value)
+        return self.ready_now(value)
 
-    def _record(self, seq: int, kind: str, name: str, value) -> None:
+    def record_step(self, seq: int, kind: str, name: str, value) -> None:
         memo = self.inst.memo
         memo["result"][memo["by_slot"][seq][0]] = value
         self.inst.journal.append((kind, name, value))
 
-    def _execute(self, pos, kind, name, latency, action, fail_p):
+    def execute_step(self, pos, kind, name, latency, action, fail_p):
         inst = self.inst
         seq = self._slots[pos]
         if kind in ("timer", "wait"):
@@ -169,7 +169,7 @@ class InngestContext(Context):
             if pos in table:
                 inst.memo["timers" if kind == "timer" else "waits"][inst.memo["by_slot"][seq][0]] = table[pos]
         before = inst.attempts.get(seq, 0)
-        ev = super()._execute(seq, kind, name, latency, action, fail_p)
+        ev = super().execute_step(seq, kind, name, latency, action, fail_p)
         tries = inst.attempts[seq] - before
         if kind in ("timer", "wait"):
             # A sleep or wait lives on the platform: only the request that reached it counts;
@@ -179,7 +179,7 @@ class InngestContext(Context):
         self._last = (seq, kind, name)
         if not ev._ok and isinstance(ev._value, ActivityError) and not ev.callbacks:
             # Attempts used up: the platform memoizes the error and throws it into the function.
-            ev.callbacks.append(lambda e: self._record(seq, kind, name, e._value))
+            ev.callbacks.append(lambda e: self.record_step(seq, kind, name, e._value))
         return ev
 
     def _count_requests(self, requests: int, memoized: int) -> None:
@@ -230,7 +230,7 @@ class Inngest(EngineModel):
             wait = ctx.retry.delay(attempt)
             if wait is None:
                 err = ActivityError(name, f"failed after {attempt} attempts (the app's connection was reset)")
-                ctx._record(seq, kind, name, err)
+                ctx.record_step(seq, kind, name, err)
                 if run.history is not None:
                     run.history.append(Record(now, inst.id, seq, attempt, "fail", "platform", kind,
                                               {"name": name, "error": err.message}))
@@ -243,4 +243,4 @@ class Inngest(EngineModel):
 
     def on_complete(self, run, inst, ctx: Context) -> None:
         # The last request finds every step memoized and returns the function's result.
-        ctx._count_requests(1, ctx._seq)
+        ctx._count_requests(1, ctx.seq)

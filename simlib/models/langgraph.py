@@ -265,7 +265,7 @@ class LangGraphContext(Context):
         """Start a node named ``name`` that spans the following steps (None: back to one step per node)."""
         self._end_group()
         if name is not None:
-            self._group = (name, self._seq + 1)
+            self._group = (name, self.seq + 1)
 
     def superstep(self, *branches) -> Event:
         """Run one-step nodes in parallel as one super-step; the event's value is the list of results.
@@ -278,12 +278,12 @@ class LangGraphContext(Context):
         self.serial = False          # the branches start together: none may finish inline
         try:
             for branch in branches:
-                before = self._seq
+                before = self.seq
                 events.append(branch())
-                if self._seq != before + 1:
+                if self.seq != before + 1:
                     raise ConfigError(f"each superstep branch must issue exactly one step, "
-                                      f"one issued {self._seq - before}")
-                seqs.append(self._seq)
+                                      f"one issued {self.seq - before}")
+                seqs.append(self.seq)
         finally:
             self.serial = True
         self._parallel.update(seqs)
@@ -291,18 +291,18 @@ class LangGraphContext(Context):
 
     def wait_event(self, name: str, timeout_s: float) -> Event:
         """``interrupt()``: save, exit, and continue when ``Command(resume=value)`` arrives (None on timeout)."""
-        seq = self._seq + 1
+        seq = self.seq + 1
         th = self.thread
         if seq in th.writes:
             return super().wait_event(name, timeout_s)      # replayed from the checkpoint
         inst = self.inst
         env = self.env
-        self._seq = seq
+        self.seq = seq
         inst.attempts[seq] = inst.attempts.get(seq, 0) + 1
         if seq in th.resume:
             value = th.resume.pop(seq)
             self._note(seq, "command-resume", {"name": name, "value": value})
-            self._record(seq, "wait", name, value)
+            self.record_step(seq, "wait", name, value)
             inst.done_steps.add(seq)
             return _ready(env, value)
         now = env.now
@@ -330,7 +330,7 @@ class LangGraphContext(Context):
         else:
             def resumed(_t):
                 self._note(seq, "command-resume", {"name": name, "value": payload})
-                self._record(seq, "wait", name, payload)
+                self.record_step(seq, "wait", name, payload)
                 inst.done_steps.add(seq)
                 out.succeed(payload)
             timer.callbacks.append(resumed)
@@ -338,7 +338,7 @@ class LangGraphContext(Context):
 
     def sleep(self, name: str, seconds: float) -> Event:
         """A plain sleep inside a node: LangGraph has no durable timer, so a re-run sleeps in full."""
-        self.inst.timers.pop(self._seq + 1, None)
+        self.inst.timers.pop(self.seq + 1, None)
         return super().sleep(name, seconds)
 
     # ------------------------------------------------------------------ checkpointer
@@ -349,7 +349,7 @@ class LangGraphContext(Context):
             return now
         if self.mode == "exit":
             return INF
-        plan = self._plan
+        plan = self.plan
         if plan.has_outages and plan.down_until(self.store, now) is not None:
             return INF                  # the background write fails; invoke() raises at the end
         return now + self.write_s
@@ -376,14 +376,14 @@ class LangGraphContext(Context):
             self.thread.flush(self.env.now)
             raise WorkerCrash("checkpoint write failed", self.failed_write, "store-unavailable")
 
-    def _lookup(self, seq: int, kind: str, name: str):
+    def lookup_step(self, seq: int, kind: str, name: str):
         w = self.thread.writes.get(seq)
         if w is None:
             self.replaying = False
             return MISSING
-        return self._replayed(seq, kind, name, w[2], **{"from": "checkpoint", "layer": "langgraph"})
+        return self.replay_step(seq, kind, name, w[2], **{"from": "checkpoint", "layer": "langgraph"})
 
-    def _record(self, seq: int, kind: str, name: str, value) -> None:
+    def record_step(self, seq: int, kind: str, name: str, value) -> None:
         if isinstance(value, ActivityError):
             return                      # a node that raised is not saved: it runs again on resume
         th = self.thread
@@ -401,7 +401,7 @@ class LangGraphContext(Context):
     def _checkpoint(self, last_seq: int, nodes: tuple, landed: float | None = None) -> None:
         """A checkpoint after step ``last_seq``; ``landed`` as `_landed` gives it (worked out when None)."""
         self.thread.add(last_seq, nodes, self._landed() if landed is None else landed)
-        self.thread.log(self.env._now, self.inst, self._hist, self.mode)
+        self.thread.log(self.env._now, self.inst, self.history, self.mode)
 
     def _end_group(self) -> None:
         if self._group is None:
@@ -421,16 +421,16 @@ class LangGraphContext(Context):
         self._checkpoint(max(seqs), names)
 
     def _log_checkpoints(self, upto: float) -> None:
-        self.thread.log(upto, self.inst, self._hist, self.mode)
+        self.thread.log(upto, self.inst, self.history, self.mode)
 
     def _note(self, seq, event: str, detail: dict) -> None:
-        if self._hist is not None:
-            self._hist.append(Record(self.env.now, self.workflow_id, seq, self.inst.attempts.get(seq, 1), "info",
+        if self.history is not None:
+            self.history.append(Record(self.env.now, self.workflow_id, seq, self.inst.attempts.get(seq, 1), "info",
                                      self.worker, event, detail))
 
     def _rewind(self) -> None:
         """Start the workflow code again from the top (after ``Command(resume)``)."""
-        self._seq = 0
+        self.seq = 0
         self._group = None
         self._group_seqs = []
         self._parallel = set()
@@ -499,8 +499,8 @@ def _killed(done, dead_at: float, ctx, ev) -> None:
     ctx.inst.exec_time -= t_eff - max(dead_at, t0)
     if getattr(done, "kind", None) == "llm" and t_eff > t0:
         wasted = ctx.run.llm.cfg.mean_cost_usd * max(0.0, dead_at - t0) / (t_eff - t0)
-        ctx._stats.llm_cost += wasted
-        ctx._stats.llm_cost_again += wasted
+        ctx.stats.llm_cost += wasted
+        ctx.stats.llm_cost_again += wasted
 
 
 class LangGraph(EngineModel):

@@ -121,8 +121,8 @@ class LayeredContext(TemporalContext):
         memo = self.inst.memo
         done = memo.setdefault("graph_results", {}).get(name)
         if done is not None:
-            self._seq = done[0]
-            self._stats.replayed += 1
+            self.seq = done[0]
+            self.stats.replayed += 1
             self._note(done[0], "replay", {"name": name, "kind": "activity", "from": "history",
                                            "layer": "temporal"})
             return self.env.event().succeed(done[1])
@@ -143,14 +143,14 @@ class LayeredContext(TemporalContext):
             self.thread.flush(now)
             raise WorkerCrash("checkpoint write failed", self.failed_write, "store-unavailable")
         self.thread.persist_all(now, collapse=self.cfg.durability == "exit")
-        self.thread.log(now, self.inst, self._hist, self.cfg.durability)
+        self.thread.log(now, self.inst, self.history, self.cfg.durability)
         self.activity = None
         self._outer()
-        self._closing = (self._seq + 1, name, result)
+        self._closing = (self.seq + 1, name, result)
         return self.tool(name, effect=None, latency_s=0.0)
 
     # ------------------------------------------------------------------ lookups and records
-    def _lookup(self, seq: int, kind: str, name: str):
+    def lookup_step(self, seq: int, kind: str, name: str):
         if self.activity is not None:
             item = self.thread.writes.get(seq)
             where, layer = "checkpoint", "langgraph"
@@ -164,14 +164,14 @@ class LayeredContext(TemporalContext):
             self.replaying = False
             return MISSING
         self.replaying = True
-        self._stats.replayed += 1
+        self.stats.replayed += 1
         value = item[2]
         if isinstance(value, ActivityError):
             return self.env.event().fail(value)
         self._note(seq, "replay", {"name": name, "kind": kind, "from": where, "layer": layer})
         return self.env.event().succeed(value)
 
-    def _record(self, seq: int, kind: str, name: str, value) -> None:
+    def record_step(self, seq: int, kind: str, name: str, value) -> None:
         if self.activity is not None:
             if isinstance(value, ActivityError):
                 return
@@ -182,7 +182,7 @@ class LayeredContext(TemporalContext):
                 landed = self._background_write(seq, landed)
             self.thread.writes[seq] = [kind, name, value, landed]
             self.thread.add(seq, (name,), landed)
-            self.thread.log(now, self.inst, self._hist, mode)
+            self.thread.log(now, self.inst, self.history, mode)
             return
         self.inst.memo.setdefault("history_events", {})[seq] = (kind, name, value)
         if self._closing is not None and seq == self._closing[0]:
@@ -191,7 +191,7 @@ class LayeredContext(TemporalContext):
 
     def _background_write(self, seq: int, landed: float) -> float:
         """When an async checkpoint write lands: never while the DB is down (invoke() will raise)."""
-        plan = self._plan
+        plan = self.plan
         if plan.has_outages and plan.down_until("checkpointer", self.env.now) is not None:
             if self.failed_write is None:
                 self.failed_write = seq
@@ -203,8 +203,8 @@ class LayeredContext(TemporalContext):
         return landed
 
     def _note(self, seq, event: str, detail: dict) -> None:
-        if self._hist is not None:
-            self._hist.append(Record(self.env.now, self.workflow_id, seq, self.inst.attempts.get(seq, 1) if seq else 0,
+        if self.history is not None:
+            self.history.append(Record(self.env.now, self.workflow_id, seq, self.inst.attempts.get(seq, 1) if seq else 0,
                                      "info", self.worker, event, detail))
 
 

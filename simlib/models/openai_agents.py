@@ -89,7 +89,7 @@ class AgentsContext(Context):
         self._turn: list = []          # items of the turn in flight (process memory only)
 
     def llm(self, name: str, prompt: str = "", choices=None, mean_latency_s: float | None = None) -> Event:
-        seq = self._seq + 1
+        seq = self.seq + 1
         if seq not in self.session.items and self._turn:
             failed = self._save_turn(seq)
             if failed is not None:
@@ -99,28 +99,28 @@ class AgentsContext(Context):
     def _save_turn(self, seq: int | None) -> Event | None:
         """Write the finished turn's items to the session (None), or the failed write's event."""
         env = self.env
-        if self.store_kind == "server" and self._plan.has_outages and \
-                self._plan.down_until(self.store, env.now) is not None:
-            self._seq = seq or self._seq
+        if self.store_kind == "server" and self.plan.has_outages and \
+                self.plan.down_until(self.store, env.now) is not None:
+            self.seq = seq or self.seq
             return env.event().fail(WorkerCrash("crash", seq, "store-unavailable"))
         ses = self.session
         ses.turns += 1
         for s, kind, name, value in self._turn:
             ses.items[s] = (kind, name, value)
-        if self._hist is not None:
-            self._hist.append(Record(env.now, self.workflow_id, self._turn[-1][0], 0, "info", "session", "turn-saved",
+        if self.history is not None:
+            self.history.append(Record(env.now, self.workflow_id, self._turn[-1][0], 0, "info", "session", "turn-saved",
                                      {"turn": ses.turns, "items": len(self._turn), "store": self.store_kind}))
         self._turn = []
         return None
 
-    def _lookup(self, seq: int, kind: str, name: str):
+    def lookup_step(self, seq: int, kind: str, name: str):
         item = self.session.items.get(seq)
         if item is None:
             self.replaying = False
             return MISSING
-        return self._replayed(seq, kind, name, item[2], **{"from": "session", "layer": "openai-agents"})
+        return self.replay_step(seq, kind, name, item[2], **{"from": "session", "layer": "openai-agents"})
 
-    def _record(self, seq: int, kind: str, name: str, value) -> None:
+    def record_step(self, seq: int, kind: str, name: str, value) -> None:
         self._turn.append((seq, kind, name, value))
 
 

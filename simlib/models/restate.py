@@ -118,14 +118,14 @@ class RestateContext(Context):
         self.retry = retry
         self.record_latency_s = journal_ack_s
 
-    def _lookup(self, seq: int, kind: str, name: str):
+    def lookup_step(self, seq: int, kind: str, name: str):
         try:
-            return super()._lookup(seq, kind, name)
+            return super().lookup_step(seq, kind, name)
         except NondeterminismError as e:
             raise NondeterminismError(f"RT0016 journal mismatch: {e}") from None
 
-    def _execute(self, seq, kind, name, latency, action, fail_p):
-        ev = super()._execute(seq, kind, name, latency, action, fail_p)
+    def execute_step(self, seq, kind, name, latency, action, fail_p):
+        ev = super().execute_step(seq, kind, name, latency, action, fail_p)
         if self.retry.exhausted and not ev._ok and isinstance(ev._value, ActivityError):
             # Out of attempts: Restate pauses the invocation instead of failing it. The
             # handler never gets an answer, and a virtual object's key stays locked.

@@ -68,6 +68,8 @@ def read_json(path: str, what: str) -> Any:
     try:
         with open(path, "rb") as fh:
             data = fh.read(MAX_JSON_BYTES + 1)
+    except FileNotFoundError:
+        raise ConfigError(f"cannot read {where}: file not found") from None
     except OSError as e:
         raise ConfigError(f"cannot read {where}: {e.strerror or e}") from None
     except ValueError as e:   # an embedded NUL in the path

@@ -22,8 +22,8 @@ MAX_WORKERS = 64
 MAX_SWEEP_WORK = 50_000_000
 MAX_SELFHEAL_RUNS = 100_000
 MAX_SELFHEAL_ATTEMPTS = 100        # more would run past the simulated week for unsolvable tasks
-MAX_SAMPLES = 10_000
-MAX_CRASH_RATE_PER_HOUR = 60.0     # one crash a minute; the evidence runs stay under a minute
+MAX_SAMPLES = 5_000
+MAX_CRASH_RATE_PER_HOUR = 20.0     # one crash every 3 minutes: at most ~10 ms per evidence sample
 MAX_RESTART_DELAY_S = 7 * 24 * 3600.0
 # One simulated second of mean time between failures per simulated week of horizon, per workflow
 # instance: a run then draws at most about 600,000 crash times (under two seconds).

@@ -30,17 +30,17 @@ def add_fault_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--scenario", required=True, help="a built-in scenario (see `scenarios`)")
     p.add_argument("--crash", action="append", metavar="STEP:POINT[:ATTEMPT]",
                    help=f"crash the worker at STEP (1-based) and POINT: {', '.join(CRASH_POINTS)}")
-    p.add_argument("--mtbf", type=number("--mtbf", 0.0, lo_open=True),
+    p.add_argument("--mtbf", type=number(0.0, lo_open=True),
                    help="random crashes with this mean time between failures in seconds; at least 1 s per "
                         "workflow instance of the scenario")
     p.add_argument("--outage", action="append", metavar="START:END[:COMPONENT]",
                    help="COMPONENT (default: the state store) is down from START to END seconds; `models -v` "
                         "lists each model's components")
-    p.add_argument("--restart-delay", type=number("--restart-delay", 0.0, MAX_RESTART_DELAY_S),
+    p.add_argument("--restart-delay", type=number(0.0, MAX_RESTART_DELAY_S),
                    help=f"seconds until a crashed worker is back (default 5, at most {MAX_RESTART_DELAY_S:g})")
     p.add_argument("--faults", metavar="FILE.json", help=f"a whole fault schedule as JSON; {COMBINE}")
     p.add_argument("--no-faults", action="store_true", help="ignore the scenario's default faults")
-    p.add_argument("--seed", type=whole("--seed", 0, MAX_SEED), default=None, help="the run's seed (default 644)")
+    p.add_argument("--seed", type=whole(0, MAX_SEED), default=None, help="the run's seed (default 644)")
     p.add_argument("--json", action="store_true", help="print strict JSON (non-finite numbers as null)")
 
 

@@ -46,8 +46,8 @@ def min_mtbf(scenario) -> float:
     return scenario.instances * horizon_of(scenario) / SECONDS_PER_MTBF_SECOND
 
 
-def whole(option: str, lo: int, hi: int, why: str = ""):
-    """An argparse ``type`` for a whole number in ``lo..hi`` (the message names both)."""
+def whole(lo: int, hi: int, why: str = ""):
+    """An argparse ``type`` for a whole number in ``lo..hi`` (argparse puts the option's name before the message)."""
     def parse(text: str) -> int:
         try:
             value = int(text)
@@ -55,12 +55,12 @@ def whole(option: str, lo: int, hi: int, why: str = ""):
             value = None
         if value is None or not lo <= value <= hi:
             raise argparse.ArgumentTypeError(
-                f"{option} must be a whole number in {lo}..{hi}{why}, got {text!r}")
+                f"must be a whole number in {lo}..{hi}{why}, got {text!r}")
         return value
     return parse
 
 
-def number(option: str, lo: float, hi: float = math.inf, lo_open: bool = False, why: str = ""):
+def number(lo: float, hi: float = math.inf, lo_open: bool = False, why: str = ""):
     """An argparse ``type`` for a finite number in ``[lo, hi]`` (``(lo, hi]`` with ``lo_open``)."""
     low = f"> {lo:g}" if lo_open else f">= {lo:g}"
     allowed = low if hi == math.inf else f"{'(' if lo_open else '['}{lo:g}, {hi:g}]"
@@ -73,6 +73,6 @@ def number(option: str, lo: float, hi: float = math.inf, lo_open: bool = False, 
         ok = math.isfinite(value) and (value > lo if lo_open else value >= lo) and value <= hi
         if not ok:
             raise argparse.ArgumentTypeError(
-                f"{option} must be a finite number {'in ' if hi != math.inf else ''}{allowed}{why}, got {text!r}")
+                f"must be a finite number {'in ' if hi != math.inf else ''}{allowed}{why}, got {text!r}")
         return value
     return parse

@@ -18,22 +18,32 @@ __all__ = ["Parser", "one_line", "fail", "LINE_MAX", "VALUE_MAX"]
 
 LINE_MAX = 200
 VALUE_MAX = 80
-# A quoted value (either quote, backslash escapes allowed) or a run of non-blanks longer than VALUE_MAX.
-_LONG = re.compile(r"""'(?:[^'\\]|\\.){%d,}'|"(?:[^"\\]|\\.){%d,}"|\S{%d,}"""
-                   % (VALUE_MAX - 1, VALUE_MAX - 1, VALUE_MAX + 1))
+_VALUE_MIN = 24    # a second, tighter cut when the allowed values would not fit otherwise
 
 
-def _cut(match: re.Match) -> str:
-    text = match.group(0)
-    if text[0] in "'\"" and text[-1] == text[0]:
-        return text[0] + text[1:VALUE_MAX - 4] + "..." + text[0]
-    return text[:VALUE_MAX - 3] + "..."
+def _long(limit: int) -> re.Pattern:
+    """A quoted value (either quote, backslash escapes allowed) or a run of non-blanks, longer than ``limit``."""
+    return re.compile(r"""'(?:[^'\\]|\\.){%d,}'|"(?:[^"\\]|\\.){%d,}"|\S{%d,}""" % (limit - 1, limit - 1, limit + 1))
+
+
+_LONG = {n: _long(n) for n in (VALUE_MAX, _VALUE_MIN)}
+
+
+def _shorten(text: str, limit: int) -> str:
+    def cut(match: re.Match) -> str:
+        value = match.group(0)
+        if value[0] in "'\"" and value[-1] == value[0]:
+            return value[0] + value[1:limit - 4] + "..." + value[0]
+        return value[:limit - 3] + "..."
+    return _LONG[limit].sub(cut, text)
 
 
 def one_line(message: object) -> str:
     """``message`` as one line: long values shortened, whitespace runs made single spaces, at most LINE_MAX."""
-    text = " ".join(_LONG.sub(_cut, str(message)).split())
-    line = f"error: {text}"
+    raw = str(message)
+    line = "error: " + " ".join(_shorten(raw, VALUE_MAX).split())
+    if len(line) > LINE_MAX:   # keep room for what is allowed, which comes after the value
+        line = "error: " + " ".join(_shorten(raw, _VALUE_MIN).split())
     return line if len(line) <= LINE_MAX else line[:LINE_MAX - 3] + "..."
 
 

@@ -46,7 +46,7 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--json", action="store_true", help="print strict JSON instead of text")
     parser.add_argument("--no-evidence", action="store_true",
                         help="skip the simulation evidence for the top two engines")
-    parser.add_argument("--samples", type=whole("--samples", 1, MAX_SAMPLES), default=200,
+    parser.add_argument("--samples", type=whole(1, MAX_SAMPLES), default=200,
                         help=f"sampled runs per engine for the evidence (default 200, at most {MAX_SAMPLES})")
     parser.add_argument("--quiet", action="store_true", help="no progress bar for the evidence")
     try:

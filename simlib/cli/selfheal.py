@@ -17,8 +17,8 @@ __all__ = ["main"]
 MAX_VALUE_USD = 1e6
 # The option type of each SelfHealConfig field; the config itself checks the [0, 1] shares.
 _TYPES = {
-    "max_attempts": whole("--max-attempts", 1, MAX_SELFHEAL_ATTEMPTS),
-    "value_usd": number("--value-usd", 0.0, MAX_VALUE_USD),
+    "max_attempts": whole(1, MAX_SELFHEAL_ATTEMPTS),
+    "value_usd": number(0.0, MAX_VALUE_USD),
 }
 
 
@@ -26,9 +26,9 @@ def main(argv: list[str]) -> int:
     """``python -m simlib self-heal [--runs N] [--seed N] [--SETTING VALUE ...] [--json] [--quiet]``."""
     p = Parser(prog="python -m simlib self-heal",
                description="Success rate and dollars of each retry policy for semantic failures.")
-    p.add_argument("--runs", type=whole("--runs", 1, MAX_SELFHEAL_RUNS), default=500,
+    p.add_argument("--runs", type=whole(1, MAX_SELFHEAL_RUNS), default=500,
                    help=f"seeds per policy (default 500, at most {MAX_SELFHEAL_RUNS:,})")
-    p.add_argument("--seed", type=whole("--seed", 0, MAX_SEED), default=DEFAULT_SEED)
+    p.add_argument("--seed", type=whole(0, MAX_SEED), default=DEFAULT_SEED)
     p.add_argument("--policies", nargs="+", default=list(POLICIES), help=f"some of: {', '.join(POLICIES)}")
     for f in fields(SelfHealConfig):
         if f.name != "policy":

@@ -34,15 +34,15 @@ def add_commands(sub) -> None:
     w = sub.add_parser("sweep", help="Monte Carlo: many seeds with random crashes")
     w.add_argument("--scenario", required=True, help="a built-in scenario (see `scenarios`)")
     w.add_argument("--models", nargs="+", help="engine models (default: none app-checkpoint temporal)")
-    w.add_argument("--runs", type=whole("--runs", 1, MAX_SWEEP_RUNS), default=1000,
+    w.add_argument("--runs", type=whole(1, MAX_SWEEP_RUNS), default=1000,
                    help=f"seeds per model (default 1000, at most {MAX_SWEEP_RUNS:,})")
-    w.add_argument("--mtbf-sweep", type=number("--mtbf-sweep", 0.0, lo_open=True), default=3600.0,
+    w.add_argument("--mtbf-sweep", type=number(0.0, lo_open=True), default=3600.0,
                    dest="mtbf_sweep",
                    help="mean time between worker crashes, seconds (default 3600; at least 1 s per workflow "
                         f"instance, and runs x instances x week / mtbf at most {MAX_SWEEP_WORK:.0e})")
-    w.add_argument("--workers", type=whole("--workers", 1, MAX_WORKERS), default=1,
+    w.add_argument("--workers", type=whole(1, MAX_WORKERS), default=1,
                    help=f"processes to spread the runs over (1..{MAX_WORKERS})")
-    w.add_argument("--seed", type=whole("--seed", 0, MAX_SEED), default=None, help="the first seed (default 644)")
+    w.add_argument("--seed", type=whole(0, MAX_SEED), default=None, help="the first seed (default 644)")
     w.add_argument("--json", action="store_true", help="print strict JSON (non-finite numbers as null)")
     w.add_argument("--quiet", action="store_true", help=QUIET_HELP)
 

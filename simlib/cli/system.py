@@ -24,7 +24,7 @@ def main(argv: list[str]) -> int:
     """
     p = Parser(prog="python -m simlib system", description="run a ready-made multi-engine system")
     p.add_argument("name", help=f"one of: {', '.join(SYSTEMS)}")
-    p.add_argument("--seed", type=whole("--seed", 0, MAX_SEED), default=DEFAULT_SEED)
+    p.add_argument("--seed", type=whole(0, MAX_SEED), default=DEFAULT_SEED)
     p.add_argument("--no-faults", action="store_true", help="ignore the system's default faults")
     p.add_argument("--json", action="store_true", help="print strict JSON")
     try:

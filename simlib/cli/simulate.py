@@ -122,7 +122,14 @@ def _compare(args) -> int:
         for name in names:
             rows += compare_runs(scenario, seed=_seed(args), faults=faults, models=[name])
             progress.update()
-    print(dumps(rows, sort_keys=True) if args.json else compare_table(rows))
+    for r in rows:
+        r["stopped_because"] = None if r["completed"] else (
+            r["stalled"] or r["error"] or f"not finished when the clock stopped at the horizon "
+                                          f"({horizon_of(scenario):g} s)")
+    if args.json:
+        print(dumps(rows, sort_keys=True))
+    else:
+        print(compare_table([dict(r, stalled=r["stopped_because"]) for r in rows]))
     return 0
 
 

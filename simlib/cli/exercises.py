@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 from ..core.errors import ConfigError
 from ..grading.generate import KEY_PATH, generate
-from .parser import Parser
+from .parser import Parser, fail
 
 __all__ = ["main"]
 
@@ -24,8 +23,7 @@ def main(argv: list[str] | None = None) -> int:
         args = p.parse_args(argv)
         differ = generate(Path(args.solutions), Path(args.exercises), Path(args.key), check=args.check)
     except ConfigError as e:
-        print(f"error: {e}", file=sys.stderr)
-        return 2
+        return fail(e)
     if args.check:
         if differ:
             print("out of date (run `python -m simlib exercises`): " + ", ".join(differ))

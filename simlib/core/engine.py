@@ -27,12 +27,16 @@ from .scenario import get_scenario
 from .summary import summarize
 from .world import Ledger
 
-__all__ = ["simulate", "run_to_end", "Run", "RunResult", "Stats", "ReplayToken", "DEFAULT_HORIZON_S"]
+__all__ = ["simulate", "run_to_end", "Run", "RunResult", "Stats", "ReplayToken", "DEFAULT_HORIZON_S",
+           "MAX_CRASHES"]
 
 # A safety net: no scenario here needs more than a simulated week, and a crash
 # loop (random crashes more frequent than a step is long) must still end.
 DEFAULT_HORIZON_S = 7 * 24 * 3600.0
 _NO_LIMIT = 1 << 62
+# A backstop for any schedule: past this many crashes in one run, each workflow that crashes
+# again stops with a reason instead of running on (a week of 1-second crashes stays below it).
+MAX_CRASHES = 1_000_000
 
 
 class Stats:
@@ -179,6 +183,14 @@ class Run:
             if hist is not None:
                 hist.append(Record(now, inst.id, exc.step, ctx.inst.attempts.get(exc.step, 0) if exc.step else 0,
                                    "info", ctx.worker, "crash", {"point": exc.point, "reason": exc.reason}))
+            why = None
+            if self.plan.has_loops and exc.step is not None:
+                why = self.plan.crash_loop(inst.id, exc.step, len(inst.done_steps))
+            if why is None and self.stats.crashes >= MAX_CRASHES:
+                why = f"stopped after {MAX_CRASHES} crashes in one run: crashes come faster than work gets done"
+            if why is not None:
+                self._stop(inst, ctx, why)
+                return
             delay = self.model.recovery_delay(self, inst, ctx, exc)
             if delay is None:
                 inst.stalled = f"{self.model.name} does not resume by itself after a crash"
@@ -205,6 +217,14 @@ class Run:
                                {"error": inst.error}))
         if not isinstance(exc, (ActivityError, Exception)):
             raise exc
+
+    def _stop(self, inst: Instance, ctx, why: str) -> None:
+        """End ``inst`` for good: it cannot make progress, and the summary says why."""
+        inst.stalled = why
+        inst.ended_at = self.env._now
+        if self.history is not None:
+            self.history.append(Record(self.env._now, inst.id, None, inst.invocations, "info", ctx.worker,
+                                       "stopped", {"reason": why}))
 
     def execute(self, until: float | None = None, event_budget: int | None = None) -> None:
         """Run the simulation to the end (or ``until`` seconds, or the event budget).

@@ -16,24 +16,43 @@ Crash points of a step:
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 
 from .errors import ConfigError
 from .rng import RunRandom
 
 __all__ = [
     "CRASH_POINTS", "CrashAt", "CrashAtTime", "RandomCrashes", "Outage", "CodeChange",
-    "FaultSchedule", "FaultPlan", "parse_crash", "NO_FAULTS",
+    "FaultSchedule", "FaultPlan", "parse_crash", "NO_FAULTS", "CRASH_LOOP_LIMIT",
 ]
 
 CRASH_POINTS = ("before-step", "after-effect", "after-record")
 INF = math.inf
+# An every-attempt crash rule that fires this many times in a row on one step of one workflow,
+# with no step of that workflow completing for the first time in between, stops the workflow.
+# Far above every model's own retry limit (Restate 70, DBOS 100 recoveries), so engines that
+# give up by themselves still do; only a loop nothing would ever end is cut short.
+CRASH_LOOP_LIMIT = 1000
 
 
 def _num(name: str, value, minimum: float = 0.0) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or math.isnan(value) or value < minimum:
-        raise ConfigError(f"{name} must be a number >= {minimum:g}, got {value!r}")
+    # Finite only: a schedule must round-trip through strict JSON, which has no Infinity.
+    if (isinstance(value, bool) or not isinstance(value, (int, float)) or not _finite(value)
+            or value < minimum):
+        raise ConfigError(f"{name} must be a finite number >= {minimum:g}, got {value!r}")
     return float(value)
+
+
+def _finite(value) -> bool:
+    try:
+        return math.isfinite(value)
+    except OverflowError:   # an int too large for a float
+        return False
+
+
+def _workflow(value) -> None:
+    if value is not None and not isinstance(value, str):
+        raise ConfigError(f"a fault's workflow must be a workflow id such as 'wf-1' or null, got {value!r}")
 
 
 @dataclass(frozen=True)
@@ -58,8 +77,10 @@ class CrashAt:
             raise ConfigError(f"crash step must be a whole number >= 1, got {self.step!r}")
         if self.point not in CRASH_POINTS:
             raise ConfigError(f"unknown crash point {self.point!r}; allowed: {', '.join(CRASH_POINTS)}")
-        if self.attempt is not None and (not isinstance(self.attempt, int) or self.attempt < 1):
+        if self.attempt is not None and (isinstance(self.attempt, bool) or not isinstance(self.attempt, int)
+                                         or self.attempt < 1):
             raise ConfigError(f"crash attempt must be a whole number >= 1 or null, got {self.attempt!r}")
+        _workflow(self.workflow)
 
 
 @dataclass(frozen=True)
@@ -71,6 +92,7 @@ class CrashAtTime:
 
     def __post_init__(self):
         _num("crash time_s", self.time_s)
+        _workflow(self.workflow)
 
 
 @dataclass(frozen=True)
@@ -100,6 +122,8 @@ class Outage:
         _num("outage end_s", self.end_s)
         if self.end_s <= self.start_s:
             raise ConfigError(f"outage end_s ({self.end_s}) must be after start_s ({self.start_s})")
+        if not isinstance(self.component, str) or not self.component:
+            raise ConfigError(f"outage component must be a component name such as 'store', got {self.component!r}")
 
 
 @dataclass(frozen=True)
@@ -113,6 +137,12 @@ class CodeChange:
 
     variant: str
     after_crash: int = 1
+
+    def __post_init__(self):
+        if not isinstance(self.variant, str) or not self.variant:
+            raise ConfigError(f"code_change variant must be a variant name such as 'v2', got {self.variant!r}")
+        if isinstance(self.after_crash, bool) or not isinstance(self.after_crash, int) or self.after_crash < 1:
+            raise ConfigError(f"code_change after_crash must be a whole number >= 1, got {self.after_crash!r}")
 
 
 @dataclass(frozen=True)
@@ -170,7 +200,8 @@ class FaultSchedule:
                     raise TypeError
                 return kind(**value)
             except TypeError:
-                raise ConfigError(f"malformed {what}: {value!r}") from None
+                names = ", ".join(f.name for f in fields(kind))
+                raise ConfigError(f"malformed {what} entry {value!r}; allowed: an object with {names}") from None
 
         def many(key, kind):
             items = d.get(key) or []
@@ -213,7 +244,8 @@ class FaultPlan:
     """A compiled schedule: what the engine and models ask while a run goes on."""
 
     __slots__ = ("schedule", "restart_delay_s", "has_outages", "has_step_crashes", "has_timed", "quiet",
-                 "_points", "_outages", "_timed", "_rand", "_mtbf", "_next_random", "_asked")
+                 "has_loops", "_points", "_outages", "_timed", "_rand", "_mtbf", "_next_random", "_asked",
+                 "_loop_fired", "_loop_streak")
 
     def __init__(self, schedule: FaultSchedule, rng: RunRandom):
         self.schedule = schedule
@@ -222,6 +254,10 @@ class FaultPlan:
         for c in schedule.crashes:
             self._points.setdefault((c.step, c.point), []).append(c)
         self.has_step_crashes = bool(self._points)
+        # Every-attempt rules (attempt None) can loop forever; `crash_loop` watches them.
+        self.has_loops = any(c.attempt is None for c in schedule.crashes)
+        self._loop_fired: dict[tuple[str, int], int] = {}          # (workflow, step) -> firings not yet seen
+        self._loop_streak: dict[tuple[str, int], tuple[int, int]] = {}  # -> (firings in a row, progress)
         self._outages: dict[str, list[tuple[float, float]]] = {}
         for o in schedule.outages:
             self._outages.setdefault(o.component, []).append((o.start_s, o.end_s))
@@ -246,8 +282,30 @@ class FaultPlan:
             if (c.attempt is None or c.attempt == attempt) and (c.workflow is None or c.workflow == workflow):
                 if c.attempt is not None:
                     lst.remove(c)
+                else:
+                    key = (workflow, step)
+                    self._loop_fired[key] = self._loop_fired.get(key, 0) + 1
                 return True
         return False
+
+    def crash_loop(self, workflow: str, step: int, progress: int) -> str | None:
+        """After a crash of ``workflow`` at ``step``: why the workflow cannot go on, or None.
+
+        The engine calls this after every crash when the schedule has every-attempt rules.
+        ``progress`` counts the workflow's steps that have ever completed. A crash that an
+        every-attempt rule caused, for the `CRASH_LOOP_LIMIT`-th time in a row on this step with
+        ``progress`` unchanged, means no attempt can ever get past the step.
+        """
+        key = (workflow, step)
+        if not self._loop_fired.pop(key, 0):
+            return None     # some other fault crashed this attempt
+        n, before = self._loop_streak.get(key, (0, -1))
+        n = n + 1 if progress == before else 1
+        self._loop_streak[key] = (n, progress)
+        if n < CRASH_LOOP_LIMIT:
+            return None
+        return (f"step {step} crashes on every attempt: the run cannot make progress (stopped after {n} "
+                f"crashes in a row with no new step completed)")
 
     def next_crash(self, workflow: str, after: float) -> float:
         """The first timed or random crash of this workflow's worker strictly after ``after``."""

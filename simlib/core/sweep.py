@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 from concurrent.futures import Executor, ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
+from typing import Callable
 
 from .faults import FaultSchedule, RandomCrashes
 from .rng import DEFAULT_SEED
@@ -102,7 +103,7 @@ def run_chunk(scenario, model, seeds: range, faults: FaultSchedule) -> Aggregate
 
 def sweep(scenario, model, runs: int = 1000, mtbf_s: float | None = 3600.0, faults: FaultSchedule | None = None,
           seed: int = DEFAULT_SEED, executor: Executor | None = None, workers: int = 1,
-          chunk: int = 500) -> Aggregate:
+          chunk: int = 500, progress: Callable[[int], object] | None = None) -> Aggregate:
     """Monte Carlo of ``runs`` seeds (seed, seed+1, ...) of one scenario under one model.
 
     Args:
@@ -116,6 +117,7 @@ def sweep(scenario, model, runs: int = 1000, mtbf_s: float | None = 3600.0, faul
             unless ``workers`` > 1, which makes a process pool.
         workers: process count when no executor is given.
         chunk: runs per task.
+        progress: called with the number of runs in each chunk as it finishes (a progress bar's update).
     """
     if runs < 1:
         from .errors import ConfigError
@@ -136,10 +138,14 @@ def sweep(scenario, model, runs: int = 1000, mtbf_s: float | None = 3600.0, faul
         if executor is None:
             for c in chunks:
                 total.merge(run_chunk(sc_name, m_name, c, base))
+                if progress is not None:
+                    progress(len(c))
         else:
-            futures = [executor.submit(run_chunk, sc_name, m_name, c, base) for c in chunks]
+            futures = {executor.submit(run_chunk, sc_name, m_name, c, base): len(c) for c in chunks}
             for fut in as_completed(futures):
                 total.merge(fut.result())
+                if progress is not None:
+                    progress(futures[fut])
     finally:
         if own is not None:
             own.shutdown()

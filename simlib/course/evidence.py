@@ -34,8 +34,12 @@ def workload_for(profile) -> str:
     return "agent-loop"
 
 
-def estimate(scenario: str, model: str, crash_rate_per_hour: float, samples: int = 200, seed: int = 0) -> dict:
-    """Expected duplicates and dollars re-spent per 10,000 runs of ``scenario`` under ``model``."""
+def estimate(scenario: str, model: str, crash_rate_per_hour: float, samples: int = 200, seed: int = 0,
+             progress=None) -> dict:
+    """Expected duplicates and dollars re-spent per 10,000 runs of ``scenario`` under ``model``.
+
+    ``progress``, when given, is called with 1 after each sample (a progress bar's update).
+    """
     mdl = get_model(model)
     rate_s = crash_rate_per_hour / 3600.0
     pick = RunRandom(seed).stream("evidence")
@@ -59,6 +63,8 @@ def estimate(scenario: str, model: str, crash_rate_per_hour: float, samples: int
         usd += weight * (s.llm_cost_reexecuted_usd - base.llm_cost_reexecuted_usd)
         recover += weight * s.time_to_recover_s
         completed += s.completed
+        if progress is not None:
+            progress(1)
     scale = 10_000 / samples
     return {
         "model": mdl.name, "scenario": scenario, "crash_rate_per_hour": crash_rate_per_hour,
@@ -71,8 +77,11 @@ def estimate(scenario: str, model: str, crash_rate_per_hour: float, samples: int
     }
 
 
-def evidence(profile, engines: list[str], samples: int = 200) -> dict:
-    """The `simlib.course.recommend.recommend` evidence hook: numbers for each engine with a model."""
+def evidence(profile, engines: list[str], samples: int = 200, progress=None) -> dict:
+    """The `simlib.course.recommend.recommend` evidence hook: numbers for each engine with a model.
+
+    ``progress``, when given, is called with 1 after each sampled run of each engine.
+    """
     scenario = workload_for(profile)
     out: dict = {"workload": scenario, "method": "one uniformly timed crash per sampled run, weighted by "
                                                 "P(crash during the run); per 10,000 runs", "engines": {}}
@@ -81,5 +90,6 @@ def evidence(profile, engines: list[str], samples: int = 200) -> dict:
         if name not in known:
             out["engines"][name] = {"note": f"no simulator model named {name!r} yet"}
             continue
-        out["engines"][name] = estimate(scenario, name, profile.crash_rate_per_hour, samples=samples)
+        out["engines"][name] = estimate(scenario, name, profile.crash_rate_per_hour, samples=samples,
+                                        progress=progress)
     return out

@@ -210,7 +210,7 @@ register_scenario(Scenario(
 
 # ---------------------------------------------------------------------- sweeps and theory
 def policy_sweep(runs: int = 500, seed: int = DEFAULT_SEED, policies=POLICIES, model: str = "none",
-                 **params) -> list[dict]:
+                 progress=None, **params) -> list[dict]:
     """Run the ``self-heal`` scenario over ``runs`` seeds per policy, with no crashes.
 
     Every policy sees the same seeds, so the same tasks (common random numbers).
@@ -220,6 +220,7 @@ def policy_sweep(runs: int = 500, seed: int = DEFAULT_SEED, policies=POLICIES, m
         seed: the first seed; runs use ``seed .. seed + runs - 1``.
         policies: which of `POLICIES` to run.
         model: the engine model (without faults they all give the same numbers).
+        progress: called with 1 after each run (a progress bar's update), or None.
         **params: other `SelfHealConfig` fields.
 
     Returns:
@@ -246,6 +247,8 @@ def policy_sweep(runs: int = 500, seed: int = DEFAULT_SEED, policies=POLICIES, m
             refl += out["reflections"]
             budget += out["stopped"] == "budget"
             usd += res.summary.llm_cost_usd
+            if progress is not None:
+                progress(1)
         rows.append({"policy": policy, "runs": runs, "success_rate": ok / runs, "mean_usd": usd / runs,
                      "mean_attempts": attempts / runs, "mean_reflections": refl / runs,
                      "usd_per_success": usd / ok if ok else math.inf, "stopped_by_budget": budget / runs})

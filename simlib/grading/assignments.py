@@ -172,9 +172,11 @@ def get_assignment(assignment_id: str) -> Assignment:
 
 def find_question(question_id: str) -> tuple[Assignment, Question]:
     """The assignment and question that own ``question_id``."""
-    for a in ASSIGNMENTS.values():
+    from .quizzes import QUIZZES  # per-notebook questions; imported here because they import Assignment
+
+    for a in (*ASSIGNMENTS.values(), *QUIZZES):
         for q in a.questions:
             if q.id == question_id:
                 return a, q
-    allowed = ", ".join(q.id for a in ASSIGNMENTS.values() for q in a.questions)
+    allowed = ", ".join(q.id for a in (*ASSIGNMENTS.values(), *QUIZZES) for q in a.questions)
     raise ConfigError(f"unknown question {question_id!r}; allowed: {allowed}")

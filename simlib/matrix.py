@@ -232,8 +232,8 @@ _ENTRIES = (
     EngineProfile(
         name="restate", display_name="Restate",
         family="workflow-as-code",
-        state_location="Journal and key-value state in the Restate server beside your service",
-        operates_as="A single sidecar binary next to your service",
+        state_location="Journal and key-value state in the Restate server (one binary or a cluster hosting many services)",
+        operates_as="A central server (single binary, cluster or Restate Cloud); services run anywhere",
         best_for="Greenfield agent services that want a lighter model than Temporal",
         watch_out_for="Young: smaller ecosystem, fewer SDK languages, few published postmortems",
         when_it_fits=(
@@ -274,12 +274,12 @@ _ENTRIES = (
         ),
     ),
     EngineProfile(
-        name="dag", display_name="DAG-as-config (Airflow, Prefect, Dagster, Step Functions)",
+        name="dag", display_name="DAG-as-config (Airflow, Dagster, Step Functions; Prefect 1)",
         family="dag-as-config",
         state_location="The orchestrator's metadata database (one row per task instance)",
         operates_as="Scheduler and workers executing a declarative graph",
         best_for="Nightly ETL, training schedules, periodic evals and reports",
-        watch_out_for="The graph is fixed at deploy time; LLM-steered branches must live elsewhere",
+        watch_out_for="The graph is declared before the run (Airflow's is also acyclic); LLM-chosen steps fit poorly",
         when_it_fits=(
             "Choose it when the graph is the same on every run and a schedule fires it: the "
             "UIs, lineage views and backfills are built for that, and operators keep control of "
@@ -297,7 +297,7 @@ _ENTRIES = (
         members=("Airflow", "Prefect", "Dagster", "AWS Step Functions (Standard)"),
     ),
     EngineProfile(
-        name="openai-agents", display_name="OpenAI Agents SDK (threads/sessions)",
+        name="openai-agents", display_name="OpenAI Agents SDK (sessions)",
         family="agent-runtime",
         state_location="OpenAI's servers (conversation state) or a session store you pick",
         operates_as="SDK in your app; state kept by OpenAI or your session backend",

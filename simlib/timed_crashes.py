@@ -16,11 +16,11 @@ import pandas as pd
 from .engine import simulate
 from .errors import ConfigError
 from .faults import CrashAtTime, FaultSchedule
-from .intervals import mean_ci, wilson
+from .intervals import mean_ci, overlap, wilson
 from .models import get_model
 from .rng import DEFAULT_SEED, RunRandom
 
-__all__ = ["one_crash_each", "compare_one_crash"]
+__all__ = ["one_crash_each", "compare_one_crash", "top_two_evidence"]
 
 
 def one_crash_each(scenario, model, samples: int = 400, seed: int = DEFAULT_SEED) -> list:
@@ -56,7 +56,8 @@ def compare_one_crash(scenario, models: dict, samples: int = 400, seed: int = DE
 
     Returns:
         One row per label: duplicate effects per crash, the share of crashes that repeated an
-        effect (Wilson interval), dollars paid again per crash, each with ``low``/``high``.
+        effect (Wilson interval), dollars paid again per crash, each with ``low``/``high``, and the
+        share of runs that completed.
     """
     rows = []
     for label, model in models.items():
@@ -64,9 +65,61 @@ def compare_one_crash(scenario, models: dict, samples: int = 400, seed: int = DE
         dup = mean_ci([s.duplicate_effects for s in runs])
         share = wilson(sum(s.duplicate_effects > 0 for s in runs), len(runs))
         usd = mean_ci([s.llm_cost_reexecuted_usd for s in runs])
+        done = wilson(sum(bool(s.completed) for s in runs), len(runs))
         rows.append({"setup": label, "runs": len(runs),
                      "dup/crash": round(dup[0], 3), "dup low": round(dup[1], 3), "dup high": round(dup[2], 3),
                      "share dup": round(share[0], 3), "share low": round(share[1], 3),
                      "share high": round(share[2], 3),
-                     "$ again": round(usd[0], 4), "$ low": round(usd[1], 4), "$ high": round(usd[2], 4)})
+                     "$ again": round(usd[0], 4), "$ low": round(usd[1], 4), "$ high": round(usd[2], 4),
+                     "completed": round(done[0], 3), "completed low": round(done[1], 3),
+                     "completed high": round(done[2], 3)})
     return pd.DataFrame(rows).set_index("setup")
+
+
+def _differs(t: pd.DataFrame, a: str, b: str) -> str:
+    """Which measures of two rows have 95 % intervals that do not overlap ("" = none)."""
+    out = []
+    for label, (m, lo, hi) in (("dup", ("dup/crash", "dup low", "dup high")), ("$", ("$ again", "$ low", "$ high")),
+                               ("done", ("completed", "completed low", "completed high"))):
+        x, y = t.loc[a], t.loc[b]
+        if not overlap((x[m], x[lo], x[hi]), (y[m], y[lo], y[hi])):
+            out.append(label)
+    return ", ".join(out) or "none"
+
+
+def top_two_evidence(cases: dict, samples: int = 400, seed: int = DEFAULT_SEED) -> pd.DataFrame:
+    """The recommender's top two engines per workload, each crashed once per run, uniformly in time.
+
+    Args:
+        cases: workload label -> `simlib.recommend.Profile` (or a dict of its fields).
+        samples: runs per engine and workload shape.
+        seed: the first seed.
+
+    Returns:
+        One row per (workload, engine): the scenario simulated, duplicate effects and dollars
+        paid again per crash with 95 % intervals, the share of runs that completed, and which
+        measures differ significantly from the other engine of the pair ("none" when every
+        pair of intervals overlaps).
+    """
+    from .evidence import workload_for
+    from .models import model_names
+    from .recommend import Profile, recommend
+
+    known = set(model_names())
+    done: dict = {}
+    rows = []
+    for label, profile in cases.items():
+        prof = profile if isinstance(profile, Profile) else Profile(**profile)
+        engines = tuple(e for e in recommend(prof).ranking if e in known)[:2]
+        scenario = workload_for(prof)
+        if (scenario, engines) not in done:
+            done[scenario, engines] = compare_one_crash(scenario, {e: e for e in engines}, samples, seed)
+        t = done[scenario, engines]
+        for e in engines:
+            other = engines[1] if e == engines[0] else engines[0]
+            r = t.loc[e]
+            rows.append({"workload": label, "engine": e, "scenario": scenario,
+                         "dup/crash [95% CI]": f"{r['dup/crash']:.3f} [{r['dup low']:.3f}, {r['dup high']:.3f}]",
+                         "$ again/crash [95% CI]": f"{r['$ again']:.4f} [{r['$ low']:.4f}, {r['$ high']:.4f}]",
+                         "completed": r["completed"], "differs": _differs(t, e, other)})
+    return pd.DataFrame(rows).set_index(["workload", "engine"])

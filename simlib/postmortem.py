@@ -10,11 +10,12 @@ stores:
   its own, and ``ActivityTaskStarted`` is written only for the attempt that
   finished, with its attempt number;
 * Restate: the invocation's journal (one ``Run`` entry per finished
-  ``ctx.run``) and its status transitions (``backing-off`` with a retry count);
+  ``ctx.run``, with no attempt number) and its status transitions (``backing-off``
+  with the retry count in the ``attempt`` column);
 * LangGraph: the thread's checkpoints as ``get_state_history`` lists them,
   newest first; a node that was running when the process died has none;
-* DBOS: the ``workflow_status`` row and the ``operation_outputs`` table (one row
-  per finished step);
+* DBOS: the ``workflow_status`` row (its ``attempt`` column stands for the
+  recovery attempts) and the ``operation_outputs`` table (one row per finished step);
 * OpenAI Agents SDK: the items a session holds, saved once per finished turn.
 
 What none of them records is the outside world: an effect that happened in a
@@ -57,7 +58,7 @@ def _restate(result) -> list[dict]:
             rows.append({"event": "invocation: backing-off", "step": "", "attempt": r.attempt,
                          "detail": r.detail.get("error", "")})
         elif r.kind == "ok" and r.step is not None:
-            rows.append({"event": "journal: Run", "step": r.detail.get("name", ""), "attempt": r.attempt,
+            rows.append({"event": "journal: Run", "step": r.detail.get("name", ""), "attempt": "",
                          "detail": str(r.detail.get("value", ""))[:40]})
         elif r.event == "complete":
             rows.append({"event": "invocation: completed", "step": "", "attempt": r.attempt, "detail": "Output"})
@@ -76,7 +77,7 @@ def _dbos(result) -> list[dict]:
     done = any(r.event == "complete" for r in result.history)
     recoveries = sum(r.event == "resume" for r in result.history)
     rows = [{"event": "workflow_status", "step": "", "attempt": recoveries + 1,
-             "detail": ("SUCCESS" if done else "PENDING") + f", recovery_attempts={recoveries + 1}"}]
+             "detail": ("SUCCESS" if done else "PENDING")}]
     for fid, r in enumerate(_finished(result.history)):
         rows.append({"event": "operation_outputs", "step": r.detail.get("name", ""), "attempt": "",
                      "detail": f"function_id={fid}, output={str(r.detail.get('value', ''))[:30]}"})
@@ -115,15 +116,17 @@ def blind_spots(result) -> dict:
 
     Returns:
         ``record`` (what the view is called), ``entries`` (rows in the view), ``crash recorded``
-        (whether the record has any entry for the crash itself), ``repeat visible`` (whether
-        a step that ran twice shows an attempt number above 1), ``effects in world`` and
-        ``duplicate effects`` (from the ledger, which no engine sees).
+        (whether some entry stands for the crash or the failed attempts it caused: a
+        ``backing-off`` status), ``retry visible`` (whether some entry carries an attempt,
+        retry or recovery count above 1: a sign that something ran again, not which
+        effect), ``effects in world`` and ``duplicate effects`` (from the ledger, which no
+        engine sees).
     """
     view = engine_view(result)
     attempts = pd.to_numeric(view["attempt"], errors="coerce")
-    crash_words = view["event"].str.contains("backing-off") | view["detail"].str.contains("recovery_attempts=[2-9]")
+    crash_words = view["event"].str.contains("backing-off")
     return {"record": VIEWS[result.run.model.name][0], "entries": len(view),
             "crash recorded": bool(crash_words.any()),
-            "repeat visible": bool((attempts > 1).any()),
+            "retry visible": bool((attempts > 1).any()),
             "effects in world": len([e for e in result.ledger.effects if not e.deduplicated]),
             "duplicate effects": result.summary.duplicate_effects}

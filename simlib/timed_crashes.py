@@ -23,6 +23,10 @@ from .rng import DEFAULT_SEED, RunRandom
 __all__ = ["one_crash_each", "compare_one_crash", "top_two_evidence"]
 
 
+def _at_least_zero(ci: tuple[float, float, float]) -> tuple[float, float, float]:
+    return ci[0], max(0.0, ci[1]), ci[2]
+
+
 def one_crash_each(scenario, model, samples: int = 400, seed: int = DEFAULT_SEED) -> list:
     """Summaries of ``samples`` runs, each crashed once at a uniformly random time.
 
@@ -62,9 +66,10 @@ def compare_one_crash(scenario, models: dict, samples: int = 400, seed: int = DE
     rows = []
     for label, model in models.items():
         runs = one_crash_each(scenario, model, samples, seed)
-        dup = mean_ci([s.duplicate_effects for s in runs])
+        # counts and dollars cannot be negative: the normal interval's lower end is clipped at 0
+        dup = _at_least_zero(mean_ci([s.duplicate_effects for s in runs]))
         share = wilson(sum(s.duplicate_effects > 0 for s in runs), len(runs))
-        usd = mean_ci([s.llm_cost_reexecuted_usd for s in runs])
+        usd = _at_least_zero(mean_ci([s.llm_cost_reexecuted_usd for s in runs]))
         done = wilson(sum(bool(s.completed) for s in runs), len(runs))
         rows.append({"setup": label, "runs": len(runs),
                      "dup/crash": round(dup[0], 3), "dup low": round(dup[1], 3), "dup high": round(dup[2], 3),

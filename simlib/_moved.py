@@ -19,7 +19,7 @@ __all__ = ["MOVED", "install"]
 MOVED: dict[str, str] = {
     **{f"simlib.{m}": f"simlib.core.{m}" for m in
        ("engine", "context", "faults", "history", "checkers", "rng", "llm", "summary", "world", "stores",
-        "sweep", "errors", "compare")},
+        "sweep", "errors", "compare", "intervals")},
     "simlib.nesting": "simlib.models.nesting",
     "simlib.compose": "simlib.models.systems",
     "simlib.timetravel": "simlib.models.timetravel",
@@ -29,7 +29,8 @@ MOVED: dict[str, str] = {
     "simlib.scenarios_dag": "simlib.scenarios.dag",
     "simlib.scenarios_compose": "simlib.scenarios.compose",
     **{f"simlib.{m}": f"simlib.course.{m}" for m in
-       ("matrix", "decision_tree", "recommend", "evidence", "saga", "selfheal", "drills")},
+       ("matrix", "decision_tree", "recommend", "evidence", "saga", "selfheal", "drills", "postmortem",
+        "timed_crashes")},
 }
 
 

@@ -70,7 +70,7 @@ _EDGES = (
     ("q:team", "q:platform", "platform team"),
     ("q:small", "inngest", "event-driven web app"),
     ("q:small", "hatchet", "Python, task-queue shaped"),
-    ("q:small", "restate", "high stakes, or one sidecar is fine"),
+    ("q:small", "restate", "high stakes, or one server binary is fine"),
     ("q:platform", "inngest", "event-driven web app"),
     ("q:platform", "hatchet", "Python, task-queue shaped"),
     ("q:platform", "temporal", "money, critical, or any language"),

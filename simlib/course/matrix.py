@@ -236,7 +236,7 @@ _ENTRIES = (
     ),
     _from_model(
         "restate", display_name="Restate",
-        operates_as="A single sidecar binary next to your service",
+        operates_as="A central server (single binary, cluster or Restate Cloud); services run anywhere",
         best_for="Greenfield agent services that want a lighter model than Temporal",
         watch_out_for="Young: smaller ecosystem, fewer SDK languages, few published postmortems",
         when_it_fits=(
@@ -275,10 +275,10 @@ _ENTRIES = (
         ),
     ),
     _from_model(
-        "dag", display_name="DAG-as-config (Airflow, Prefect, Dagster, Step Functions)",
+        "dag", display_name="DAG-as-config (Airflow, Dagster, Step Functions; Prefect 1)",
         operates_as="Scheduler and workers executing a declarative graph",
         best_for="Nightly ETL, training schedules, periodic evals and reports",
-        watch_out_for="The graph is fixed at deploy time; LLM-steered branches must live elsewhere",
+        watch_out_for="The graph is declared before the run (Airflow's is also acyclic); LLM-chosen steps fit poorly",
         when_it_fits=(
             "Choose it when the graph is the same on every run and a schedule fires it: the "
             "UIs, lineage views and backfills are built for that, and operators keep control of "
@@ -296,7 +296,7 @@ _ENTRIES = (
         members=("Airflow", "Prefect", "Dagster", "AWS Step Functions (Standard)"),
     ),
     _from_model(
-        "openai-agents", display_name="OpenAI Agents SDK (threads/sessions)",
+        "openai-agents", display_name="OpenAI Agents SDK (sessions)",
         operates_as="SDK in your app; state kept by OpenAI or your session backend",
         best_for="Agents that live entirely inside the OpenAI stack",
         watch_out_for="Work outside the SDK (DB writes, third-party APIs) gets no durability",

@@ -68,10 +68,10 @@ RULES: tuple[Rule, ...] = (
          "adopting LangGraph only for durability ties the code to one framework"),
     Rule("openai-stack", "64.4.1.8", {"openai-agents": 7},
          lambda p: p.openai_stack,
-         "the agent lives in the OpenAI stack: resuming by thread is the lowest-friction path"),
+         "the agent lives in the OpenAI stack: a durable session is the lowest-friction path"),
     Rule("not-openai-stack", "64.4.1.8", {"openai-agents": -8},
          lambda p: not p.openai_stack,
-         "threads only help agents built on the Agents SDK"),
+         "sessions only help agents built on the Agents SDK"),
     Rule("agents-sdk-bridge", "64.4.1.8", {"temporal": 3},
          lambda p: p.openai_stack and p.high_stakes,
          "Temporal activities cover the calls the Agents SDK does not"),
@@ -96,7 +96,7 @@ RULES: tuple[Rule, ...] = (
     Rule("greenfield-light", "64.4.1.4", {"restate": 4},
          lambda p: (not p.uses_langgraph and not p.openai_stack and p.high_stakes
                     and p.ops_appetite in ("none", "low") and p.team_size != "platform-team"),
-         "greenfield, high stakes, Temporal's cluster too heavy: one sidecar journals every await"),
+         "greenfield, high stakes, Temporal's cluster too heavy: one Restate server journals every await"),
     Rule("platform-team", "64.4.1.1", {"temporal": 3},
          lambda p: p.team_size == "platform-team" or p.ops_appetite == "high",
          "a platform team comfortable running stateful infrastructure"),
@@ -154,7 +154,7 @@ COMBINATIONS: Mapping[str, str] = {
         "Temporal; DAG tasks start workflows when an LLM is needed (64.4.1.7)."
     ),
     "agents-sdk-plus-temporal": (
-        "Keep the agent loop in Agents SDK threads and make every call that touches the "
+        "Keep the agent loop in an Agents SDK session and make every call that touches the "
         "outside world a Temporal activity (64.4.1.8)."
     ),
 }
@@ -166,9 +166,9 @@ def _needed(p: Profile) -> Guarantee:
 
 
 def _effective_guarantee(engine: matrix.EngineProfile, p: Profile) -> tuple[Guarantee, str | None]:
-    # Threads cover the model loop; when nothing leaves the SDK, that loop is the whole job.
+    # A durable session covers the model loop; when nothing leaves the SDK, that loop is the whole job.
     if engine.name == "openai-agents" and p.openai_stack and not p.moves_money:
-        return Guarantee.AT_LEAST_ONCE_STEP, "everything stays inside the SDK, so threads cover it"
+        return Guarantee.AT_LEAST_ONCE_STEP, "everything stays inside the SDK, so a durable session covers it"
     return engine.guarantee, None
 
 

@@ -15,7 +15,8 @@ from __future__ import annotations
 import os
 
 from ..core.errors import ConfigError
-from .assignments import get_assignment, find_question
+from .assignments import get_assignment
+from .quizzes import find_question
 from .campaign import DEFAULT_EVENT_BUDGET, PRACTICE_SEED, campaign_cases, grade_workflow
 from .feedback import INVALID, MISSING as MISSING_STATUS, Feedback, Report
 from .normalize import AnswerError, to_plain

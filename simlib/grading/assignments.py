@@ -16,7 +16,7 @@ from .questions import KeyedChoice, KeyedSet, Question, SimNumber, SimSet, Text
 from .returns import STEP_NAMES
 from .rubric import Concept, Rubric
 
-__all__ = ["Assignment", "ASSIGNMENTS", "get_assignment", "find_question", "SELF_CHECK", "EXERCISE"]
+__all__ = ["Assignment", "ASSIGNMENTS", "get_assignment", "SELF_CHECK", "EXERCISE"]
 
 
 @dataclass(frozen=True)
@@ -168,13 +168,3 @@ def get_assignment(assignment_id: str) -> Assignment:
         return ASSIGNMENTS[assignment_id]
     except KeyError:
         raise ConfigError(f"unknown assignment {assignment_id!r}; allowed: {', '.join(ASSIGNMENTS)}") from None
-
-
-def find_question(question_id: str) -> tuple[Assignment, Question]:
-    """The assignment and question that own ``question_id``."""
-    for a in ASSIGNMENTS.values():
-        for q in a.questions:
-            if q.id == question_id:
-                return a, q
-    allowed = ", ".join(q.id for a in ASSIGNMENTS.values() for q in a.questions)
-    raise ConfigError(f"unknown question {question_id!r}; allowed: {allowed}")

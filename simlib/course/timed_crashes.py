@@ -107,7 +107,7 @@ def top_two_evidence(cases: dict, samples: int = 400, seed: int = DEFAULT_SEED) 
         pair of intervals overlaps).
     """
     from .evidence import workload_for
-    from .models import model_names
+    from ..models import model_names
     from .recommend import Profile, recommend
 
     known = set(model_names())

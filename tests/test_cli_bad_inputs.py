@@ -355,6 +355,13 @@ def test_version_and_help(capsys):
         assert len(line.split()) > 2, f"{command} has no help line"
 
 
+@pytest.mark.parametrize("command", ["models", "scenarios", "run", "compare", "sweep", "recommend", "system",
+                                     "self-heal", "exercises"])
+def test_every_command_has_help(command, capsys):
+    status, out, err = call([command, "--help"], capsys)
+    assert status == 0 and out.startswith("usage: python -m simlib") and err == ""
+
+
 @pytest.mark.parametrize("name", ["utf16.json", "utf16be.json", "bom.json", "good.json"])
 def test_fault_files_in_utf16_or_with_a_bom_are_read(name, d, capsys):
     status, out, err = call([*RUN, "--faults", str(d / name), "--json"], capsys)

@@ -15,7 +15,13 @@ import argparse
 import math
 
 from ..core.errors import ConfigError
-from ..core.faults import CRASH_POINTS, FaultSchedule, Outage, RandomCrashes, parse_crash
+from ..core.faults import (
+    CRASH_POINTS,
+    FaultSchedule,
+    Outage,
+    RandomCrashes,
+    parse_crash,
+)
 from .jsonio import read_json
 from .numbers import MAX_RESTART_DELAY_S, MAX_SEED, min_mtbf, number, whole
 
@@ -97,11 +103,11 @@ def check(schedule: FaultSchedule, scenario, models) -> None:
     """Refuse what a run would silently ignore or take hours over."""
     scenario.validate_faults(schedule)
     ids = workflow_ids(scenario)
-    for item in (*schedule.crashes, *schedule.timed):
-        if item.workflow is not None and item.workflow not in ids:
+    named = [c.workflow for c in schedule.crashes] + [t.workflow for t in schedule.timed]
+    for wf in named:
+        if wf is not None and wf not in ids:
             shown = ", ".join(ids) if len(ids) <= 5 else f"{ids[0]} .. {ids[-1]}"
-            raise ConfigError(f"unknown workflow {item.workflow!r} in a crash; scenario {scenario.name!r} "
-                              f"has: {shown}")
+            raise ConfigError(f"unknown workflow {wf!r} in a crash; scenario {scenario.name!r} has: {shown}")
     known = components(models)
     for o in schedule.outages:
         if o.component not in known:

@@ -61,10 +61,10 @@ class Parser(argparse.ArgumentParser):
     and refused, by the option itself with a message that names it.
     """
 
-    def error(self, message: str) -> NoReturn:  # noqa: D401 - argparse API
+    def error(self, message: str) -> NoReturn:
         raise ConfigError(message)
 
-    def parse_known_args(self, args=None, namespace=None):  # noqa: D401 - argparse API
+    def parse_known_args(self, args=None, namespace=None):
         """As argparse's, after gluing dash-leading values to their option (``--crash=-1:x``)."""
         if args is not None:
             args = self._glue(list(args))

@@ -8,8 +8,16 @@ from ..core.errors import ConfigError
 from ..core.rng import DEFAULT_SEED
 from .faultargs import add_fault_args, components, fault_schedule
 from .jsonio import dumps
-from .numbers import (MAX_SEED, MAX_SWEEP_RUNS, MAX_SWEEP_WORK, MAX_WORKERS, horizon_of, min_mtbf, number,
-                      whole)
+from .numbers import (
+    MAX_SEED,
+    MAX_SWEEP_RUNS,
+    MAX_SWEEP_WORK,
+    MAX_WORKERS,
+    horizon_of,
+    min_mtbf,
+    number,
+    whole,
+)
 from .progress import bar
 
 __all__ = ["add_commands", "HANDLERS", "stop_reason"]

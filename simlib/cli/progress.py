@@ -13,7 +13,7 @@ __all__ = ["bar"]
 
 def bar(total: int, desc: str, quiet: bool = False, unit: str = "run"):
     """A tqdm bar over ``total`` units, or a disabled one; use it as a context manager."""
-    from tqdm import tqdm  # type: ignore[import-untyped]
+    from tqdm import tqdm
 
     stream = sys.stderr
     off = quiet or not (hasattr(stream, "isatty") and stream.isatty())

@@ -83,6 +83,9 @@ def d(tmp_path_factory):
     (folder / "subdir").mkdir()
     (folder / "empty-dir").mkdir()
     (folder / "existing-file").write_text("not a folder")
+    (folder / "one-notebook").mkdir()     # grade checks --out and the sandbox once it has found a notebook
+    (folder / "one-notebook" / "a.ipynb").write_text(json.dumps(
+        {"cells": [], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}))
     return folder
 
 
@@ -284,12 +287,12 @@ CASES = [
 
 GRADE = "grader-sandbox branch"
 GRADE_CASES = [
-    (["grade", "{d}/empty-dir", "--out", "{d}/g1", "--timeout", "nan"], 2, "--timeout"),
-    (["grade", "{d}/empty-dir", "--out", "{d}/g2", "--timeout", "-1"], 2, "--timeout"),
-    (["grade", "{d}/empty-dir", "--out", "{d}/g3", "--cell-timeout", "-5"], 2, "--cell-timeout"),
-    (["grade", "{d}/empty-dir", "--out", "{d}/g4", "--memory-mb", "1"], 2, "--memory-mb"),
-    (["grade", "{d}/empty-dir", "--out", "{d}/existing-file"], 2, "existing-file"),
-    (["grade", "{d}/empty-dir", "--out", "/proc/nope"], 2, "/proc/nope"),
+    (["grade", "{d}/one-notebook", "--out", "{d}/g1", "--timeout", "nan"], 2, "--timeout"),
+    (["grade", "{d}/one-notebook", "--out", "{d}/g2", "--timeout", "-1"], 2, "--timeout"),
+    (["grade", "{d}/one-notebook", "--out", "{d}/g3", "--cell-timeout", "-5"], 2, "--cell-timeout"),
+    (["grade", "{d}/one-notebook", "--out", "{d}/g4", "--memory-mb", "1"], 2, "grader problem"),
+    (["grade", "{d}/one-notebook", "--out", "{d}/existing-file"], 2, "is a file; give a folder"),
+    (["grade", "{d}/one-notebook", "--out", "/proc/nope"], 2, "'/proc/nope' is not writable"),
 ]
 
 

@@ -22,8 +22,12 @@ _VALUE_MIN = 24    # a second, tighter cut when the allowed values would not fit
 
 
 def _long(limit: int) -> re.Pattern:
-    """A quoted value (either quote, backslash escapes allowed) or a run of non-blanks, longer than ``limit``."""
-    return re.compile(r"""'(?:[^'\\]|\\.){%d,}'|"(?:[^"\\]|\\.){%d,}"|\S{%d,}""" % (limit - 1, limit - 1, limit + 1))
+    """A quoted value (no quote of its kind inside) or a run of non-blanks, longer than ``limit``.
+
+    Plain character classes only: the pattern must stay fast on a value of megabytes.
+    """
+    q = limit - 1
+    return re.compile(f"'[^'\\n]{{{q},}}'|\"[^\"\\n]{{{q},}}\"|\\S{{{limit + 1},}}")
 
 
 _LONG = {n: _long(n) for n in (VALUE_MAX, _VALUE_MIN)}

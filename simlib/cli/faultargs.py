@@ -37,7 +37,7 @@ def add_fault_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--crash", action="append", metavar="STEP:POINT[:ATTEMPT]",
                    help=f"crash the worker at STEP (1-based) and POINT: {', '.join(CRASH_POINTS)}")
     p.add_argument("--mtbf", type=number(0.0, lo_open=True),
-                   help="random crashes with this mean time between failures in seconds; at least 1 s per "
+                   help="random crashes with this mean time between failures in seconds; at least 5 s per "
                         "workflow instance of the scenario")
     p.add_argument("--outage", action="append", metavar="START:END[:COMPONENT]",
                    help="COMPONENT (default: the state store) is down from START to END seconds; `models -v` "

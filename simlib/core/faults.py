@@ -16,7 +16,7 @@ Crash points of a step:
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, fields
 
 from .errors import ConfigError
 from .rng import RunRandom
@@ -200,7 +200,7 @@ class FaultSchedule:
                     raise TypeError
                 return kind(**value)
             except TypeError:
-                names = ", ".join(kind.__dataclass_fields__)
+                names = ", ".join(f.name for f in fields(kind))
                 raise ConfigError(f"malformed {what} entry {value!r}; allowed: an object with {names}") from None
 
         def many(key, kind):

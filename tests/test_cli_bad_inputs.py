@@ -83,6 +83,9 @@ def d(tmp_path_factory):
     (folder / "subdir").mkdir()
     (folder / "empty-dir").mkdir()
     (folder / "existing-file").write_text("not a folder")
+    (folder / "one-notebook").mkdir()     # grade checks --out and the sandbox once it has found a notebook
+    (folder / "one-notebook" / "a.ipynb").write_text(json.dumps(
+        {"cells": [], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}))
     return folder
 
 
@@ -144,15 +147,15 @@ CASES = [
     ([*Q1, "--outage", "1e999:2e999"], 2, "finite START and END"),
     ([*Q1, "--outage", "0:" + "9" * 400], 2, "finite START and END"),
     # ---------------------------------------------------------------- run: --mtbf, --restart-delay
-    ([*Q1, "--mtbf", "1e-6"], 2, "allowed: >= 1 s"),
-    ([*Q1, "--mtbf", "0.5"], 2, "allowed: >= 1 s"),
+    ([*Q1, "--mtbf", "1e-6"], 2, "allowed: >= 5 s"),
+    ([*Q1, "--mtbf", "4.9"], 2, "allowed: >= 5 s"),
     ([*Q1, "--mtbf", "0"], 2, "--mtbf: must be a finite number > 0"),
     ([*Q1, "--mtbf", "-1"], 2, "--mtbf: must be a finite number > 0"),
     ([*Q1, "--mtbf", "nan"], 2, "got 'nan'"),
     ([*Q1, "--mtbf", "inf"], 2, "got 'inf'"),
     ([*Q1, "--mtbf", "-inf"], 2, "got '-inf'"),
     ([*Q1, "--mtbf", "often"], 2, "got 'often'"),
-    (["run", "--model", "none", "--scenario", "doc-batch", "--mtbf", "100"], 2, "allowed: >= 200 s"),
+    (["run", "--model", "none", "--scenario", "doc-batch", "--mtbf", "500"], 2, "allowed: >= 1000 s"),
     ([*Q1, "--restart-delay", "-1"], 2, "--restart-delay: must be a finite number in [0, 604800]"),
     ([*Q1, "--restart-delay", "nan"], 2, "got 'nan'"),
     ([*Q1, "--restart-delay", "inf"], 2, "got 'inf'"),
@@ -194,7 +197,7 @@ CASES = [
     ([*RUN, "--faults", "{d}/after-crash.json"], 2, "after_crash must be a whole number >= 1"),
     ([*RUN, "--faults", "{d}/crashes-obj.json"], 2, "crashes must be a list"),
     ([*RUN, "--faults", "{d}/bigval.json"], 2, "malformed crash 'xxx"),
-    ([*RUN, "--faults", "{d}/good.json", "--mtbf", "1e-6"], 2, "allowed: >= 1 s"),
+    ([*RUN, "--faults", "{d}/good.json", "--mtbf", "1e-6"], 2, "allowed: >= 5 s"),
     ([*RUN, "--faults", "{d}/good.json", "--crash", "9:after-effect"], 2, "crash step 9 is out of range"),
     ([*RUN, "--faults", "{d}/good.json", "--outage", "0:9:banana"], 2, "unknown outage component 'banana'"),
     ([*RUN, "--faults", "{d}/" + "x" * 5000 + ".json"], 2, "cannot read fault schedule"),
@@ -206,7 +209,7 @@ CASES = [
     (["compare", "--scenario", "q1", "--models", "temporal", "nope"], 2, "unknown model 'nope'"),
     (["compare", "--scenario", "q1", "--models"], 2, "expected at least one argument"),
     ([*CMP, "--outage", "0:300:banana"], 2, "allowed for temporal, dbos: store, server, worker, db, app"),
-    ([*CMP, "--mtbf", "1e-6"], 2, "allowed: >= 1 s"),
+    ([*CMP, "--mtbf", "1e-6"], 2, "allowed: >= 5 s"),
     ([*CMP, "--seed", "-1"], 2, "--seed: must be a whole number"),
     ([*CMP, "--faults", "{d}/loop.json", "--restart-delay", "-3"], 2, "--restart-delay: must be a finite"),
     (["compare"], 2, "--scenario"),
@@ -216,15 +219,15 @@ CASES = [
     ([*SW, "--runs", "1000000000"], 2, "got '1000000000'"),
     ([*SW, "--runs", "1e8"], 2, "got '1e8'"),
     ([*SW, "--runs", "many"], 2, "got 'many'"),
-    ([*SW, "--mtbf-sweep", "1e-6"], 2, "--mtbf-sweep 1e-06 is too small for scenario 'five-effects'; allowed: >= 1 s"),
+    ([*SW, "--mtbf-sweep", "1e-6"], 2, "--mtbf-sweep 1e-06 is too small for scenario 'five-effects'; allowed: >= 5 s"),
     ([*SW, "--mtbf-sweep", "0"], 2, "--mtbf-sweep: must be a finite number > 0"),
     ([*SW, "--mtbf-sweep", "-1"], 2, "--mtbf-sweep: must be a finite number > 0"),
     ([*SW, "--mtbf-sweep", "nan"], 2, "got 'nan'"),
     ([*SW, "--mtbf-sweep", "inf"], 2, "got 'inf'"),
-    ([*SW, "--mtbf-sweep", "0.5"], 2, "allowed: >= 1 s"),
-    ([*SW, "--runs", "1000", "--mtbf-sweep", "1"], 2, "too much work"),
+    ([*SW, "--mtbf-sweep", "4"], 2, "allowed: >= 5 s"),
+    ([*SW, "--runs", "1000", "--mtbf-sweep", "5"], 2, "too much work"),
     ([*SW, "--runs", "1000000", "--mtbf-sweep", "60"], 2, "lower --runs or raise --mtbf-sweep"),
-    (["sweep", "--scenario", "doc-batch", "--mtbf-sweep", "100"], 2, "allowed: >= 200 s"),
+    (["sweep", "--scenario", "doc-batch", "--mtbf-sweep", "500"], 2, "allowed: >= 1000 s"),
     ([*SW, "--workers", "0"], 2, "--workers: must be a whole number in 1..64"),
     ([*SW, "--workers", "-3"], 2, "--workers: must be a whole number in 1..64"),
     ([*SW, "--workers", "1000"], 2, "--workers: must be a whole number in 1..64"),
@@ -284,12 +287,12 @@ CASES = [
 
 GRADE = "grader-sandbox branch"
 GRADE_CASES = [
-    (["grade", "{d}/empty-dir", "--out", "{d}/g1", "--timeout", "nan"], 2, "--timeout"),
-    (["grade", "{d}/empty-dir", "--out", "{d}/g2", "--timeout", "-1"], 2, "--timeout"),
-    (["grade", "{d}/empty-dir", "--out", "{d}/g3", "--cell-timeout", "-5"], 2, "--cell-timeout"),
-    (["grade", "{d}/empty-dir", "--out", "{d}/g4", "--memory-mb", "1"], 2, "--memory-mb"),
-    (["grade", "{d}/empty-dir", "--out", "{d}/existing-file"], 2, "existing-file"),
-    (["grade", "{d}/empty-dir", "--out", "/proc/nope"], 2, "/proc/nope"),
+    (["grade", "{d}/one-notebook", "--out", "{d}/g1", "--timeout", "nan"], 2, "--timeout"),
+    (["grade", "{d}/one-notebook", "--out", "{d}/g2", "--timeout", "-1"], 2, "--timeout"),
+    (["grade", "{d}/one-notebook", "--out", "{d}/g3", "--cell-timeout", "-5"], 2, "--cell-timeout"),
+    (["grade", "{d}/one-notebook", "--out", "{d}/g4", "--memory-mb", "1"], 2, "grader problem"),
+    (["grade", "{d}/one-notebook", "--out", "{d}/existing-file"], 2, "is a file; give a folder"),
+    (["grade", "{d}/one-notebook", "--out", "/proc/nope"], 2, "'/proc/nope' is not writable"),
 ]
 
 
@@ -353,6 +356,13 @@ def test_version_and_help(capsys):
                     "exercises"):
         line = next(ln for ln in out.splitlines() if ln.split()[:1] == [command])
         assert len(line.split()) > 2, f"{command} has no help line"
+
+
+@pytest.mark.parametrize("command", ["models", "scenarios", "run", "compare", "sweep", "recommend", "system",
+                                     "self-heal", "exercises"])
+def test_every_command_has_help(command, capsys):
+    status, out, err = call([command, "--help"], capsys)
+    assert status == 0 and out.startswith("usage: python -m simlib") and err == ""
 
 
 @pytest.mark.parametrize("name", ["utf16.json", "utf16be.json", "bom.json", "good.json"])

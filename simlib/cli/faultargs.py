@@ -15,7 +15,13 @@ import argparse
 import math
 
 from ..core.errors import ConfigError
-from ..core.faults import CRASH_POINTS, FaultSchedule, Outage, RandomCrashes, parse_crash
+from ..core.faults import (
+    CRASH_POINTS,
+    FaultSchedule,
+    Outage,
+    RandomCrashes,
+    parse_crash,
+)
 from .jsonio import read_json
 from .numbers import MAX_RESTART_DELAY_S, MAX_SEED, min_mtbf, number, whole
 
@@ -31,7 +37,7 @@ def add_fault_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--crash", action="append", metavar="STEP:POINT[:ATTEMPT]",
                    help=f"crash the worker at STEP (1-based) and POINT: {', '.join(CRASH_POINTS)}")
     p.add_argument("--mtbf", type=number(0.0, lo_open=True),
-                   help="random crashes with this mean time between failures in seconds; at least 1 s per "
+                   help="random crashes with this mean time between failures in seconds; at least 5 s per "
                         "workflow instance of the scenario")
     p.add_argument("--outage", action="append", metavar="START:END[:COMPONENT]",
                    help="COMPONENT (default: the state store) is down from START to END seconds; `models -v` "
@@ -97,11 +103,11 @@ def check(schedule: FaultSchedule, scenario, models) -> None:
     """Refuse what a run would silently ignore or take hours over."""
     scenario.validate_faults(schedule)
     ids = workflow_ids(scenario)
-    for item in (*schedule.crashes, *schedule.timed):
-        if item.workflow is not None and item.workflow not in ids:
+    named = [c.workflow for c in schedule.crashes] + [t.workflow for t in schedule.timed]
+    for wf in named:
+        if wf is not None and wf not in ids:
             shown = ", ".join(ids) if len(ids) <= 5 else f"{ids[0]} .. {ids[-1]}"
-            raise ConfigError(f"unknown workflow {item.workflow!r} in a crash; scenario {scenario.name!r} "
-                              f"has: {shown}")
+            raise ConfigError(f"unknown workflow {wf!r} in a crash; scenario {scenario.name!r} has: {shown}")
     known = components(models)
     for o in schedule.outages:
         if o.component not in known:

@@ -25,9 +25,9 @@ MAX_SELFHEAL_ATTEMPTS = 100        # more would run past the simulated week for 
 MAX_SAMPLES = 5_000
 MAX_CRASH_RATE_PER_HOUR = 20.0     # one crash every 3 minutes: at most ~10 ms per evidence sample
 MAX_RESTART_DELAY_S = 7 * 24 * 3600.0
-# One simulated second of mean time between failures per simulated week of horizon, per workflow
-# instance: a run then draws at most about 600,000 crash times (under two seconds).
-SECONDS_PER_MTBF_SECOND = 7 * 24 * 3600.0
+# Five simulated seconds of mean time between failures per simulated week of horizon, per workflow
+# instance: a run then draws at most about 120,000 crash times (a few seconds on a busy laptop).
+SECONDS_PER_MTBF_SECOND = 7 * 24 * 3600.0 / 5
 
 
 def horizon_of(scenario) -> float:
@@ -41,7 +41,7 @@ def min_mtbf(scenario) -> float:
     """The smallest mean time between crashes allowed for ``scenario``, in seconds.
 
     The cost of a run grows as instances x horizon / mtbf (crash times are drawn one by one
-    until the clock stops), so the floor scales with both; 1 s for a one-instance scenario.
+    until the clock stops), so the floor scales with both; 5 s for a one-instance scenario.
     """
     return scenario.instances * horizon_of(scenario) / SECONDS_PER_MTBF_SECOND
 

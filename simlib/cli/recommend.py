@@ -62,7 +62,7 @@ def main(argv: list[str]) -> int:
         else:
             with bar(2 * args.samples, "evidence", args.quiet) as progress:
                 rec = recommend(profile, evidence=lambda p, engines: evidence(
-                    p, engines, samples=args.samples, progress=progress.update))
+                    p, list(engines), samples=args.samples, progress=progress.update))
     except ConfigError as exc:
         return fail(exc)
     except SystemExit as exc:  # --help

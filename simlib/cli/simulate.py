@@ -8,8 +8,16 @@ from ..core.errors import ConfigError
 from ..core.rng import DEFAULT_SEED
 from .faultargs import add_fault_args, components, fault_schedule
 from .jsonio import dumps
-from .numbers import (MAX_SEED, MAX_SWEEP_RUNS, MAX_SWEEP_WORK, MAX_WORKERS, horizon_of, min_mtbf, number,
-                      whole)
+from .numbers import (
+    MAX_SEED,
+    MAX_SWEEP_RUNS,
+    MAX_SWEEP_WORK,
+    MAX_WORKERS,
+    horizon_of,
+    min_mtbf,
+    number,
+    whole,
+)
 from .progress import bar
 
 __all__ = ["add_commands", "HANDLERS", "stop_reason"]
@@ -38,7 +46,7 @@ def add_commands(sub) -> None:
                    help=f"seeds per model (default 1000, at most {MAX_SWEEP_RUNS:,})")
     w.add_argument("--mtbf-sweep", type=number(0.0, lo_open=True), default=3600.0,
                    dest="mtbf_sweep",
-                   help="mean time between worker crashes, seconds (default 3600; at least 1 s per workflow "
+                   help="mean time between worker crashes, seconds (default 3600; at least 5 s per workflow "
                         f"instance, and runs x instances x week / mtbf at most {MAX_SWEEP_WORK:.0e})")
     w.add_argument("--workers", type=whole(1, MAX_WORKERS), default=1,
                    help=f"processes to spread the runs over (1..{MAX_WORKERS})")

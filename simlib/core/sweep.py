@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 from concurrent.futures import Executor, ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
-from typing import Callable
+from collections.abc import Callable
 
 from .faults import FaultSchedule, RandomCrashes
 from .rng import DEFAULT_SEED

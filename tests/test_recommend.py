@@ -89,7 +89,8 @@ def test_runtime_graph_pushes_dag_down():
 def test_agent_inside_the_openai_stack():
     assert rank(openai_stack=True)[0] == "openai-agents"
     money = recommend(Profile(openai_stack=True, moves_money=True))
-    assert money.top == "temporal"
+    assert money.top == "openai-agents+temporal"
+    assert money.answer == "OpenAI Agents SDK inside Temporal"
     assert "agents-sdk-plus-temporal" in money.combinations
     assert money.ranking.index("openai-agents") > 2
 
@@ -119,6 +120,8 @@ def test_combinations():
                                                                    graph="static")
     assert combos(openai_stack=True) == []
     assert set(combos(openai_stack=True, cost_of_failure="high")) == {"agents-sdk-plus-temporal"}
+    assert "langgraph-inside-temporal-with-event-bus" in combos(uses_langgraph=True, cost_of_failure="high",
+                                                                team_size="platform-team")
     assert all(COMBINATIONS[c] for c in COMBINATIONS)
 
 
@@ -219,8 +222,9 @@ def test_to_dict_is_json_safe_and_format_text_reads_well():
     assert d["ranking"] == rec.ranking and d["reasons"]["temporal"]
     assert {"path", "watch_outs", "combinations", "profile", "evidence"} <= set(d)
     text = rec.format_text()
-    assert "1. Temporal" in text and "agents-sdk-plus-temporal" in text
-    assert "q:family ->" in text
+    assert text.startswith("Recommended: OpenAI Agents SDK inside Temporal")
+    assert "1. OpenAI Agents SDK inside Temporal" in text and "agents-sdk-plus-temporal" in text
+    assert "q:stack ->" in text
 
 
 @settings(max_examples=300, deadline=None)
@@ -248,7 +252,8 @@ def _write(tmp_path, content):
 def test_main_prints_text(tmp_path, capsys):
     assert recommend_main(["--profile", _write(tmp_path, EXERCISE)]) == 0
     out = capsys.readouterr().out
-    assert "Ranking" in out and "Temporal" in out and "Decision path" in out
+    assert out.startswith("Recommended: Temporal")
+    assert "Ranking" in out and "Decision path" in out
 
 
 def test_main_prints_json(tmp_path, capsys):

@@ -377,8 +377,8 @@ def recommend(profile: Profile | Mapping[str, Any], evidence: EvidenceFn | None 
     also = {}
     for name in _OUTSIDE_SECTION:
         if scores[name] >= scores[top] - 3:
-            also[name] = (f"{matrix.get(name).best_for.lower()}; scores {scores[name]:+d} against "
-                          f"{scores[top]:+d} for the first ({matrix.get(name).section})")
+            also[name] = (f"not covered by Section 64.4, but close: {matrix.get(name).best_for.lower()} "
+                          f"(scores {scores[name]:+d} against {scores[top]:+d} for the first)")
     watch = {n: _watch_outs(matrix.get(n), p, reasons[n]) for n in ranking[:3]}
     ev = dict(evidence(p, ranking[:2])) if evidence is not None else None
     return Recommendation(p, ranking, scores, reasons, path, watch, _combinations(p, top), ev,

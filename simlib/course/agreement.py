@@ -16,6 +16,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from simlib.course.profile import BOOL_FIELDS, CHOICES, Profile
 
@@ -74,9 +75,9 @@ def all_profiles() -> Iterator[Profile]:
     """Every valid profile at the default crash rate (92,160 of them)."""
     cats = list(CHOICES)
     for values in itertools.product(*(CHOICES[c] for c in cats)):
-        base = dict(zip(cats, values))
+        base: dict[str, Any] = dict(zip(cats, values))
         for flags in itertools.product((False, True), repeat=len(BOOL_FIELDS)):
-            yield Profile(**base, **dict(zip(BOOL_FIELDS, flags)))
+            yield Profile(**base, **dict[str, Any](zip(BOOL_FIELDS, flags)))
 
 
 @dataclass(frozen=True)
@@ -137,4 +138,5 @@ def measure(profiles: Iterator[Profile] | None = None, crash_evidence: bool = Tr
                 c[0] += 1
                 c[1] += rec.top in sl.expected
                 c[2] += rec.tree_leaf in sl.expected
-    return Agreement(total, equal, ties, explained, {k: tuple(v) for k, v in counts.items()}, floor, outside)
+    slices = {k: (v[0], v[1], v[2]) for k, v in counts.items()}
+    return Agreement(total, equal, ties, explained, slices, floor, outside)

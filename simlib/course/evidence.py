@@ -24,12 +24,12 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
 
 from ..core.engine import simulate
 from ..core.faults import CrashAtTime, FaultSchedule, RandomCrashes
-from ..models import get_model, model_names
 from ..core.rng import RunRandom
+from ..models import get_model, model_names
 
 __all__ = ["CRASH_SAMPLES", "FAILURE_COST_USD", "CrashLoss", "CrashSamples", "crash_loss", "crash_samples",
            "estimate", "evidence", "workload_for"]
@@ -153,7 +153,7 @@ class CrashSamples:
     stranded: tuple[float, ...]
 
 
-@lru_cache(maxsize=None)
+@cache
 def crash_samples(scenario: str, model: str, samples: int = CRASH_SAMPLES, seed: int = 0) -> CrashSamples:
     """Run ``samples`` runs, each with one crash at a uniform moment, and record what it cost.
 

@@ -35,7 +35,14 @@ from simlib.course import decision_tree, matrix
 from simlib.course.evidence import CrashLoss, crash_loss, workload_for
 from simlib.course.matrix import Guarantee
 from simlib.course.profile import BOOL_FIELDS, CHOICES, Profile
-from simlib.course.rules import OWN, RULES, WEIGHTS, Rule, effective_guarantee, scale_reasons
+from simlib.course.rules import (
+    OWN,
+    RULES,
+    WEIGHTS,
+    Rule,
+    effective_guarantee,
+    scale_reasons,
+)
 
 __all__ = [
     "BOOL_FIELDS", "CHOICES", "COMBINATIONS", "CRASH_PENALTIES", "RULES", "TIE_BREAK", "WEIGHTS", "Profile",

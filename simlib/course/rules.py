@@ -19,7 +19,12 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from simlib.course import matrix
-from simlib.course.decision_tree import inngest_web_app, platform_capable, python_batch, strict_stakes
+from simlib.course.decision_tree import (
+    inngest_web_app,
+    platform_capable,
+    python_batch,
+    strict_stakes,
+)
 from simlib.course.matrix import Footprint, Guarantee, Maturity
 from simlib.course.profile import Profile
 
@@ -226,6 +231,6 @@ def scale_reasons(engine: matrix.EngineProfile, p: Profile) -> list[tuple[int, s
         out.append((WEIGHTS["language_miss"], f"no first-class {p.language} SDK", lang_cite))
     if _costly(p) and engine.maturity != Maturity.GROWING:
         pts = WEIGHTS["maturity_high_stakes"] * (engine.maturity - Maturity.GROWING)
-        out.append((pts, f"ecosystem is {engine.maturity.label.split(':')[0]}, which matters when failures "
-                         "are costly", "64.4.1.4 (ecosystem maturity gap)"))
+        why = f"ecosystem is {engine.maturity.label.split(':')[0]}, which matters when failures are costly"
+        out.append((pts, why, "64.4.1.4 (ecosystem maturity gap)"))
     return out

@@ -371,5 +371,6 @@ def test_crash_rate_changes_the_advice_with_the_reason():
     assert "20 crashes/hour" in busy.departure and "95% interval" in busy.departure
     lg = busy.crash["langgraph"]
     assert lg["low"] > busy.crash["hatchet"]["high"]
-    assert busy.crash["langgraph"]["usd_per_10k"] > 10 * calm.crash["langgraph"]["usd_per_10k"]
+    assert busy.crash["langgraph"]["usd_per_10k"] > 5 * calm.crash["langgraph"]["usd_per_10k"]
+    assert busy.crash["langgraph"]["stranded_per_10k"] <= 10_000  # a run is left stopped at most once
     assert recommend(Profile(**fields), crash_evidence=False).crash is None

@@ -122,13 +122,14 @@ either side; a penalty needs its whole interval past the threshold, so noise can
 """
 
 FAILURE_COST_USD: dict[str, tuple[float, float]] = {
-    "low": (0.10, 0.05),
-    "medium": (1.0, 0.20),
-    "high": (10.0, 2.0),
-    "critical": (100.0, 20.0),
+    "low": (0.10, 0.25),
+    "medium": (1.0, 0.50),
+    "high": (10.0, 2.50),
+    "critical": (100.0, 10.0),
 }
 """The course's own price list (not the section's): dollars per duplicated side effect and per
-run left stopped after a crash until something re-invokes it, by ``cost_of_failure``. A
+run left stopped after a crash until a person or a sweeper notices and re-invokes it, by
+``cost_of_failure``. A
 money-moving profile prices a duplicate at least at the critical rate (a refund paid twice)."""
 
 
@@ -205,9 +206,10 @@ def crash_loss(profile, engine: str, samples: int = CRASH_SAMPLES) -> CrashLoss:
     """Price what crashes at the profile's rate cost ``engine``, per 10,000 runs.
 
     Each crash is charged its sampled cost (one crash per sampled run, uniform in time); a run is
-    expected to see ``rate * duration`` crashes, so the cost scales linearly with the rate. That
-    is exact for the first crash and an underestimate once runs see several (a run that never
-    finishes costs more than the sum), which only makes a penalty for a weak engine conservative.
+    expected to see ``m = rate * duration`` crashes, so LLM dollars and duplicates scale with ``m``.
+    A run left stopped is counted once, with the chance ``1 - exp(-m)`` that it sees any crash.
+    Treating crashes as independent is exact for the first crash and an underestimate once runs
+    see several, which only makes a penalty for a weak engine conservative.
     The interval is the normal one, mean +- 1.96 standard errors; when every sample agrees it has
     zero width.
     """
@@ -221,12 +223,12 @@ def _crash_loss(scenario: str, engine: str, cost: str, money: bool, rate: float,
     per_dup, per_stranded = FAILURE_COST_USD[cost]
     if money:
         per_dup = max(per_dup, FAILURE_COST_USD["critical"][0])
-    losses = [u + per_dup * d + per_stranded * s for u, d, s in zip(cs.usd, cs.duplicates, cs.stranded)]
+    m = rate / 3600.0 * cs.duration_s
+    q = 1.0 - math.exp(-m)  # a run can be left stopped only once: by its first crash
+    losses = [m * (u + per_dup * d) + q * per_stranded * s for u, d, s in zip(cs.usd, cs.duplicates, cs.stranded)]
     n = len(losses)
     mean = sum(losses) / n
     sd = math.sqrt(sum((x - mean) ** 2 for x in losses) / (n - 1)) if n > 1 else 0.0
-    m = rate / 3600.0 * cs.duration_s
-    scale = 10_000 * m
     half = 1.96 * sd / math.sqrt(n)
-    return CrashLoss(engine, scenario, m, mean * scale, max(0.0, (mean - half) * scale), (mean + half) * scale,
-                     sum(cs.duplicates) / n * scale, sum(cs.stranded) / n * scale, n)
+    return CrashLoss(engine, scenario, m, mean * 10_000, max(0.0, mean - half) * 10_000, (mean + half) * 10_000,
+                     sum(cs.duplicates) / n * m * 10_000, sum(cs.stranded) / n * q * 10_000, n)

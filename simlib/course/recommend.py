@@ -236,6 +236,13 @@ class Recommendation:
             lines.append(f"Departure from the tree: {self.departure}")
         for name, why in self.also_worth_a_look.items():
             lines.append(f"Also worth a look: {matrix.get(name).display_name}: {why}")
+        for name in self.ranking[1:3]:
+            if name in self.barred and name not in self.also_worth_a_look and self.scores[name] >= self.scores[self.top]:
+                lines.append(f"Held below first: {matrix.get(name).display_name} ({self.scores[name]:+d}): "
+                             f"{self.barred[name]}")
+        crash_note = next((r for r in self.reasons[self.top] if "crashes/hour" in r and r.startswith("-")), None)
+        if crash_note:
+            lines.append(f"Crash cost of the first choice: {crash_note.split(' ', 1)[1].rsplit(' [', 1)[0]}")
         lines.append("Top three:")
         for i, name in enumerate(self.ranking[:3], start=1):
             lines.append(f"  {i}. {matrix.get(name).display_name} ({self.scores[name]:+d}): {self.one_line(name)}")
@@ -259,6 +266,15 @@ class Recommendation:
             lines += [f"  - {w}" for w in items]
         lines.append("\nCombinations:" if self.combinations else "\nCombinations: none apply")
         lines += [f"  * {c}: {COMBINATIONS[c]}" for c in self.combinations]
+        if self.crash:
+            lines.append(f"\nSimulated crash cost per 10,000 runs at {self.profile.crash_rate_per_hour:g} crashes/hour "
+                         f"(95% interval; {_CRASH_CITE}):")
+            for name in self.ranking[:top_n]:
+                c = self.crash.get(name)
+                if c:
+                    lines.append(f"  {name:24s} ${c['usd_per_10k']:>10,.2f} [{c['low']:,.2f}-{c['high']:,.2f}]  "
+                                 f"stopped runs {c['stranded_per_10k']:,.0f}, duplicates {c['duplicates_per_10k']:,.1f} "
+                                 f"({c['scenario']}, {c['samples']} sampled crashes)")
         if self.evidence is not None:
             lines.append("\n" + _format_evidence(self.evidence))
         return "\n".join(lines)

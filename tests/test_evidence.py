@@ -30,7 +30,7 @@ def test_evidence_hook_fills_the_recommendation():
     p = Profile.from_dict({"cost_of_failure": "critical", "moves_money": True, "crash_rate_per_hour": 1.0})
     rec = recommend(p, evidence=lambda prof, engines: evidence(prof, engines, samples=20))
     assert rec.evidence["workload"] == workload_for(p) == "five-effects"
-    assert set(rec.evidence["engines"]) == set(rec.ranking[:2])
+    assert set(rec.evidence["engines"]) == set(rec.section_ranking[:2])
     assert "Evidence from the simulator" in rec.format_text()
     assert "ranking" in rec.to_dict() and "evidence" in rec.to_dict()
 

@@ -196,7 +196,8 @@ def test_rules_are_named_and_reference_the_text():
 def test_path_and_watch_outs():
     rec = recommend(Profile(**EXERCISE))
     assert rec.path == walk(Profile(**EXERCISE))
-    assert list(rec.watch_outs) == rec.ranking[:3]
+    assert list(rec.watch_outs) == rec.section_ranking[:3]
+    assert "dbos" not in rec.section_ranking and len(rec.section_ranking) == len(rec.ranking) - 1
     assert matrix.get("temporal").watch_out_for in rec.watch_outs["temporal"]
     assert any("idempotency key" in w for w in rec.watch_outs["temporal"])
 

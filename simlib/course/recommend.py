@@ -162,9 +162,10 @@ class Recommendation:
         scores: Engine to total points.
         reasons: Engine to signed reason strings (``"+4 ... [section]"``).
         path: Decision-graph node path from :func:`simlib.course.decision_tree.walk`.
-        watch_outs: Risks for the top three engines.
+        watch_outs: Risks for the top three engines the section covers.
         combinations: Names from :data:`COMBINATIONS` that apply.
-        evidence: Whatever the optional evidence callable returned, else None.
+        evidence: Whatever the optional evidence callable returned (given the top two engines
+            the section covers), else None.
         answer: The recommendation in words: the first engine, or the combination that wraps it.
         ties: Engines sharing the top score (empty when there is no tie).
         tie_break: How the tie was broken (None when there is none).
@@ -194,6 +195,11 @@ class Recommendation:
     def top(self) -> str:
         """The best-ranked engine."""
         return self.ranking[0]
+
+    @property
+    def section_ranking(self) -> list[str]:
+        """The ranking without engines the section does not cover (those go under also worth a look)."""
+        return [n for n in self.ranking if n not in _OUTSIDE_SECTION]
 
     @property
     def tree_leaf(self) -> str:
@@ -236,7 +242,7 @@ class Recommendation:
             lines.append(f"Departure from the tree: {self.departure}")
         for name, why in self.also_worth_a_look.items():
             lines.append(f"Also worth a look: {matrix.get(name).display_name}: {why}")
-        for name in self.ranking[1:3]:
+        for name in self.section_ranking[1:3]:
             if name in self.barred and name not in self.also_worth_a_look and self.scores[name] >= self.scores[self.top]:
                 lines.append(f"Held below first: {matrix.get(name).display_name} ({self.scores[name]:+d}): "
                              f"{self.barred[name]}")
@@ -244,7 +250,7 @@ class Recommendation:
         if crash_note:
             lines.append(f"Crash cost of the first choice: {crash_note.split(' ', 1)[1].rsplit(' [', 1)[0]}")
         lines.append("Top three:")
-        for i, name in enumerate(self.ranking[:3], start=1):
+        for i, name in enumerate(self.section_ranking[:3], start=1):
             lines.append(f"  {i}. {matrix.get(name).display_name} ({self.scores[name]:+d}): {self.one_line(name)}")
         return lines
 
@@ -258,7 +264,7 @@ class Recommendation:
         for i, name in enumerate(self.ranking, start=1):
             flag = f"  (not first: {self.barred[name]})" if name in self.barred else ""
             lines.append(f"  {i:2d}. {matrix.get(name).display_name} [{name}]  score {self.scores[name]:+d}{flag}")
-        for name in self.ranking[:top_n]:
+        for name in self.section_ranking[:top_n]:
             lines.append(f"\nWhy {name}:")
             lines += [f"  {r}" for r in self.reasons[name]]
         for name, items in self.watch_outs.items():
@@ -269,7 +275,7 @@ class Recommendation:
         if self.crash:
             lines.append(f"\nSimulated crash cost per 10,000 runs at {self.profile.crash_rate_per_hour:g} crashes/hour "
                          f"(95% interval; {_CRASH_CITE}):")
-            for name in self.ranking[:top_n]:
+            for name in self.section_ranking[:top_n]:
                 c = self.crash.get(name)
                 if c:
                     lines.append(f"  {name:24s} ${c['usd_per_10k']:>10,.2f} [{c['low']:,.2f}-{c['high']:,.2f}]  "
@@ -402,8 +408,9 @@ def recommend(profile: Profile | Mapping[str, Any], evidence: EvidenceFn | None 
         if scores[name] >= scores[top] - 3:
             also[name] = (f"not covered by Section 64.4, but close: {matrix.get(name).best_for.lower()} "
                           f"(scores {scores[name]:+d} against {scores[top]:+d} for the first)")
-    watch = {n: _watch_outs(matrix.get(n), p, reasons[n]) for n in ranking[:3]}
-    ev = dict(evidence(p, ranking[:2])) if evidence is not None else None
+    leaders = [n for n in ranking if n not in _OUTSIDE_SECTION]
+    watch = {n: _watch_outs(matrix.get(n), p, reasons[n]) for n in leaders[:3]}
+    ev = dict(evidence(p, leaders[:2])) if evidence is not None else None
     return Recommendation(p, ranking, scores, reasons, path, watch, _combinations(p, top), ev,
                           answer=_answer(p, top), ties=ties, tie_break=tie_break, departure=departure,
                           also_worth_a_look=also, barred=barred, crash=crash)

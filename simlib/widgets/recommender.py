@@ -63,6 +63,7 @@ def recommender_view(profile: Profile | Mapping | None = None):
             for i, name in enumerate(rec.ranking, start=1)]
     df = pd.DataFrame(rows, columns=list(RANKING_COLUMNS))
     df.attrs["answer"] = rec.answer
+    df.attrs["top3"] = rec.section_ranking[:3]
     df.attrs["summary"] = [line for line in rec.summary_lines() if not line.startswith(("Top three", "  "))]
     df.attrs["report"] = rec.format_text(top_n=3)
     df.attrs["path"] = list(rec.path)
@@ -110,7 +111,8 @@ class Recommender(Panel):
                                                          "version_minor": 0},
             "text/plain": "Full report (collapsed)"}}
         first, *notes = df.attrs["summary"]
+        top = df[df["engine"].isin(df.attrs["top3"])][["rank", "name", "score", "why"]]
         return [text_output(first, bold=True), *([text_output("\n".join(notes), pre=True)] if notes else []),
-                frame_output(df.head(3)[["rank", "name", "score", "why"]], "Top three"),
+                frame_output(top.assign(rank=range(1, len(top) + 1)), "Top three"),
                 text_output(f"Route: {' -> '.join(df.attrs['path'])}"), figure_output(fig, fmt=self.image_format),
                 details]

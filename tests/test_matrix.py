@@ -112,7 +112,23 @@ def test_families():
     assert fam["dag"] == "dag-as-config"
     assert fam["openai-agents"] == "agent-runtime"
     assert fam["app-checkpoint"] == fam["none"] == "homegrown"
-    assert {"Airflow", "Prefect", "Dagster"} <= set(ENGINES["dag"].members)
+    assert {"Airflow", "Dagster", "AWS Step Functions (Standard)"} <= set(ENGINES["dag"].members)
+
+
+def test_corrected_facts():
+    """DAG tools declare graphs (Python DSL, YAML, visual editor; 64.4.1.7), some as managed services;
+    Restate is a server, not a sidecar; Prefect 2+ is plain Python; Hatchet is Python-first, not Python-only."""
+    dag = ENGINES["dag"]
+    assert {"python", "yaml", "visual editor"} <= set(dag.languages)
+    assert dag.supports("typescript") and dag.footprint == Footprint.MINIMAL
+    assert "Step Functions" in dag.operates_as and "Prefect" not in dag.display_name
+    assert any("Prefect 2" in g for g in dag.gotchas)
+    restate = ENGINES["restate"]
+    assert "sidecar" not in restate.operates_as.lower() and "Restate Cloud" in restate.operates_as
+    assert restate.sdk_count < ENGINES["temporal"].sdk_count
+    assert f"{restate.sdk_count} against {ENGINES['temporal'].sdk_count}" in restate.watch_out_for
+    hatchet = ENGINES["hatchet"]
+    assert {"python", "typescript", "go"} <= set(hatchet.languages) and "Python first" in hatchet.operates_as
 
 
 def test_supports_language():

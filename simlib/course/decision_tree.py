@@ -1,26 +1,30 @@
 """Figure 64.4.1 as a graph you can walk and draw.
 
-The figure's own two cuts (who operates it, then language and operational
-appetite) only apply inside the workflow-as-code family, so the graph first
-asks the questions the rest of the section teaches: is the graph static and
-scheduled (then a DAG tool), does the agent already live in a framework
-(OpenAI stack, LangGraph), and what does a failure cost. Inngest hangs off
-several question nodes as the managed, event-driven way out.
+The figure's own cuts (who operates the engine, then language and appetite for
+operations, with Inngest off to the side as the managed, event-driven choice)
+only apply inside the workflow-as-code family. So the graph first asks the
+questions the rest of Section 64.4 settles: does the agent already live in a
+framework (64.4.1.8, 64.4.1.3), is the graph static and scheduled (64.4.1.7),
+and does money move or is a failure critical (Exercise 64.4.1; 64.4.2.1).
+Stakes come before any convenience test, so a batch queue or a platform team
+with critical stakes never lands on an engine weaker than the stakes need.
 
-Nodes carry ``kind`` (``"question"`` or ``"engine"``) and ``label``; engine
-leaves are named by their :mod:`simlib.course.matrix` key. Edges carry ``answer``.
+Every edge carries the place in the section that decides it (``cite``) or says
+it is the course's own addition. Nodes carry ``kind`` (``"question"`` or
+``"engine"``) and ``label``; engine leaves are :mod:`simlib.course.matrix` keys.
 Leaves may have several parents, so the structure is a DAG rather than a tree.
 
 Example:
     >>> from simlib.course.decision_tree import walk
     >>> walk({"graph": "static", "trigger": "schedule"})
-    ['q:family', 'dag']
+    ['q:stack', 'q:family', 'dag']
 """
 
 from __future__ import annotations
 
 import textwrap
 from collections.abc import Callable, Mapping, Sequence
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 import networkx as nx
@@ -33,134 +37,151 @@ if TYPE_CHECKING:  # pragma: no cover
 
     from simlib.course.profile import Profile
 
-__all__ = ["ROOT", "build_tree", "draw_tree", "leaves", "walk"]
+__all__ = ["ROOT", "build_tree", "draw_tree", "edge_cite", "inngest_web_app", "leaves", "platform_capable",
+           "python_batch", "strict_stakes", "walk"]
 
-ROOT = "q:family"
+ROOT = "q:stack"
 
 _QUESTIONS = {
-    "q:family": "Is the graph fixed and fired by a schedule?",
     "q:stack": "Does the agent already live in a framework?",
-    "q:openai": "Does it touch the outside world or move money?",
+    "q:openai": "Does money move, or is a failure costly?",
     "q:langgraph": "What does a failure cost?",
-    "q:stakes": "What does a failure cost?",
-    "q:simple": "A few short steps, or long waits and approvals?",
+    "q:family": "Is the graph fixed and fired by a schedule?",
+    "q:stakes": "Does money move, or is a failure critical?",
+    "q:strict": "Can the team run a cluster?",
+    "q:shape": "What shape is the work?",
     "q:team": "Who will operate the engine?",
-    "q:small": "Language and appetite for running a service?",
-    "q:platform": "Language and workload shape?",
 }
 
-# (source, target, answer) in drawing order; the order also fixes the layout.
+# (source, target, answer, cite) in drawing order; the order also fixes the layout.
 _EDGES = (
-    ("q:family", "dag", "yes: static graph on a cron"),
-    ("q:family", "q:stack", "no: built at run time or on demand"),
-    ("q:stack", "q:openai", "OpenAI Agents SDK"),
-    ("q:stack", "q:langgraph", "LangGraph"),
-    ("q:stack", "q:stakes", "greenfield"),
-    ("q:openai", "openai-agents", "no: stays inside the SDK"),
-    ("q:openai", "temporal", "yes: Temporal activities for tools"),
-    ("q:langgraph", "langgraph", "low or medium: checkpoints suffice"),
-    ("q:langgraph", "q:team", "high or money: add infrastructure durability"),
-    ("q:stakes", "q:simple", "low: a retry is cheap"),
-    ("q:stakes", "q:team", "medium or more"),
-    ("q:simple", "inngest", "event-driven, or no ops: managed"),
-    ("q:simple", "app-checkpoint", "few short steps"),
-    ("q:simple", "q:team", "long waits or approvals"),
-    ("q:team", "inngest", "no ops at all: managed"),
-    ("q:team", "q:small", "small team"),
-    ("q:team", "q:platform", "platform team"),
-    ("q:small", "inngest", "event-driven web app"),
-    ("q:small", "hatchet", "Python, task-queue shaped"),
-    ("q:small", "restate", "high stakes, or one server binary is fine"),
-    ("q:platform", "inngest", "event-driven web app"),
-    ("q:platform", "hatchet", "Python, task-queue shaped"),
-    ("q:platform", "temporal", "money, critical, or any language"),
+    ("q:stack", "q:openai", "OpenAI Agents SDK", "64.4.1.8"),
+    ("q:stack", "q:langgraph", "LangGraph", "64.4.1.3"),
+    ("q:stack", "q:family", "neither", "64.4.1.7"),
+    ("q:openai", "openai-agents", "no: low or medium stakes, all inside the SDK", "64.4.1.8"),
+    ("q:openai", "openai-agents+temporal", "yes: tools become Temporal activities", "64.4.1.8"),
+    ("q:langgraph", "langgraph", "low or medium: checkpoints suffice", "64.4.1.3; 64.4.2.1"),
+    ("q:langgraph", "q:strict", "high, critical or money: wrap it", "64.4.2.1"),
+    ("q:family", "dag", "yes, and no money or critical stakes", "64.4.1.7; Self-Check Q4"),
+    ("q:family", "q:stakes", "no: built at run time or on demand", "64.4.1.7"),
+    ("q:stakes", "q:strict", "yes: exactly-once recording needed", "Exercise 64.4.1; 64.4.2.1"),
+    ("q:stakes", "q:shape", "no", "64.4.1 (match the engine to the cost of failure)"),
+    ("q:strict", "temporal", "yes: platform team or appetite", "64.4.1.1; Exercise 64.4.1"),
+    ("q:strict", "restate", "no: one binary or its cloud", "64.4.1.4; Exercise 64.4.1"),
+    ("q:shape", "hatchet", "Python background jobs at volume, low or medium stakes", "64.4.1.5"),
+    ("q:shape", "inngest", "no ops at all, or low stakes beyond a few steps",
+     "64.4.1.2; Self-Check Q3; Figure 64.4.1"),
+    ("q:shape", "app-checkpoint", "low stakes, a few steps, no waits", "Self-Check Q3"),
+    ("q:shape", "q:team", "anything else", "Figure 64.4.1"),
+    ("q:team", "inngest", "event-driven web app, medium stakes", "64.4.1.2; Figure 64.4.1"),
+    ("q:team", "temporal", "platform team", "64.4.1.1; Figure 64.4.1"),
+    ("q:team", "restate", "small team", "64.4.1.4; Figure 64.4.1"),
 )
 
-_HIGH_STAKES = ("high", "critical")
+_WEB_LANGUAGES = ("typescript", "python", "go")
 
 
-def _high_stakes(p: Profile) -> bool:
-    return p.moves_money or p.cost_of_failure in _HIGH_STAKES
+def strict_stakes(p: Profile) -> bool:
+    """Money moves or a failure is critical: only exactly-once recording will do (Exercise 64.4.1)."""
+    return p.moves_money or p.cost_of_failure == "critical"
+
+
+def _costly(p: Profile) -> bool:
+    return p.moves_money or p.cost_of_failure in ("high", "critical")
+
+
+def platform_capable(p: Profile) -> bool:
+    """Whether the team can run a stateful cluster (Figure 64.4.1's first cut, 64.4.1.1).
+
+    A platform or medium team with at least a medium appetite for operations counts, and
+    so does any team eager to run one (a high appetite stands in for headcount).
+    """
+    if p.ops_appetite == "high":
+        return True
+    return p.ops_appetite == "medium" and p.team_size in ("platform-team", "medium")
 
 
 def _web_app(p: Profile) -> bool:
-    return p.trigger == "event" and p.language in ("typescript", "python", "go")
-
-
-def _python_batch(p: Profile) -> bool:
-    return p.batch_shaped and p.language == "python"
-
-
-def _team(p: Profile) -> str:
-    if p.ops_appetite == "none" and not _high_stakes(p):
-        return "inngest"
-    # Appetite can stand in for headcount: a team eager to run a cluster is a platform team.
-    platform = (
-        p.team_size == "platform-team"
-        or p.ops_appetite == "high"
-        or (p.team_size == "medium" and p.ops_appetite == "medium")
-    )
-    return "q:platform" if platform else "q:small"
-
-
-def _small(p: Profile) -> str:
-    if _high_stakes(p):
-        return "restate"
-    if _web_app(p):
-        return "inngest"
-    return "hatchet" if _python_batch(p) else "restate"
-
-
-def _platform(p: Profile) -> str:
-    if p.moves_money or p.cost_of_failure == "critical":
-        return "temporal"
-    if _web_app(p):
-        return "inngest"
-    return "hatchet" if _python_batch(p) else "temporal"
-
-
-def _simple(p: Profile) -> str:
-    if p.needs_hitl:
-        return "q:team"
-    return "inngest" if p.trigger == "event" or p.ops_appetite == "none" else "app-checkpoint"
+    return p.trigger == "event" and p.language in _WEB_LANGUAGES
 
 
 def _stack(p: Profile) -> str:
     # The OpenAI question comes first: its scope limit is the sharper cut.
     if p.openai_stack:
         return "q:openai"
-    return "q:langgraph" if p.uses_langgraph else "q:stakes"
+    return "q:langgraph" if p.uses_langgraph else "q:family"
+
+
+def python_batch(p: Profile) -> bool:
+    """Python background jobs at volume with a failure that is not costly (64.4.1.5)."""
+    return (p.batch_shaped and p.language == "python" and p.ops_appetite != "none"
+            and p.cost_of_failure in ("low", "medium"))
+
+
+def _shape(p: Profile) -> str:
+    if python_batch(p):
+        return "hatchet"
+    if p.ops_appetite == "none" and p.language in _WEB_LANGUAGES:
+        return "inngest"
+    if p.cost_of_failure == "low":
+        if not (p.needs_hitl or _web_app(p) or p.batch_shaped):
+            return "app-checkpoint"
+        if p.language in _WEB_LANGUAGES and not platform_capable(p):
+            return "inngest"
+    return "q:team"
+
+
+def inngest_web_app(p: Profile) -> bool:
+    """An event-driven web app in an Inngest language whose failures are not costly (64.4.1.2)."""
+    return _web_app(p) and p.cost_of_failure in ("low", "medium")
+
+
+def _team(p: Profile) -> str:
+    if inngest_web_app(p):
+        return "inngest"
+    return "temporal" if platform_capable(p) else "restate"
 
 
 _CHOOSERS: Mapping[str, Callable[[Profile], str]] = {
-    "q:family": lambda p: "dag" if (p.graph, p.trigger) == ("static", "schedule") else "q:stack",
     "q:stack": _stack,
-    "q:openai": lambda p: "temporal" if _high_stakes(p) else "openai-agents",
-    "q:langgraph": lambda p: "q:team" if _high_stakes(p) else "langgraph",
-    "q:stakes": lambda p: "q:team" if p.high_stakes or p.cost_of_failure != "low" else "q:simple",
-    "q:simple": _simple,
+    "q:openai": lambda p: "openai-agents+temporal" if _costly(p) else "openai-agents",
+    "q:langgraph": lambda p: "q:strict" if _costly(p) else "langgraph",
+    "q:family": lambda p: ("dag" if (p.graph, p.trigger) == ("static", "schedule") and not strict_stakes(p)
+                           else "q:stakes"),
+    "q:stakes": lambda p: "q:strict" if strict_stakes(p) else "q:shape",
+    "q:strict": lambda p: "temporal" if platform_capable(p) else "restate",
+    "q:shape": _shape,
     "q:team": _team,
-    "q:small": _small,
-    "q:platform": _platform,
 }
+
+
+@lru_cache(maxsize=1)
+def _tree() -> nx.DiGraph:
+    from simlib.course import matrix
+
+    g = nx.DiGraph(name="Figure 64.4.1 selection graph", root=ROOT)
+    for node, text in _QUESTIONS.items():
+        g.add_node(node, kind="question", label=text)
+    for src, dst, answer, cite in _EDGES:
+        if dst not in g:
+            g.add_node(dst, kind="engine", label=matrix.get(dst).display_name)
+        g.add_edge(src, dst, answer=answer, cite=cite)
+    return g
+
+
+def edge_cite(src: str, dst: str) -> str:
+    """Where the section decides the step ``src -> dst`` of a walk."""
+    return _tree().edges[src, dst]["cite"]
 
 
 def build_tree() -> nx.DiGraph:
     """Build the selection graph.
 
     Returns:
-        A fresh ``DiGraph`` (callers may mutate it) rooted at :data:`ROOT`.
+        A fresh ``DiGraph`` (callers may mutate it) rooted at :data:`ROOT`;
+        edges carry ``answer`` and ``cite``.
     """
-    from simlib.course import matrix
-
-    g = nx.DiGraph(name="Figure 64.4.1 selection graph", root=ROOT)
-    for node, text in _QUESTIONS.items():
-        g.add_node(node, kind="question", label=text)
-    for src, dst, answer in _EDGES:
-        if dst not in g:
-            g.add_node(dst, kind="engine", label=matrix.get(dst).display_name)
-        g.add_edge(src, dst, answer=answer)
-    return g
+    return _tree().copy()
 
 
 def leaves(graph: nx.DiGraph | None = None) -> list[str]:
@@ -185,7 +206,7 @@ def walk(profile: Profile | Mapping[str, Any]) -> list[str]:
     from simlib.course.profile import Profile
 
     p = profile if isinstance(profile, Profile) else Profile.from_dict(profile)
-    g = build_tree()
+    g = _tree()
     path = [ROOT]
     while g.nodes[path[-1]]["kind"] == "question":
         nxt = _CHOOSERS[path[-1]](p)

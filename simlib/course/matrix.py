@@ -118,7 +118,9 @@ class EngineProfile:
         section: Where the textbook discusses it (e.g. ``"64.4.1.1"``).
         guarantee: Side-effect guarantee level.
         footprint: Operational footprint level.
-        languages: SDK languages; ``"any"`` means no SDK is needed.
+        languages: SDK languages; ``"any"`` means no SDK is needed, and ``"yaml"`` or
+            ``"visual editor"`` mean the graph is declared rather than coded, so its
+            tasks can be written in any language (Section 64.4.1.7).
         maturity: Ecosystem maturity level.
         gotchas: Concrete failure-semantics traps, from the real documentation.
         members: Concrete products, for entries that stand for a family.
@@ -146,7 +148,13 @@ class EngineProfile:
 
     def supports(self, language: str) -> bool:
         """Whether a team writing ``language`` gets a first-class SDK."""
-        return "any" in self.languages or language in self.languages
+        declared = {"any", "yaml", "visual editor"} & set(self.languages)
+        return bool(declared) or language in self.languages
+
+    @property
+    def sdk_count(self) -> int:
+        """How many programming languages have an SDK (0 for "any"/declared-only entries)."""
+        return len([lang for lang in self.languages if lang not in ("any", "yaml", "visual editor")])
 
 
 def _from_model(name: str, **facts) -> EngineProfile:
@@ -236,12 +244,15 @@ _ENTRIES = (
     ),
     _from_model(
         "restate", display_name="Restate",
-        operates_as="A central server (single binary, cluster or Restate Cloud); services run anywhere",
+        operates_as=("The Restate server (one binary, a replicated cluster, or Restate Cloud) in front of "
+                     "many services that run anywhere"),
         best_for="Greenfield agent services that want a lighter model than Temporal",
-        watch_out_for="Young: smaller ecosystem, fewer SDK languages, few published postmortems",
+        watch_out_for=("Young: smaller ecosystem, fewer SDK languages than Temporal (6 against 7 here), "
+                       "few published postmortems"),
         when_it_fits=(
             "Choose it for a new agent stack when Temporal's separate cluster feels too heavy "
-            "and LangGraph's lock-in too narrow: one binary, RPC-style handlers and a journal "
+            "and LangGraph's lock-in too narrow: a single server binary (one "
+            "server, or Restate Cloud, hosts many services), RPC-style handlers and a journal "
             "entry at every awaited action mean little reshaping of your code."
         ),
         section="64.4.1.4", guarantee=Guarantee.EXACTLY_ONCE_RECORDING, footprint=Footprint.LIGHT,
@@ -257,7 +268,8 @@ _ENTRIES = (
     ),
     _from_model(
         "hatchet", display_name="Hatchet",
-        operates_as="Engine (with Postgres) plus your Python workers",
+        operates_as=("Engine (with Postgres) plus your workers: Python first, with TypeScript and Go "
+                     "SDKs too"),
         best_for='LLM batch jobs at scale: "Celery, but durable"',
         watch_out_for="Exactly-once for side effects is weaker than Temporal's",
         when_it_fits=(
@@ -275,28 +287,31 @@ _ENTRIES = (
         ),
     ),
     _from_model(
-        "dag", display_name="DAG-as-config (Airflow, Dagster, Step Functions; Prefect 1)",
-        operates_as="Scheduler and workers executing a declarative graph",
+        "dag", display_name="DAG-as-config (Airflow, Dagster, Step Functions)",
+        operates_as=("A scheduler and workers you run (Airflow, Dagster), or a managed service "
+                     "(AWS Step Functions, managed Airflow) executing a declared graph"),
         best_for="Nightly ETL, training schedules, periodic evals and reports",
-        watch_out_for="The graph is declared before the run (Airflow's is also acyclic); LLM-chosen steps fit poorly",
+        watch_out_for="The graph is fixed at deploy time; LLM-steered branches must live elsewhere",
         when_it_fits=(
             "Choose it when the graph is the same on every run and a schedule fires it: the "
             "UIs, lineage views and backfills are built for that, and operators keep control of "
             "the pipeline. For graphs an LLM shapes at run time it loses its point."
         ),
-        section="64.4.1.7", guarantee=Guarantee.AT_LEAST_ONCE_STEP, footprint=Footprint.MODERATE,
-        languages=("python", "json/yaml (Step Functions)"),
+        # Footprint: the family's lightest members are managed services (Step Functions, managed Airflow).
+        section="64.4.1.7", guarantee=Guarantee.AT_LEAST_ONCE_STEP, footprint=Footprint.MINIMAL,
+        languages=("python", "yaml", "visual editor"),
         maturity=Maturity.DOMINANT,
         gotchas=(
             "A retry re-runs the whole task, so tasks must be idempotent (Airflow: 0 retries "
             "and a 300 s delay by default).",
             "A crashed worker is noticed only by a stale heartbeat, minutes later in Airflow.",
-            "Prefect reuses finished child results on a parent retry only if they were persisted.",
+            "The section files Prefect here too, but since Prefect 2 a flow is plain Python with "
+            "native branches and loops, closer to workflow-as-code than to a declared graph.",
         ),
-        members=("Airflow", "Prefect", "Dagster", "AWS Step Functions (Standard)"),
+        members=("Airflow", "Dagster", "AWS Step Functions (Standard)"),
     ),
     _from_model(
-        "openai-agents", display_name="OpenAI Agents SDK (sessions)",
+        "openai-agents", display_name="OpenAI Agents SDK (threads/sessions)",
         operates_as="SDK in your app; state kept by OpenAI or your session backend",
         best_for="Agents that live entirely inside the OpenAI stack",
         watch_out_for="Work outside the SDK (DB writes, third-party APIs) gets no durability",

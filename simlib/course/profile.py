@@ -61,8 +61,10 @@ class Profile:
             Default False.
         nightly_batch: Besides this workflow the system runs scheduled batch
             pipelines (ETL, training, evals). Default False.
-        crash_rate_per_hour: Expected worker crashes per hour, used only by the
-            optional evidence callable (simulation). Default 0.5; must be >= 0.
+        crash_rate_per_hour: Expected worker crashes per hour. The recommender
+            prices what crashes at this rate cost each engine in simulation
+            (:func:`simlib.course.evidence.crash_loss`), so a busy workload can
+            get different advice from a calm one. Default 0.5; must be >= 0.
     """
 
     cost_of_failure: str = "medium"

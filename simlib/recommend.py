@@ -180,7 +180,7 @@ RULES: tuple[Rule, ...] = (
          "a fixed graph still suits a DAG tool, though not on a cron"),
     Rule("runtime-graph", "64.4.1.7", {"dag": -6, **dict.fromkeys(_CODE_FAMILY, 1)},
          lambda p: p.graph == "runtime",
-         "the graph is generated at run time: workflow-as-code records it, a DAG cannot"),
+         "the graph is generated at run time: workflow-as-code records it, an acyclic DAG declared up front cannot"),
     Rule("already-langgraph", "64.4.1.3", {"langgraph": 6},
          lambda p: p.uses_langgraph,
          "already on LangGraph: persistence adds checkpoints, time travel and HITL cheaply"),

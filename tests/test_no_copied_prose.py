@@ -30,15 +30,15 @@ def shingles(ws: list[str]) -> set[tuple[str, ...]]:
     return {tuple(ws[i:i + RUN]) for i in range(len(ws) - RUN + 1)}
 
 
-def course_texts() -> dict[str, str]:
-    """Every notebook's cell sources (course, exercises, solutions) and the two READMEs."""
+def course_texts(folders=("notebooks", "exercises", "solutions"), readmes=True) -> dict[str, str]:
+    """Every notebook's cell sources in ``folders``, and the two READMEs."""
     out = {}
-    for folder in ("notebooks", "exercises", "solutions"):
+    for folder in folders:
         for path in sorted((ROOT / folder).glob("*.ipynb")):
             cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
             for i, cell in enumerate(cells):
                 out[f"{folder}/{path.name} cell {i}"] = "".join(cell["source"])
-    for readme in ("README.md", "grading/README.md"):
+    for readme in ("README.md", "grading/README.md") if readmes else ():
         if (ROOT / readme).exists():
             out[readme] = (ROOT / readme).read_text(encoding="utf-8")
     return out
@@ -56,8 +56,18 @@ def test_the_detector_finds_a_copy_and_ignores_a_paraphrase():
     assert not copied_runs("Pick the engine that a tired engineer can debug in the middle of the night.", seed)
 
 
-def test_no_course_text_repeats_twelve_words_of_the_section():
+def _copied(texts: dict[str, str]) -> dict[str, str]:
     seed = shingles(words(SEED_TEXT.read_text(encoding="utf-8")))
-    found = {where: runs[0] for where, text in course_texts().items() if (runs := copied_runs(text, seed))}
+    return {where: runs[0] for where, text in texts.items() if (runs := copied_runs(text, seed))}
+
+
+def test_no_notebook_or_readme_repeats_twelve_words_of_the_section():
+    found = _copied(course_texts(folders=("notebooks",)))
+    assert not found, "copied from the section (rewrite in your own words):\n" + "\n".join(
+        f"  {where}: '{run} ...'" for where, run in found.items())
+
+
+def test_no_exercise_or_solution_repeats_twelve_words_of_the_section():
+    found = _copied(course_texts(folders=("exercises", "solutions"), readmes=False))
     assert not found, "copied from the section (rewrite in your own words):\n" + "\n".join(
         f"  {where}: '{run} ...'" for where, run in found.items())

@@ -18,6 +18,7 @@ NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 MAX_BYTES = 1_000_000
 MAX_LINE = 120
 CALLOUT = "> **Where the section simplifies:**"
+FIGURE_CALL = r"\bviz\.(state_map|timeline|plot_\w+|draw_\w+)\(|draw_tree\("
 
 
 def cells(path: Path) -> list[dict]:
@@ -85,7 +86,7 @@ def test_stored_outputs_are_small_and_readable(path):
 def test_every_figure_is_stored(path):
     for i, c in enumerate(cells(path)):
         src = source(c)
-        draws = c["cell_type"] == "code" and re.search(r"\bviz\.(state_map|timeline|plot_\w+|draw_\w+)\(|draw_tree\(", src)
+        draws = c["cell_type"] == "code" and re.search(FIGURE_CALL, src)
         if draws:
             kinds = {k for out in c.get("outputs", []) for k in out.get("data", {})}
             assert kinds & {"image/png", "image/svg+xml"}, f"cell {i} draws a figure but stores none"

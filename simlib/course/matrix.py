@@ -311,7 +311,7 @@ _ENTRIES = (
         members=("Airflow", "Dagster", "AWS Step Functions (Standard)"),
     ),
     _from_model(
-        "openai-agents", display_name="OpenAI Agents SDK (threads/sessions)",
+        "openai-agents", display_name="OpenAI Agents SDK (sessions)",
         operates_as="SDK in your app; state kept by OpenAI or your session backend",
         best_for="Agents that live entirely inside the OpenAI stack",
         watch_out_for="Work outside the SDK (DB writes, third-party APIs) gets no durability",

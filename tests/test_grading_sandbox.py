@@ -101,11 +101,11 @@ def test_a_crash_wipes_the_workflows_memory():
         first = factory("wf-1", {"n": 1})
         assert first.start(0.0, 0)["op"] == "command"
         assert first.send(None, 1.0, 1) == {"op": "return", "value": 1}
-        again = factory("wf-1", {"n": 1})          # the same incarnation: memory kept
-        again.start(1.0, 1)
-        assert again.send(None, 2.0, 1) == {"op": "return", "value": 2}
-        again.abandon()                              # a simulated crash
-        after = factory("wf-1", {"n": 1})
+        crashed = factory("wf-1", {"n": 1})
+        assert crashed.start(1.0, 1)["op"] == "command"
+        crashed.abandon()                            # a simulated crash, while the invocation was suspended
+        after = factory("wf-1", {"n": 1})            # the restart: the appended order is gone
         after.start(3.0, 1)
         assert after.send(None, 4.0, 1) == {"op": "return", "value": 1}
-        assert box.incarnations == 2
+        assert crashed.send(None, 5.0, 1)["type"] == "SandboxError"     # the dead invocation stays dead
+        assert box.incarnations == 3

@@ -147,7 +147,8 @@ def bwrap_command(bwrap: str, python_args: list[str], data_fds: dict[str, int], 
     for b in binds:
         cmd += b
     for path, fd in data_fds.items():
-        cmd += ["--perms", "0444", "--ro-bind-data", str(fd), path]
+        # Read before the program inside drops root, so the learner's code cannot read them.
+        cmd += ["--perms", "0400" if path == JOB_PATH else "0444", "--ro-bind-data", str(fd), path]
     for m in masks:
         cmd += m
     cmd += ["--perms", "1777", "--size", str(TMP_MB * 1024 * 1024), "--tmpfs", "/tmp",

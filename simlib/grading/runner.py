@@ -208,9 +208,14 @@ class Sandbox:
                 job_fd = isolate.data_file(json.dumps(self._job(theirs.fileno())))
                 key_fd = isolate.data_file(isolate.KEY_STUB)
                 fds += [job_fd, key_fd]
-                cmd = isolate.bwrap_command(
+                full = isolate.bwrap_command(
                     bwrap, ["-m", "simlib.grading.sandbox"],
                     {isolate.JOB_PATH: job_fd, f"{isolate.LIB_DIR}/simlib/grading/key.py": key_fd})
+                # The arguments go in through a file, so /proc/1/cmdline inside shows no host path.
+                n_run = 3                   # the interpreter and its arguments stay on the command line
+                args_fd = isolate.data_file("\0".join(full[1:-n_run]) + "\0")
+                fds.append(args_fd)
+                cmd = [bwrap, "--args", str(args_fd), *full[-n_run:]]
                 env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin")}
                 cwd = "/"
             else:
@@ -344,7 +349,8 @@ class Sandbox:
             theirs.close()
         if reply.get("op") != "forked" or not isinstance(reply.get("pid"), int):
             ours.close()
-            raise self._fail("the notebook could not start a worker incarnation")
+            why = str(reply.get("error", ""))[:120]
+            raise self._fail("the notebook could not start a worker incarnation" + (f" ({why})" if why else ""))
         self.inc_pid = reply["pid"]
         self.incarnations += 1
         self.incarnation = _Channel(ours, self)
@@ -358,12 +364,13 @@ class Sandbox:
 class RemoteFactory:
     """Makes `RemoteSession` objects of one workflow function; ``factory(workflow_id, order)``.
 
-    Worker incarnations: a session starts in a fresh incarnation (a fork of the
-    notebook's process after its cells) when the campaign begins a new run (its
-    first start, at simulated time 0 with an empty journal) and after every
-    simulated crash, which the campaign reports by calling ``session.abandon()``
-    on the crashed session or `crash` here. Anything the learner's code kept in
-    memory during the crashed incarnation is gone.
+    Worker incarnations: every session (one invocation of the workflow: the first
+    start of a run, and each restart after a simulated crash) starts in a fresh
+    incarnation, a fork of the notebook's process as it stood after its cells. So
+    nothing the learner's code kept in memory, in files it wrote or in processes
+    it started during one invocation survives into the next, as after a real
+    worker crash. The campaign needs no call for this: starting the next session
+    is enough (`crash` and ``session.abandon()`` only mark the old one dead).
     """
 
     def __init__(self, box: Sandbox, variable: str):
@@ -421,9 +428,9 @@ class RemoteSession:
         return reply
 
     def start(self, now: float, journal_len: int) -> dict:
-        """Start the invocation (a new run, at time 0 with an empty journal, gets a fresh incarnation)."""
+        """Start the invocation in a fresh worker incarnation (see `RemoteFactory`)."""
         try:
-            self.chan = self.factory.channel(fresh=(now == 0 and journal_len == 0))
+            self.chan = self.factory.channel(fresh=True)
         except SandboxError as e:
             return {"op": "raise", "type": "SandboxError", "error": f"SandboxError: {e}"}
         return self._call({"op": "wf.start", "name": self.factory.variable, "wid": self.workflow_id,

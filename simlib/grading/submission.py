@@ -105,6 +105,8 @@ def read_notebook(path: Path, raw: bytes | None = None) -> tuple[dict | None, st
         nb = json.loads(raw.decode("utf-8", "replace"))
     except ValueError as e:
         return None, f"not a valid notebook: the file is not JSON ({str(e).splitlines()[0][:80]})"
+    except RecursionError:
+        return None, "not a valid notebook: its JSON is nested too deeply"
     if not isinstance(nb, dict) or not isinstance(nb.get("cells"), list):
         return None, "not a valid notebook: it has no list of cells"
     return nb, ""

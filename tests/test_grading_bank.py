@@ -18,8 +18,8 @@ import time
 from pathlib import Path
 
 import pytest
-
 from grading_bank import hostile
+
 from simlib.grading import isolate
 from simlib.grading.batch import grade_dir
 from simlib.grading.collect import SUFFIX, display_id
@@ -104,7 +104,7 @@ def bank(tmp_path_factory):
 
 
 def _sid(rel: str) -> str:
-    return display_id(rel[: -len(SUFFIX)] if rel.endswith(SUFFIX) else rel)
+    return display_id(rel.removesuffix(SUFFIX))
 
 
 def _check(name: str, exp: hostile.Expect, r, controls: dict) -> list[str]:

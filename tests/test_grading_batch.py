@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from simlib.cli import main as cli
-from simlib.grading.batch import CSV_COLUMNS, grade_dir
 from simlib.grading import isolate
+from simlib.grading.batch import CSV_COLUMNS, grade_dir
 from simlib.grading.runner import Limits
 
 ROOT = Path(__file__).resolve().parents[1]

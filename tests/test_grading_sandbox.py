@@ -109,3 +109,45 @@ def test_a_crash_wipes_the_workflows_memory():
         assert after.send(None, 4.0, 1) == {"op": "return", "value": 1}
         assert crashed.send(None, 5.0, 1)["type"] == "SandboxError"     # the dead invocation stays dead
         assert box.incarnations == 3
+
+
+@needs_bwrap
+def test_neither_the_seed_nor_the_key_goes_into_the_sandbox(monkeypatch):
+    """The job and every request carry the learner's cells and plain step data only."""
+    from simlib.grading import runner
+    from simlib.grading.key import KEY
+    from simlib.grading.submission import grade_submission
+
+    seed = 987_654_321
+    sent = []
+    real_file, real_request = runner.isolate.data_file, runner._Channel.request
+
+    def data_file(text):
+        sent.append(text)
+        return real_file(text)
+
+    def request(self, msg, timeout, fds=()):
+        sent.append(repr(msg))
+        return real_request(self, msg, timeout, fds)
+
+    monkeypatch.setattr(runner.isolate, "data_file", data_file)
+    monkeypatch.setattr(runner._Channel, "request", request)
+    solution = Path(__file__).resolve().parents[1] / "solutions" / "exercise-64.4.1-returns-agent.ipynb"
+    r = grade_submission(solution, Limits(wall_s=60, cell_s=10, step_s=2), seed=seed, random_runs=1)
+    assert r.score == r.max_score
+    text = "\n".join(sent)
+    digests = [v for entry in KEY.values() for v in _strings(entry) if len(v) == 64]
+    assert any("wf.start" in s for s in sent) and digests
+    assert str(seed) not in text and not any(d in text for d in digests)
+
+
+def _strings(obj):
+    if isinstance(obj, dict):
+        for k, v in obj.items():
+            yield from _strings(k)
+            yield from _strings(v)
+    elif isinstance(obj, (list, tuple)):
+        for v in obj:
+            yield from _strings(v)
+    elif isinstance(obj, str):
+        yield obj

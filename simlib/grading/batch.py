@@ -38,9 +38,15 @@ from .collect import Entry, find_entries, results_name
 from .feedback import Feedback
 from .manifest import Manifest, sha256, write_atomic
 from .runner import Limits, Sandbox, SandboxError, SandboxUnavailable
-from .submission import BATCH_SEED, SubmissionResult, grade_submission, read_bounded, ungradable
+from .submission import (
+    BATCH_SEED,
+    SubmissionResult,
+    grade_submission,
+    read_bounded,
+    ungradable,
+)
 
-__all__ = ["grade_dir", "results_json", "pass_rates", "main", "CSV_COLUMNS", "preflight", "BWRAP_INSTALL"]
+__all__ = ["BWRAP_INSTALL", "CSV_COLUMNS", "grade_dir", "main", "pass_rates", "preflight", "results_json"]
 
 CSV_COLUMNS = ["submission", "assignment", "question", "score", "max_score", "status", "passed", "reason"]
 BWRAP_INSTALL = "apt-get install -y bubblewrap"
@@ -171,7 +177,7 @@ def _prepare_out(out: Path) -> None:
         write_atomic(probe, b"")
         probe.unlink()
     except OSError as e:
-        raise ConfigError(f"--out {str(out)!r} is not writable ({e.strerror}); give a folder you can write")
+        raise ConfigError(f"--out {str(out)!r} is not writable ({e.strerror}); give a folder you can write") from None
 
 
 def preflight(limits: Limits, isolated: bool = True) -> None:

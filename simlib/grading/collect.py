@@ -16,7 +16,7 @@ import os
 import stat
 from dataclasses import dataclass
 
-__all__ = ["Entry", "find_entries", "display_id", "results_name", "MAX_DEPTH"]
+__all__ = ["MAX_DEPTH", "Entry", "display_id", "find_entries", "results_name"]
 
 MAX_DEPTH = 32
 SUFFIX = ".ipynb"
@@ -40,7 +40,7 @@ class Entry:
     @property
     def sid(self) -> str:
         """The submission id: the relative path without ``.ipynb``, shown escaped."""
-        return display_id(self.rel[: -len(SUFFIX)] if self.rel.endswith(SUFFIX) else self.rel)
+        return display_id(self.rel.removesuffix(SUFFIX))
 
     @property
     def raw(self) -> bytes:

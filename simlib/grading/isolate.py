@@ -32,8 +32,17 @@ import tempfile
 import threading
 from pathlib import Path
 
-__all__ = ["bwrap_path", "bwrap_command", "sandbox_uid", "release_uid", "SandboxProcesses", "KEY_STUB",
-           "LIB_DIR", "JOB_PATH", "TMP_MB"]
+__all__ = [
+    "JOB_PATH",
+    "KEY_STUB",
+    "LIB_DIR",
+    "TMP_MB",
+    "SandboxProcesses",
+    "bwrap_command",
+    "bwrap_path",
+    "release_uid",
+    "sandbox_uid",
+]
 
 LIB_DIR = "/grader/lib"                 # where the simlib package is mounted inside
 JOB_PATH = "/grader/job.json"           # the job (cells and limits) inside
@@ -183,11 +192,10 @@ def sandbox_env(pkg: Path | None = None) -> dict[str, str]:
 
 def data_file(text: str) -> int:
     """A readable fd holding ``text`` (an unlinked temp file), for bwrap's ``--ro-bind-data``."""
-    fh = tempfile.TemporaryFile()
-    fh.write(text.encode("utf-8"))
-    fh.flush()
-    fd = os.dup(fh.fileno())
-    fh.close()
+    with tempfile.TemporaryFile() as fh:
+        fh.write(text.encode("utf-8"))
+        fh.flush()
+        fd = os.dup(fh.fileno())
     os.lseek(fd, 0, os.SEEK_SET)
     return fd
 

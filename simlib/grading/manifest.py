@@ -20,7 +20,7 @@ import os
 import tempfile
 from pathlib import Path
 
-__all__ = ["Manifest", "write_atomic", "sha256", "MANIFEST_NAME", "VERSION"]
+__all__ = ["MANIFEST_NAME", "VERSION", "Manifest", "sha256", "write_atomic"]
 
 MANIFEST_NAME = "manifest.json"
 VERSION = 1

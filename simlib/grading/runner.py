@@ -36,7 +36,7 @@ from pathlib import Path
 
 from . import isolate
 
-__all__ = ["Limits", "Sandbox", "SandboxError", "SandboxUnavailable", "RemoteFactory", "RemoteSession"]
+__all__ = ["Limits", "RemoteFactory", "RemoteSession", "Sandbox", "SandboxError", "SandboxUnavailable"]
 
 MAX_REPLY = 1 << 20
 POLL_S = 0.25
@@ -87,7 +87,7 @@ class SandboxUnavailable(Exception):
 class _Channel:
     """One socket to the sandbox: JSON lines, request ids, bounded waits."""
 
-    def __init__(self, sock: socket.socket, box: "Sandbox"):
+    def __init__(self, sock: socket.socket, box: Sandbox):
         self.sock = sock
         self.box = box
         self.buf = b""
@@ -266,7 +266,7 @@ class Sandbox:
             self.uid = None
         self._tmp.cleanup()
 
-    def __enter__(self) -> "Sandbox":
+    def __enter__(self) -> Sandbox:
         return self
 
     def __exit__(self, *exc) -> None:
@@ -356,7 +356,7 @@ class Sandbox:
         self.incarnation = _Channel(ours, self)
         return self.incarnation
 
-    def factory(self, variable: str) -> "RemoteFactory":
+    def factory(self, variable: str) -> RemoteFactory:
         """Sessions of the workflow function ``variable``, run in worker incarnations."""
         return RemoteFactory(self, variable)
 
@@ -378,7 +378,7 @@ class RemoteFactory:
         self.variable = variable
         self.current: _Channel | None = None
 
-    def __call__(self, workflow_id: str, order) -> "RemoteSession":
+    def __call__(self, workflow_id: str, order) -> RemoteSession:
         return RemoteSession(self, next(self.box._sids), workflow_id, order)
 
     @property

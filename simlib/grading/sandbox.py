@@ -33,7 +33,7 @@ import sys
 from .normalize import AnswerError, to_plain
 from .workflow_api import Session, StepTimeout, one_line
 
-__all__ = ["main", "apply_limits", "drop_privileges", "run_cells", "CappedWriter"]
+__all__ = ["CappedWriter", "apply_limits", "drop_privileges", "main", "run_cells"]
 
 MAX_LINE = 1 << 20
 DEFAULT_JOB = "/grader/job.json"
@@ -321,7 +321,7 @@ def _defer_notebook_checks() -> None:
 
     The answer key is not mounted in the sandbox, so grading inside could only fail.
     """
-    import simlib.grading as grading
+    from simlib import grading
     from simlib.grading import api
     from simlib.grading.feedback import Report
 

@@ -126,7 +126,7 @@ def build(ctx: BankContext) -> dict:
     """Write every entry under ``ctx.src``; returns ``{relative path: Expect}``."""
     ctx.src.mkdir(parents=True, exist_ok=True)
     sol, blank = SOLUTION, BLANK
-    w = lambda rel, nb, exp: _write(ctx, rel, nb, exp)  # noqa: E731
+    w = lambda rel, nb, exp: _write(ctx, rel, nb, exp)
 
     # Controls.
     w(f"control-solution/{EX}.ipynb", _load(sol), Expect())
@@ -336,7 +336,7 @@ while True:
 def _files(ctx: BankContext) -> None:
     src = ctx.src
     sol = SOLUTION.read_bytes()
-    bad = lambda why: Expect(base=None, ungradable=why)  # noqa: E731
+    bad = lambda why: Expect(base=None, ungradable=why)
     os.mkfifo(src / f"fifo-{EX}.ipynb")
     ctx.entries[f"fifo-{EX}.ipynb"] = bad("FIFO")
     os.symlink("/dev/zero", src / f"devzero-{EX}.ipynb")

@@ -14,6 +14,8 @@ import os
 import shutil
 import socket
 import stat
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -202,9 +204,17 @@ def test_no_secret_reaches_any_output(bank):
 
 
 def test_grading_the_bank_again_gives_identical_files(bank, tmp_path):
+    """The second run is the command line in a fresh interpreter (another hash seed, another schedule)."""
     ctx = bank["ctx"]
     again = tmp_path / "again"
-    grade_dir(ctx.src, again, LIMITS, seed=SEED, random_runs=1, jobs=2, progress=_quiet)
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONHASHSEED"}
+    env["PYTHONPATH"] = str(ROOT)
+    cmd = [sys.executable, "-m", "simlib", "grade", str(ctx.src), "--out", str(again), "--quiet",
+           "--timeout", str(LIMITS.wall_s), "--cell-timeout", str(LIMITS.cell_s), "--step-timeout",
+           str(LIMITS.step_s), "--memory-mb", str(LIMITS.memory_mb), "--output-kb", str(LIMITS.output_kb),
+           "--processes", str(LIMITS.processes), "--seed", str(SEED), "--random-runs", "1", "--jobs", "2"]
+    done = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=900)
+    assert done.returncode == 0, done.stderr[-2000:]
     first = {p.relative_to(ctx.out): p.read_bytes() for p in ctx.out.rglob("*") if p.is_file()}
     second = {p.relative_to(again): p.read_bytes() for p in again.rglob("*") if p.is_file()}
     assert sorted(first) == sorted(second)

@@ -151,3 +151,34 @@ def _strings(obj):
             yield from _strings(v)
     elif isinstance(obj, str):
         yield obj
+
+
+@needs_bwrap
+def test_abandoning_a_session_sends_nothing_and_replies_never_get_out_of_step(monkeypatch):
+    """A suspended learner generator closed by the garbage collector must not talk on the socket.
+
+    ``abandon`` only marks its incarnation dead; a request made while another is waiting
+    (a finalizer firing mid-request) is refused as a grader error instead of reading
+    someone else's reply.
+    """
+    from simlib.grading import runner
+
+    src = "def wf(ctx, order):\n    yield ctx.tool('validate')\n    yield ctx.tool('inventory')\n    return 'ok'"
+    with Sandbox(cells(src), Limits(wall_s=30, cell_s=5)) as box:
+        box.start()
+        factory = box.factory("wf")
+        first = factory("wf-1", {})
+        assert first.start(0.0, 0)["name"] == "validate"
+        sent = []
+        real = runner._Channel.request
+        monkeypatch.setattr(runner._Channel, "request",
+                            lambda self, msg, timeout, fds=(): sent.append(msg) or real(self, msg, timeout, fds))
+        first.abandon()
+        assert sent == []
+        second = factory("wf-1", {})
+        assert second.start(1.0, 1)["name"] == "validate"
+        chan = second.chan
+        chan.busy = True                     # as if a finalizer ran while a request was waiting
+        with pytest.raises(SandboxError, match="internal grader error"):
+            chan.request({"op": "wf.send", "sid": second.sid}, timeout=2)
+        assert box.broken

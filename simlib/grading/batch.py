@@ -210,7 +210,8 @@ def preflight(limits: Limits, isolated: bool = True) -> None:
 
 def _settings_digest(limits: Limits, seed: int, random_runs: int, isolated: bool) -> dict:
     # Only a digest: the manifest must not hold the campaign seed in clear.
-    blob = json.dumps({"limits": asdict(limits), "seed": seed, "random_runs": random_runs,
+    numbers = {k: float(v) for k, v in asdict(limits).items()}     # 25 and 25.0 are the same limit
+    blob = json.dumps({"limits": numbers, "seed": seed, "random_runs": random_runs,
                        "isolated": isolated}, sort_keys=True)
     return {"sha256": hashlib.sha256(blob.encode()).hexdigest()}
 

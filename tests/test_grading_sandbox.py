@@ -33,16 +33,19 @@ def cells(*sources):
 def test_cells_run_as_in_jupyter_and_errors_do_not_stop_the_rest():
     """Magics, ``!`` lines and a ``%%time`` answer cell work; a failing cell costs only itself."""
     with Sandbox(cells("x = 1", "raise ValueError('boom')", "%%time\ny = x + 1", "import sys; sys.exit(2)",
-                       "listing = !ls /\nz = {3, 1}",
+                       "listing = !ls /\nlisting = list(listing)\nz = {3, 1}",
+                       "%matplotlib inline\nimport matplotlib.pyplot as plt\nplt.plot([1, 2])\nplt.show()\n"
+                       "display(3)\n%timeit -n1 -r1 sum(range(10))\nplotted = 1",
                        "class Weird:\n    pass\nweird = Weird()\nfn = lambda: 1"),
                  Limits(wall_s=30, cell_s=5)) as box:
         errors = box.start()
-        values = box.answers(["x", "y", "z", "weird", "fn", "nope", "listing"])
+        values = box.answers(["x", "y", "z", "weird", "fn", "nope", "listing", "plotted"])
     assert [(e["index"], e["error"].split(":")[0]) for e in errors] == [
         (1, "ValueError"), (3, "the cell called sys.exit()")]
     assert values["x"] == {"value": 1} and values["y"] == {"value": 2} and values["z"] == {"value": [1, 3]}
     assert "Weird" in values["weird"]["invalid"] and values["fn"] == {"callable": True}
-    assert values["nope"] == {"missing": True}
+    assert values["nope"] == {"missing": True} and values["plotted"] == {"value": 1}
+    assert "grader" in values["listing"]["value"] and "solutions" not in values["listing"]["value"]
 
 
 @needs_bwrap

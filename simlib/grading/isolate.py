@@ -119,7 +119,7 @@ def _system_mounts() -> list[list[str]]:
             args.append(["--symlink", os.readlink(top), top])
         elif os.path.isdir(top):
             args.append(["--ro-bind", top, top])
-    for f in ("/etc/ld.so.cache", "/etc/alternatives", "/etc/localtime", "/etc/nsswitch.conf"):
+    for f in ("/etc/ld.so.cache", "/etc/alternatives", "/etc/localtime", "/etc/nsswitch.conf", "/etc/fonts"):
         if os.path.exists(f):
             args.append(["--ro-bind", f, f])
     return args

@@ -134,11 +134,17 @@ def make_shell():
     from IPython.core.interactiveshell import InteractiveShell
     from traitlets.config import Config
 
+    class KernelLikeShell(InteractiveShell):
+        """No GUI event loop to hook, as in a kernel: ``%matplotlib inline`` just picks the backend."""
+
+        def enable_gui(self, gui=None):
+            return None
+
     cfg = Config()
     cfg.HistoryManager.enabled = False
     cfg.InteractiveShell.colors = "NoColor"
     cfg.InteractiveShell.xmode = "Plain"
-    shell = InteractiveShell.instance(config=cfg)
+    shell = KernelLikeShell.instance(config=cfg)
     shell.user_ns["__name__"] = "__main__"
     return shell
 

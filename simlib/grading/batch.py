@@ -36,6 +36,7 @@ from pathlib import Path
 from ..errors import ConfigError
 from .collect import Entry, find_entries, results_name
 from .feedback import Feedback
+from .isolate import BWRAP_INSTALL
 from .manifest import Manifest, sha256, write_atomic
 from .runner import Limits, Sandbox, SandboxError, SandboxUnavailable
 from .submission import (
@@ -49,7 +50,6 @@ from .submission import (
 __all__ = ["BWRAP_INSTALL", "CSV_COLUMNS", "grade_dir", "main", "pass_rates", "preflight", "results_json"]
 
 CSV_COLUMNS = ["submission", "assignment", "question", "score", "max_score", "status", "passed", "reason"]
-BWRAP_INSTALL = "apt-get install -y bubblewrap"
 
 
 def results_json(r: SubmissionResult) -> dict:
@@ -197,8 +197,7 @@ def preflight(limits: Limits, isolated: bool = True) -> None:
         if errors or values.get("probe") != {"value": 1}:
             raise SandboxError("the probe cell did not run")
     except SandboxUnavailable as e:
-        raise ConfigError(f"{e}: install it ({BWRAP_INSTALL}) or pass --unsafe-no-sandbox to run "
-                          f"submissions without isolation") from None
+        raise ConfigError(f"{e}; or pass --unsafe-no-sandbox to run submissions without isolation") from None
     except SandboxError as e:
         printed = box.output(8000).strip().splitlines()
         detail = f"; it printed: {printed[-1][:160]}" if printed else ""

@@ -47,6 +47,7 @@ __all__ = [
 LIB_DIR = "/grader/lib"                 # where the simlib package is mounted inside
 JOB_PATH = "/grader/job.json"           # the job (cells and limits) inside
 TMP_MB = 64                             # size of the private /tmp
+BWRAP_INSTALL = "apt-get install -y bubblewrap"
 UID_BASE = 200_000
 KEY_STUB = ('"""The answer key is not available inside the grading sandbox: the grader scores '
             'answers outside it."""\n\nKEY: dict = {}\n')

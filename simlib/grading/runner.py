@@ -203,7 +203,12 @@ class Sandbox:
             if self.isolated:
                 bwrap = isolate.bwrap_path()
                 if bwrap is None:
-                    raise SandboxUnavailable("bubblewrap (bwrap) is not installed")
+                    raise SandboxUnavailable("bubblewrap (bwrap) is not installed: install it "
+                                             f"({isolate.BWRAP_INSTALL})")
+                if os.geteuid() != 0:
+                    # Without root, bwrap needs a user namespace, and the process cap would not hold.
+                    raise SandboxUnavailable("the sandbox must be started by root (run the grader as root, "
+                                             "e.g. in the course's container)")
                 self.uid = isolate.sandbox_uid()
                 job_fd = isolate.data_file(json.dumps(self._job(theirs.fileno())))
                 key_fd = isolate.data_file(isolate.KEY_STUB)

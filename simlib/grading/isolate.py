@@ -103,9 +103,9 @@ def _inside(path: str, folder: str) -> bool:
 
 def _python_mounts() -> list[str]:
     """The folders the interpreter and its packages live in (deduplicated, none inside another or /usr)."""
-    cands = {os.path.realpath(sys.base_prefix), os.path.realpath(sys.prefix), sys.prefix,
+    found = {os.path.realpath(sys.base_prefix), os.path.realpath(sys.prefix), sys.prefix,
              os.path.dirname(os.path.dirname(os.path.realpath(sys.executable)))}
-    cands = sorted(c for c in cands if os.path.isdir(c) and not _inside(c, "/usr"))
+    cands = sorted(c for c in found if os.path.isdir(c) and not _inside(c, "/usr"))
     keep: list[str] = []
     for c in cands:
         if not any(_inside(c, k) for k in keep):
@@ -159,8 +159,8 @@ def bwrap_command(bwrap: str, python_args: list[str], data_fds: dict[str, int], 
     for path, fd in data_fds.items():
         # Read before the program inside drops root, so the learner's code cannot read them.
         cmd += ["--perms", "0400" if path == JOB_PATH else "0444", "--ro-bind-data", str(fd), path]
-    for m in masks:
-        cmd += m
+    for mask in masks:
+        cmd += mask
     cmd += ["--perms", "1777", "--size", str(TMP_MB * 1024 * 1024), "--tmpfs", "/tmp",
             "--proc", "/proc", "--dev", "/dev", "--chdir", chdir, "--clearenv"]
     for k, v in sandbox_env(pkg).items():
@@ -255,7 +255,7 @@ class SandboxProcesses:
             if not extra:
                 return killed
             for host, _inner in extra:
-                killed += _pidfd_kill(host, self.ns)
+                killed += _pidfd_kill(host, self.ns or "")
             # Reap quickly; the sandbox's init collects the zombies.
             if extra:
                 os.sched_yield()

@@ -326,6 +326,8 @@ class Sandbox:
     # ------------------------------------------------------------------ requests
     def answers(self, names: list[str]) -> dict:
         """name -> {"value": plain} | {"missing": True} | {"invalid": why} | {"callable": True}."""
+        if self.control is None:
+            raise SandboxError("the sandbox was not started")
         reply = self.control.request({"op": "answers", "names": names}, timeout=30.0)
         values = reply.get("values")
         if not isinstance(values, dict):
@@ -347,6 +349,8 @@ class Sandbox:
                 os.kill(self.inc_pid, signal.SIGKILL)
             except OSError:
                 pass
+        if self.control is None:
+            raise SandboxError("the sandbox was not started")
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
         try:
             reply = self.control.request({"op": "fork"}, timeout=30.0, fds=[theirs.fileno()])

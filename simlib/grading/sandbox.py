@@ -233,18 +233,19 @@ def _serve_incarnation(chan: _Line, ns: dict, step_s: float) -> None:
         req = chan.read()
         if req is None or req.get("op") == "bye":
             return
-        op, rid = req.get("op"), req.get("rid")
-        session = sessions.get(req.get("sid"))
-        if op == "wf.start":
-            session = Session(ns.get(req.get("name")), req.get("wid"), req.get("order"), step_s)
-            sessions[req.get("sid")] = session
+        op, rid, sid = req.get("op"), req.get("rid"), req.get("sid")
+        session = sessions.get(sid) if isinstance(sid, int) else None
+        if op == "wf.start" and isinstance(sid, int):
+            session = Session(ns.get(str(req.get("name"))), str(req.get("wid")), req.get("order"), step_s)
+            sessions[sid] = session
             reply = session.start(req.get("now", 0.0), req.get("jl", 0))
         elif session is None:
             reply = {"op": "raise", "type": "RuntimeError", "error": "RuntimeError: unknown session"}
         elif op == "wf.send":
             reply = session.send(req.get("value"), req.get("now", 0.0), req.get("jl", 0))
         elif op == "wf.throw":
-            reply = session.throw(req.get("step"), req.get("message"), req.get("now", 0.0), req.get("jl", 0))
+            reply = session.throw(str(req.get("step")), str(req.get("message")), req.get("now", 0.0),
+                                  req.get("jl", 0))
         else:
             reply = {"op": "error", "error": f"unknown request {op!r}"}
         chan.send({**reply, "rid": rid})
@@ -304,7 +305,8 @@ def serve(control: socket.socket, ns: dict, step_s: float) -> None:
             return
         op, rid = req.get("op"), req.get("rid")
         if op == "answers":
-            names = req.get("names") if isinstance(req.get("names"), list) else []
+            names = req.get("names")
+            names = names if isinstance(names, list) else []
             chan.send({"rid": rid, "op": "answers", "values": {n: _answer(ns, n) for n in names if isinstance(n, str)}})
         elif op == "fork" and chan.fds:
             fd = chan.fds.pop(0)
@@ -338,8 +340,7 @@ def _defer_notebook_checks() -> None:
         return Report(f"{assignment_id}: graded by the batch grader", ())
 
     for mod in (grading, api):
-        mod.check = check
-        mod.check_all = check_all
+        vars(mod).update(check=check, check_all=check_all)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -198,6 +198,8 @@ def preflight(limits: Limits, isolated: bool = True) -> None:
             raise SandboxError("the probe cell did not run")
     except SandboxUnavailable as e:
         raise ConfigError(f"{e}; or pass --unsafe-no-sandbox to run submissions without isolation") from None
+    except OSError as e:
+        raise ConfigError(f"grader problem: the sandbox could not be started ({e})") from None
     except SandboxError as e:
         printed = box.output(8000).strip().splitlines()
         detail = f"; it printed: {printed[-1][:160]}" if printed else ""

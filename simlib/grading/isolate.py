@@ -244,22 +244,23 @@ class SandboxProcesses:
         return out
 
     def kill_extra(self, keep=(1, 2), rounds: int = 200) -> int:
-        """SIGKILL every process of the sandbox but ``keep`` (pids inside); returns how many died.
+        """SIGKILL every process of the sandbox but ``keep`` (pids inside); returns how many were signalled.
 
-        Each process is opened as a pidfd and checked again before the signal, so a
-        pid reused by an unrelated process of the host is never signalled.
+        A process with SIGKILL pending never runs its own code again, so there is no need
+        to wait for it to be torn down; the sandbox is scanned again only to catch a child
+        forked between the scan and the signal. Each process is opened as a pidfd and
+        checked again before the signal, so a pid reused by an unrelated process of the
+        host is never signalled.
         """
-        killed = 0
+        signalled: set[int] = set()
         for _ in range(rounds):
-            extra = [(h, i) for h, i in self.members() if i not in keep]
+            extra = [h for h, i in self.members() if i not in keep and h not in signalled]
             if not extra:
-                return killed
-            for host, _inner in extra:
-                killed += _pidfd_kill(host, self.ns or "")
-            # Reap quickly; the sandbox's init collects the zombies.
-            if extra:
-                os.sched_yield()
-        return killed
+                break
+            for host in extra:
+                if _pidfd_kill(host, self.ns or ""):
+                    signalled.add(host)
+        return len(signalled)
 
     def memory_kb(self) -> int:
         """Proportional set size of all the sandbox's processes together (kB)."""

@@ -10,10 +10,11 @@ reply must echo, and the sandbox never speaks unasked, so replies can never get
 out of step. Whatever the sandbox sends is only ever read as plain data.
 
 Part B's workflow runs in *worker incarnations* (`RemoteFactory`): forks of the
-notebook's process as it stood after its cells ran. Every new run of the
-campaign and every simulated crash gets a fresh one, and the grader first kills
-everything else the sandbox started, so state the learner's code keeps in
-memory or in helper processes does not survive a crash.
+notebook's process as it stood after its cells ran. Every invocation of the
+workflow (a run's first start, and each restart after a simulated crash) gets a
+fresh one, and the grader first kills everything else the sandbox started, so
+state the learner's code keeps in memory or in helper processes does not
+survive a crash.
 
 Without bubblewrap, ``Sandbox(..., isolated=False)`` runs the same program as a
 plain child process (the grader's ``--unsafe-no-sandbox``): no isolation at all.

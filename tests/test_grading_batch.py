@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from simlib.cli import main as cli
-from simlib.grading.batch import CSV_COLUMNS, grade_dir
 from simlib.grading import isolate
+from simlib.grading.batch import CSV_COLUMNS, grade_dir
 from simlib.grading.runner import Limits
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -181,3 +181,36 @@ def test_bad_command_lines_exit_2_with_one_line(tmp_path, capsys, args, msg):
     assert cli(args) == 2
     err = capsys.readouterr().err.strip()
     assert msg in err and len(err.splitlines()) == 1
+
+
+def test_without_bwrap_the_grader_refuses_unless_told_to_run_unsafely(tmp_path, capsys, monkeypatch):
+    src = tmp_path / "src"
+    src.mkdir()
+    shutil.copy(ROOT / "solutions" / "self-check-64.4.ipynb", src / "self-check-64.4.ipynb")
+    monkeypatch.setattr(isolate, "bwrap_path", lambda: None)
+    assert cli(["grade", str(src), "--out", str(tmp_path / "out"), "--quiet"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "apt-get install -y bubblewrap" in err and "--unsafe-no-sandbox" in err
+    assert cli(["grade", str(src), "--out", str(tmp_path / "out"), "--quiet", "--unsafe-no-sandbox"]) == 0
+    with open(tmp_path / "out" / "grades.csv", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    assert rows and all(r["passed"] == "yes" for r in rows)
+
+
+def test_the_report_names_what_fails_and_what_could_not_be_graded(graded):
+    from simlib.grading.batch import pass_rates
+    from simlib.grading.manifest import Manifest
+    from simlib.grading.report import class_summary
+
+    _, out = graded
+    data = json.loads((out / "manifest.json").read_text())
+    m = Manifest(out, data["settings"])
+    m.entries = data["entries"]
+    summary = class_summary(m, pass_rates(m.rows()))
+    assert summary["submissions"] == len(data["entries"])
+    assert any(s == "bank/exercise-64.4.1-returns-agent-invalid-json" and "not a valid notebook" in why
+               for s, why in summary["ungraded"])
+    inv, count = summary["failing_invariant"]
+    assert inv.startswith("b_") and count >= 1
+    html = (out / "report.html").read_text()
+    assert inv in html and "not a valid notebook" in html

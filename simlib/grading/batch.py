@@ -35,14 +35,20 @@ from pathlib import Path
 from ..core.errors import ConfigError
 from .collect import Entry, find_entries, results_name
 from .feedback import Feedback
+from .isolate import BWRAP_INSTALL
 from .manifest import Manifest, sha256, write_atomic
 from .runner import Limits, Sandbox, SandboxError, SandboxUnavailable
-from .submission import BATCH_SEED, SubmissionResult, grade_submission, read_bounded, ungradable
+from .submission import (
+    BATCH_SEED,
+    SubmissionResult,
+    grade_submission,
+    read_bounded,
+    ungradable,
+)
 
 __all__ = ["grade_dir", "results_json", "pass_rates", "CSV_COLUMNS", "preflight", "BWRAP_INSTALL"]
 
 CSV_COLUMNS = ["submission", "assignment", "question", "score", "max_score", "status", "passed", "reason"]
-BWRAP_INSTALL = "apt-get install -y bubblewrap"
 
 
 def results_json(r: SubmissionResult) -> dict:
@@ -190,20 +196,22 @@ def preflight(limits: Limits, isolated: bool = True) -> None:
         if errors or values.get("probe") != {"value": 1}:
             raise SandboxError("the probe cell did not run")
     except SandboxUnavailable as e:
-        raise ConfigError(f"{e}: install it ({BWRAP_INSTALL}) or pass --unsafe-no-sandbox to run "
-                          f"submissions without isolation") from None
+        raise ConfigError(f"{e}; or pass --unsafe-no-sandbox to run submissions without isolation") from None
+    except OSError as e:
+        raise ConfigError(f"grader problem: the sandbox could not be started ({e})") from None
     except SandboxError as e:
         printed = box.output(8000).strip().splitlines()
-        detail = f"; it printed: {printed[-1][:160]}" if printed else ""
-        raise ConfigError(f"grader problem: a sandbox cannot start Python and import simlib with --memory-mb "
-                          f"{limits.memory_mb} and --processes {limits.processes} ({e}{detail})") from None
+        why = printed[-1][:80] if printed else str(e)[:80]
+        raise ConfigError(f"grader problem: an empty sandbox cannot start Python with --memory-mb {limits.memory_mb} "
+                          f"and --processes {limits.processes} ({why}); raise them") from None
     finally:
         box.close()
 
 
 def _settings_digest(limits: Limits, seed: int, random_runs: int, isolated: bool) -> dict:
     # Only a digest: the manifest must not hold the campaign seed in clear.
-    blob = json.dumps({"limits": asdict(limits), "seed": seed, "random_runs": random_runs,
+    numbers = {k: float(v) for k, v in asdict(limits).items()}     # 25 and 25.0 are the same limit
+    blob = json.dumps({"limits": numbers, "seed": seed, "random_runs": random_runs,
                        "isolated": isolated}, sort_keys=True)
     return {"sha256": hashlib.sha256(blob.encode()).hexdigest()}
 

@@ -16,7 +16,7 @@ import os
 import stat
 from dataclasses import dataclass
 
-__all__ = ["Entry", "find_entries", "display_id", "results_name", "MAX_DEPTH"]
+__all__ = ["MAX_DEPTH", "Entry", "display_id", "find_entries", "results_name"]
 
 MAX_DEPTH = 32
 SUFFIX = ".ipynb"
@@ -40,7 +40,7 @@ class Entry:
     @property
     def sid(self) -> str:
         """The submission id: the relative path without ``.ipynb``, shown escaped."""
-        return display_id(self.rel[: -len(SUFFIX)] if self.rel.endswith(SUFFIX) else self.rel)
+        return display_id(self.rel.removesuffix(SUFFIX))
 
     @property
     def raw(self) -> bytes:
@@ -91,31 +91,31 @@ def find_entries(root: str, skip: tuple[str, ...] = ()) -> tuple[list[Entry], li
         except OSError as e:
             warnings.append(f"{display_id(prefix) or '.'}: cannot list the folder ({e.strerror})")
             return
-        for e in items:
-            rel = f"{prefix}{e.name}"
+        for ent in items:
+            rel = f"{prefix}{ent.name}"
             try:
-                st = e.stat(follow_symlinks=False)
+                st = ent.stat(follow_symlinks=False)
             except OSError as err:
-                if e.name.endswith(SUFFIX):
-                    entries.append(Entry(rel, e.path, f"cannot read the file: {err.strerror}"))
+                if ent.name.endswith(SUFFIX):
+                    entries.append(Entry(rel, ent.path, f"cannot read the file: {err.strerror}"))
                 continue
-            notebook = e.name.endswith(SUFFIX)
+            notebook = ent.name.endswith(SUFFIX)
             if stat.S_ISLNK(st.st_mode):
                 if notebook:
-                    entries.append(Entry(rel, e.path, "it is a symbolic link, not a file (links are not followed)"))
+                    entries.append(Entry(rel, ent.path, "it is a symbolic link, not a file (links are not followed)"))
                 continue
             if stat.S_ISDIR(st.st_mode):
                 if notebook:
-                    entries.append(Entry(rel, e.path, "it is a folder named like a notebook"))
-                elif e.name != ".ipynb_checkpoints" and os.path.realpath(e.path) not in skip:
-                    walk(e.path, rel + "/", depth + 1)
+                    entries.append(Entry(rel, ent.path, "it is a folder named like a notebook"))
+                elif ent.name != ".ipynb_checkpoints" and os.path.realpath(ent.path) not in skip:
+                    walk(ent.path, rel + "/", depth + 1)
                 continue
             if not notebook:
                 continue
             if not stat.S_ISREG(st.st_mode):
-                entries.append(Entry(rel, e.path, f"it is {_kind(st.st_mode)}, not a notebook file"))
+                entries.append(Entry(rel, ent.path, f"it is {_kind(st.st_mode)}, not a notebook file"))
             else:
-                entries.append(Entry(rel, e.path))
+                entries.append(Entry(rel, ent.path))
 
     walk(os.fspath(root), "", 0)
     return entries, warnings

@@ -32,12 +32,22 @@ import tempfile
 import threading
 from pathlib import Path
 
-__all__ = ["bwrap_path", "bwrap_command", "sandbox_uid", "release_uid", "SandboxProcesses", "KEY_STUB",
-           "LIB_DIR", "JOB_PATH", "TMP_MB"]
+__all__ = [
+    "JOB_PATH",
+    "KEY_STUB",
+    "LIB_DIR",
+    "TMP_MB",
+    "SandboxProcesses",
+    "bwrap_command",
+    "bwrap_path",
+    "release_uid",
+    "sandbox_uid",
+]
 
 LIB_DIR = "/grader/lib"                 # where the simlib package is mounted inside
 JOB_PATH = "/grader/job.json"           # the job (cells and limits) inside
 TMP_MB = 64                             # size of the private /tmp
+BWRAP_INSTALL = "apt-get install -y bubblewrap"
 UID_BASE = 200_000
 KEY_STUB = ('"""The answer key is not available inside the grading sandbox: the grader scores '
             'answers outside it."""\n\nKEY: dict = {}\n')
@@ -93,9 +103,9 @@ def _inside(path: str, folder: str) -> bool:
 
 def _python_mounts() -> list[str]:
     """The folders the interpreter and its packages live in (deduplicated, none inside another or /usr)."""
-    cands = {os.path.realpath(sys.base_prefix), os.path.realpath(sys.prefix), sys.prefix,
+    found = {os.path.realpath(sys.base_prefix), os.path.realpath(sys.prefix), sys.prefix,
              os.path.dirname(os.path.dirname(os.path.realpath(sys.executable)))}
-    cands = sorted(c for c in cands if os.path.isdir(c) and not _inside(c, "/usr"))
+    cands = sorted(c for c in found if os.path.isdir(c) and not _inside(c, "/usr"))
     keep: list[str] = []
     for c in cands:
         if not any(_inside(c, k) for k in keep):
@@ -110,7 +120,7 @@ def _system_mounts() -> list[list[str]]:
             args.append(["--symlink", os.readlink(top), top])
         elif os.path.isdir(top):
             args.append(["--ro-bind", top, top])
-    for f in ("/etc/ld.so.cache", "/etc/alternatives", "/etc/localtime", "/etc/nsswitch.conf"):
+    for f in ("/etc/ld.so.cache", "/etc/alternatives", "/etc/localtime", "/etc/nsswitch.conf", "/etc/fonts"):
         if os.path.exists(f):
             args.append(["--ro-bind", f, f])
     return args
@@ -151,9 +161,10 @@ def bwrap_command(bwrap: str, python_args: list[str], data_fds: dict[str, int], 
     for b in binds:
         cmd += b
     for path, fd in data_fds.items():
-        cmd += ["--perms", "0444", "--ro-bind-data", str(fd), path]
-    for m in masks:
-        cmd += m
+        # Read before the program inside drops root, so the learner's code cannot read them.
+        cmd += ["--perms", "0400" if path == JOB_PATH else "0444", "--ro-bind-data", str(fd), path]
+    for mask in masks:
+        cmd += mask
     cmd += ["--chdir", chdir, "--clearenv"]
     for k, v in sandbox_env(pkg).items():
         cmd += ["--setenv", k, v]
@@ -185,11 +196,10 @@ def sandbox_env(pkg: Path | None = None) -> dict[str, str]:
 
 def data_file(text: str) -> int:
     """A readable fd holding ``text`` (an unlinked temp file), for bwrap's ``--ro-bind-data``."""
-    fh = tempfile.TemporaryFile()
-    fh.write(text.encode("utf-8"))
-    fh.flush()
-    fd = os.dup(fh.fileno())
-    fh.close()
+    with tempfile.TemporaryFile() as fh:
+        fh.write(text.encode("utf-8"))
+        fh.flush()
+        fd = os.dup(fh.fileno())
     os.lseek(fd, 0, os.SEEK_SET)
     return fd
 
@@ -237,22 +247,23 @@ class SandboxProcesses:
         return out
 
     def kill_extra(self, keep=(1, 2), rounds: int = 200) -> int:
-        """SIGKILL every process of the sandbox but ``keep`` (pids inside); returns how many died.
+        """SIGKILL every process of the sandbox but ``keep`` (pids inside); returns how many were signalled.
 
-        Each process is opened as a pidfd and checked again before the signal, so a
-        pid reused by an unrelated process of the host is never signalled.
+        A process with SIGKILL pending never runs its own code again, so there is no need
+        to wait for it to be torn down; the sandbox is scanned again only to catch a child
+        forked between the scan and the signal. Each process is opened as a pidfd and
+        checked again before the signal, so a pid reused by an unrelated process of the
+        host is never signalled.
         """
-        killed = 0
+        signalled: set[int] = set()
         for _ in range(rounds):
-            extra = [(h, i) for h, i in self.members() if i not in keep]
+            extra = [h for h, i in self.members() if i not in keep and h not in signalled]
             if not extra:
-                return killed
-            for host, _inner in extra:
-                killed += _pidfd_kill(host, self.ns)
-            # Reap quickly; the sandbox's init collects the zombies.
-            if extra:
-                os.sched_yield()
-        return killed
+                break
+            for host in extra:
+                if _pidfd_kill(host, self.ns or ""):
+                    signalled.add(host)
+        return len(signalled)
 
     def memory_kb(self) -> int:
         """Proportional set size of all the sandbox's processes together (kB)."""

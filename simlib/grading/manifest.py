@@ -20,7 +20,7 @@ import os
 import tempfile
 from pathlib import Path
 
-__all__ = ["Manifest", "write_atomic", "sha256", "MANIFEST_NAME", "VERSION"]
+__all__ = ["MANIFEST_NAME", "VERSION", "Manifest", "sha256", "write_atomic"]
 
 MANIFEST_NAME = "manifest.json"
 VERSION = 1
@@ -35,6 +35,7 @@ def write_atomic(path: Path, data: bytes) -> None:
     path = Path(path)
     fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=path.parent)
     try:
+        os.fchmod(fd, 0o644)            # mkstemp makes it private; results are meant to be shared
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
             fh.flush()

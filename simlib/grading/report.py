@@ -13,6 +13,7 @@ import base64
 import html
 import io
 from collections import Counter
+from typing import Any
 
 from .manifest import Manifest, write_atomic
 
@@ -23,7 +24,9 @@ def class_summary(manifest: Manifest, rates: list[dict]) -> dict:
     """The numbers the report shows, as plain data (tests read this)."""
     subs = [manifest.entries[k] for k in sorted(manifest.entries, key=lambda k: manifest.entries[k]["submission"])]
     scores, ungraded = [], []
-    failing_inv, messages, misconceptions = Counter(), Counter(), Counter()
+    failing_inv: Counter[str] = Counter()
+    messages: Counter[Any] = Counter()
+    misconceptions: Counter[Any] = Counter()
     for e in subs:
         s = e.get("summary", {})
         rows = e.get("rows", [])

@@ -10,10 +10,11 @@ reply must echo, and the sandbox never speaks unasked, so replies can never get
 out of step. Whatever the sandbox sends is only ever read as plain data.
 
 Part B's workflow runs in *worker incarnations* (`RemoteFactory`): forks of the
-notebook's process as it stood after its cells ran. Every new run of the
-campaign and every simulated crash gets a fresh one, and the grader first kills
-everything else the sandbox started, so state the learner's code keeps in
-memory or in helper processes does not survive a crash.
+notebook's process as it stood after its cells ran. Every invocation of the
+workflow (a run's first start, and each restart after a simulated crash) gets a
+fresh one, and the grader first kills everything else the sandbox started, so
+state the learner's code keeps in memory or in helper processes does not
+survive a crash.
 
 Without bubblewrap, ``Sandbox(..., isolated=False)`` runs the same program as a
 plain child process (the grader's ``--unsafe-no-sandbox``): no isolation at all.
@@ -36,7 +37,7 @@ from pathlib import Path
 
 from . import isolate
 
-__all__ = ["Limits", "Sandbox", "SandboxError", "SandboxUnavailable", "RemoteFactory", "RemoteSession"]
+__all__ = ["Limits", "RemoteFactory", "RemoteSession", "Sandbox", "SandboxError", "SandboxUnavailable"]
 
 MAX_REPLY = 1 << 20
 POLL_S = 0.25
@@ -87,7 +88,7 @@ class SandboxUnavailable(Exception):
 class _Channel:
     """One socket to the sandbox: JSON lines, request ids, bounded waits."""
 
-    def __init__(self, sock: socket.socket, box: "Sandbox"):
+    def __init__(self, sock: socket.socket, box: Sandbox):
         self.sock = sock
         self.box = box
         self.buf = b""
@@ -203,14 +204,24 @@ class Sandbox:
             if self.isolated:
                 bwrap = isolate.bwrap_path()
                 if bwrap is None:
-                    raise SandboxUnavailable("bubblewrap (bwrap) is not installed")
+                    raise SandboxUnavailable("bubblewrap (bwrap) is not installed: install it "
+                                             f"({isolate.BWRAP_INSTALL})")
+                if os.geteuid() != 0:
+                    # Without root, bwrap needs a user namespace, and the process cap would not hold.
+                    raise SandboxUnavailable("the sandbox must be started by root (run the grader as root, "
+                                             "e.g. in the course's container)")
                 self.uid = isolate.sandbox_uid()
                 job_fd = isolate.data_file(json.dumps(self._job(theirs.fileno())))
                 key_fd = isolate.data_file(isolate.KEY_STUB)
                 fds += [job_fd, key_fd]
-                cmd = isolate.bwrap_command(
+                full = isolate.bwrap_command(
                     bwrap, ["-m", "simlib.grading.sandbox"],
                     {isolate.JOB_PATH: job_fd, f"{isolate.LIB_DIR}/simlib/grading/key.py": key_fd})
+                # The arguments go in through a file, so /proc/1/cmdline inside shows no host path.
+                n_run = 3                   # the interpreter and its arguments stay on the command line
+                args_fd = isolate.data_file("\0".join(full[1:-n_run]) + "\0")
+                fds.append(args_fd)
+                cmd = [bwrap, "--args", str(args_fd), *full[-n_run:]]
                 env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin")}
                 cwd = "/"
             else:
@@ -261,7 +272,7 @@ class Sandbox:
             self.uid = None
         self._tmp.cleanup()
 
-    def __enter__(self) -> "Sandbox":
+    def __enter__(self) -> Sandbox:
         return self
 
     def __exit__(self, *exc) -> None:
@@ -316,6 +327,8 @@ class Sandbox:
     # ------------------------------------------------------------------ requests
     def answers(self, names: list[str]) -> dict:
         """name -> {"value": plain} | {"missing": True} | {"invalid": why} | {"callable": True}."""
+        if self.control is None:
+            raise SandboxError("the sandbox was not started")
         reply = self.control.request({"op": "answers", "names": names}, timeout=30.0)
         values = reply.get("values")
         if not isinstance(values, dict):
@@ -337,6 +350,8 @@ class Sandbox:
                 os.kill(self.inc_pid, signal.SIGKILL)
             except OSError:
                 pass
+        if self.control is None:
+            raise SandboxError("the sandbox was not started")
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
         try:
             reply = self.control.request({"op": "fork"}, timeout=30.0, fds=[theirs.fileno()])
@@ -344,13 +359,14 @@ class Sandbox:
             theirs.close()
         if reply.get("op") != "forked" or not isinstance(reply.get("pid"), int):
             ours.close()
-            raise self._fail("the notebook could not start a worker incarnation")
+            why = str(reply.get("error", ""))[:120]
+            raise self._fail("the notebook could not start a worker incarnation" + (f" ({why})" if why else ""))
         self.inc_pid = reply["pid"]
         self.incarnations += 1
         self.incarnation = _Channel(ours, self)
         return self.incarnation
 
-    def factory(self, variable: str) -> "RemoteFactory":
+    def factory(self, variable: str) -> RemoteFactory:
         """Sessions of the workflow function ``variable``, run in worker incarnations."""
         return RemoteFactory(self, variable)
 
@@ -358,12 +374,13 @@ class Sandbox:
 class RemoteFactory:
     """Makes `RemoteSession` objects of one workflow function; ``factory(workflow_id, order)``.
 
-    Worker incarnations: a session starts in a fresh incarnation (a fork of the
-    notebook's process after its cells) when the campaign begins a new run (its
-    first start, at simulated time 0 with an empty journal) and after every
-    simulated crash, which the campaign reports by calling ``session.abandon()``
-    on the crashed session or `crash` here. Anything the learner's code kept in
-    memory during the crashed incarnation is gone.
+    Worker incarnations: every session (one invocation of the workflow: the first
+    start of a run, and each restart after a simulated crash) starts in a fresh
+    incarnation, a fork of the notebook's process as it stood after its cells. So
+    nothing the learner's code kept in memory, in files it wrote or in processes
+    it started during one invocation survives into the next, as after a real
+    worker crash. The campaign needs no call for this: starting the next session
+    is enough (`crash` and ``session.abandon()`` only mark the old one dead).
     """
 
     def __init__(self, box: Sandbox, variable: str):
@@ -371,7 +388,7 @@ class RemoteFactory:
         self.variable = variable
         self.current: _Channel | None = None
 
-    def __call__(self, workflow_id: str, order) -> "RemoteSession":
+    def __call__(self, workflow_id: str, order) -> RemoteSession:
         return RemoteSession(self, next(self.box._sids), workflow_id, order)
 
     @property
@@ -421,9 +438,9 @@ class RemoteSession:
         return reply
 
     def start(self, now: float, journal_len: int) -> dict:
-        """Start the invocation (a new run, at time 0 with an empty journal, gets a fresh incarnation)."""
+        """Start the invocation in a fresh worker incarnation (see `RemoteFactory`)."""
         try:
-            self.chan = self.factory.channel(fresh=(now == 0 and journal_len == 0))
+            self.chan = self.factory.channel(fresh=True)
         except SandboxError as e:
             return {"op": "raise", "type": "SandboxError", "error": f"SandboxError: {e}"}
         return self._call({"op": "wf.start", "name": self.factory.variable, "wid": self.workflow_id,

@@ -33,7 +33,7 @@ import sys
 from .normalize import AnswerError, to_plain
 from .workflow_api import Session, StepTimeout, one_line
 
-__all__ = ["main", "apply_limits", "drop_privileges", "run_cells", "CappedWriter"]
+__all__ = ["CappedWriter", "apply_limits", "drop_privileges", "main", "run_cells"]
 
 MAX_LINE = 1 << 20
 DEFAULT_JOB = "/grader/job.json"
@@ -134,11 +134,17 @@ def make_shell():
     from IPython.core.interactiveshell import InteractiveShell
     from traitlets.config import Config
 
+    class KernelLikeShell(InteractiveShell):
+        """No GUI event loop to hook, as in a kernel: ``%matplotlib inline`` just picks the backend."""
+
+        def enable_gui(self, gui=None):
+            return None
+
     cfg = Config()
     cfg.HistoryManager.enabled = False
     cfg.InteractiveShell.colors = "NoColor"
     cfg.InteractiveShell.xmode = "Plain"
-    shell = InteractiveShell.instance(config=cfg)
+    shell = KernelLikeShell.instance(config=cfg)
     shell.user_ns["__name__"] = "__main__"
     return shell
 
@@ -155,6 +161,7 @@ def _cell_error(result) -> str | None:
 def run_cells(shell, cells: list[dict], cell_s: float) -> list[dict]:
     """Run the cells in order in the shell's namespace; one record per failing cell."""
     errors = []
+    me = os.getpid()
     for cell in cells:
         try:
             with _CellTimer(cell_s):
@@ -162,6 +169,10 @@ def run_cells(shell, cells: list[dict], cell_s: float) -> list[dict]:
             why = _cell_error(result)
         except BaseException as e:  # noqa: BLE001 - a timer firing outside the cell's own code
             why = one_line(e)
+        if os.getpid() != me:
+            # A process the cell forked came back out of it: only the notebook's own process
+            # may go on (two would both answer the grader).
+            os._exit(0)
         if why:
             errors.append({"index": cell.get("index"), "id": cell.get("id"), "error": why})
         try:
@@ -222,18 +233,19 @@ def _serve_incarnation(chan: _Line, ns: dict, step_s: float) -> None:
         req = chan.read()
         if req is None or req.get("op") == "bye":
             return
-        op, rid = req.get("op"), req.get("rid")
-        session = sessions.get(req.get("sid"))
-        if op == "wf.start":
-            session = Session(ns.get(req.get("name")), req.get("wid"), req.get("order"), step_s)
-            sessions[req.get("sid")] = session
+        op, rid, sid = req.get("op"), req.get("rid"), req.get("sid")
+        session = sessions.get(sid) if isinstance(sid, int) else None
+        if op == "wf.start" and isinstance(sid, int):
+            session = Session(ns.get(str(req.get("name"))), str(req.get("wid")), req.get("order"), step_s)
+            sessions[sid] = session
             reply = session.start(req.get("now", 0.0), req.get("jl", 0))
         elif session is None:
             reply = {"op": "raise", "type": "RuntimeError", "error": "RuntimeError: unknown session"}
         elif op == "wf.send":
             reply = session.send(req.get("value"), req.get("now", 0.0), req.get("jl", 0))
         elif op == "wf.throw":
-            reply = session.throw(req.get("step"), req.get("message"), req.get("now", 0.0), req.get("jl", 0))
+            reply = session.throw(str(req.get("step")), str(req.get("message")), req.get("now", 0.0),
+                                  req.get("jl", 0))
         else:
             reply = {"op": "error", "error": f"unknown request {op!r}"}
         chan.send({**reply, "rid": rid})
@@ -256,6 +268,32 @@ def _fork_incarnation(fd: int, ns: dict, step_s: float, control: socket.socket) 
         os._exit(code)
 
 
+def _reap() -> None:
+    """Collect children that ended while the cells ran (zombies still count against the process cap)."""
+    while True:
+        try:
+            pid, _status = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if pid == 0:
+            return
+
+
+def _fork_retrying(fd: int, ns: dict, step_s: float, control: socket.socket, patience_s: float = 5.0) -> int:
+    """Fork an incarnation; while the process cap is full (threads the cells left running), wait a little."""
+    import time
+
+    give_up = time.monotonic() + patience_s
+    while True:
+        _reap()
+        try:
+            return _fork_incarnation(fd, ns, step_s, control)
+        except BlockingIOError:
+            if time.monotonic() > give_up:
+                raise
+            time.sleep(0.05)
+
+
 def serve(control: socket.socket, ns: dict, step_s: float) -> None:
     """Answer the grader's requests on the control socket until it says bye or hangs up."""
     chan = _Line(control)
@@ -267,14 +305,21 @@ def serve(control: socket.socket, ns: dict, step_s: float) -> None:
             return
         op, rid = req.get("op"), req.get("rid")
         if op == "answers":
-            names = req.get("names") if isinstance(req.get("names"), list) else []
+            names = req.get("names")
+            names = names if isinstance(names, list) else []
             chan.send({"rid": rid, "op": "answers", "values": {n: _answer(ns, n) for n in names if isinstance(n, str)}})
         elif op == "fork" and chan.fds:
             fd = chan.fds.pop(0)
             for extra in chan.fds:
                 os.close(extra)
             chan.fds.clear()
-            chan.send({"rid": rid, "op": "forked", "pid": _fork_incarnation(fd, ns, step_s, control)})
+            try:
+                pid = _fork_retrying(fd, ns, step_s, control)
+            except OSError as e:
+                os.close(fd)
+                chan.send({"rid": rid, "op": "error", "error": f"cannot start a worker: {one_line(e)}"})
+                continue
+            chan.send({"rid": rid, "op": "forked", "pid": pid})
         else:
             chan.send({"rid": rid, "op": "error", "error": f"unknown request {op!r}"})
 
@@ -284,7 +329,7 @@ def _defer_notebook_checks() -> None:
 
     The answer key is not mounted in the sandbox, so grading inside could only fail.
     """
-    import simlib.grading as grading
+    from simlib import grading
     from simlib.grading import api
     from simlib.grading.feedback import Report
 
@@ -295,8 +340,7 @@ def _defer_notebook_checks() -> None:
         return Report(f"{assignment_id}: graded by the batch grader", ())
 
     for mod in (grading, api):
-        mod.check = check
-        mod.check_all = check_all
+        vars(mod).update(check=check, check_all=check_all)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -19,12 +19,22 @@ from pathlib import Path
 
 from .assignments import ASSIGNMENTS, Assignment
 from .campaign import DEFAULT_EVENT_BUDGET, INVARIANTS, campaign_cases, grade_workflow
-from .feedback import ERROR, INVALID, MISSING as MISSING_STATUS, Feedback
+from .feedback import ERROR, INVALID, Feedback
+from .feedback import MISSING as MISSING_STATUS
 from .questions import MISSING
 from .runner import Limits, Sandbox, SandboxError
 
-__all__ = ["SubmissionResult", "grade_submission", "ungradable", "read_notebook", "read_bounded", "identify_assignment",
-           "code_cells", "BATCH_SEED", "MAX_BYTES"]
+__all__ = [
+    "BATCH_SEED",
+    "MAX_BYTES",
+    "SubmissionResult",
+    "code_cells",
+    "grade_submission",
+    "identify_assignment",
+    "read_bounded",
+    "read_notebook",
+    "ungradable",
+]
 
 MAX_BYTES = 50 * 1024 * 1024
 
@@ -105,6 +115,8 @@ def read_notebook(path: Path, raw: bytes | None = None) -> tuple[dict | None, st
         nb = json.loads(raw.decode("utf-8", "replace"))
     except ValueError as e:
         return None, f"not a valid notebook: the file is not JSON ({str(e).splitlines()[0][:80]})"
+    except RecursionError:
+        return None, "not a valid notebook: its JSON is nested too deeply"
     if not isinstance(nb, dict) or not isinstance(nb.get("cells"), list):
         return None, "not a valid notebook: it has no list of cells"
     return nb, ""
@@ -143,7 +155,7 @@ def identify_assignment(nb: dict | None, path: Path) -> Assignment | None:
     text = "\n".join(c["source"] for c in code_cells(nb))
     best, hits = None, 0
     for a in ASSIGNMENTS.values():
-        n = sum(1 for v in a.variables if re.search(rf"^\s*(def\s+)?{re.escape(v)}\b", text, re.M))
+        n = sum(1 for v in a.variables if re.search(rf"^\s*(def\s+)?{re.escape(v)}\b", text, re.MULTILINE))
         if n > hits:
             best, hits = a, n
     return best

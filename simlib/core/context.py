@@ -25,12 +25,13 @@ from __future__ import annotations
 
 import math
 from heapq import heappush
-from typing import Any, Callable
+from typing import Any, Callable, Protocol
 
 from simpy.core import NORMAL
 from simpy.events import Event
+from simpy.exceptions import Interrupt
 
-from .errors import ActivityError, ConfigError, NondeterminismError, SimulatorError, WorkerCrash
+from .errors import ActivityError, ConfigError, NondeterminismError, SimulatorError, WorkerCrash, WorkflowFailure
 from .history import Record
 
 __all__ = ["Context", "RetryPolicy", "Instance", "MISSING", "StepEvent"]
@@ -74,6 +75,14 @@ class RetryPolicy:
         return (f"RetryPolicy(initial_interval_s={self.initial_interval_s}, backoff_coefficient="
                 f"{self.backoff_coefficient}, maximum_interval_s={self.maximum_interval_s}, "
                 f"maximum_attempts={self.maximum_attempts})")
+
+
+class Backoff(Protocol):
+    """What a step's retry setting must answer: the wait after a failed attempt, or None to give up."""
+
+    def delay(self, attempt: int) -> float | None:
+        """Seconds to wait after failed ``attempt`` (1-based), or None when no attempt is left."""
+        ...
 
 
 NO_RETRY = RetryPolicy(maximum_attempts=1)
@@ -132,7 +141,7 @@ class _Done(Event):
     and ``_ok`` True for every instance.
     """
 
-    callbacks = None
+    callbacks = None  # type: ignore[assignment]  # SimPy's mark of a processed event
     _ok = True
     _value = None
 
@@ -169,7 +178,7 @@ class Context:
     outage = "stall"
     gate_start = False
     check_determinism = False
-    retry: RetryPolicy = NO_RETRY
+    retry: Backoff = NO_RETRY
     record_latency_s = 0.0
 
     __slots__ = ("run", "env", "inst", "worker", "workflow_id", "seq", "history", "plan", "stats",
@@ -545,7 +554,7 @@ class Context:
         inst.ok_time[seq] = t_eff - t0
         self.inflight = None
         if hist is not None:
-            detail = {"name": name}
+            detail: dict[str, Any] = {"name": name}
             if kind != "llm" and value is not None:
                 detail["value"] = value if isinstance(value, (str, int, float, bool)) else str(value)
             hist.append(_rec(t_rec, self.workflow_id, seq, attempt, "ok", self.worker, kind, detail))
@@ -623,7 +632,8 @@ _WAIT = object()
 _rec = Record
 
 # Errors the step pipeline raises into the workflow on purpose; anything else it raises is a bug.
-_WORKFLOW_ERRORS = (WorkerCrash, NondeterminismError, ActivityError, ConfigError, SimulatorError)
+_WORKFLOW_ERRORS = (WorkerCrash, NondeterminismError, ActivityError, ConfigError, WorkflowFailure, Interrupt,
+                    SimulatorError)
 
 
 def simulator_bug(ctx: "Context", step_name: str, exc: Exception) -> SimulatorError:

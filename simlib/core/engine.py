@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import math
+from functools import partial
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -122,9 +123,13 @@ class Run:
             at = self.scenario.arrival_s(i)
             if at > 0:
                 ev = self.env.timeout(at)
-                ev.callbacks.append(lambda _e, inst=inst: self._invoke(inst, first=True))
+                ev.callbacks.append(partial(self._invoke_on, inst, True))
             else:
                 self._invoke(inst, first=True)
+
+    def _invoke_on(self, inst: Instance, first: bool, _event: Any) -> None:
+        """`_invoke`, as the callback of a timer event."""
+        self._invoke(inst, first)
 
     def _invoke(self, inst: Instance, first: bool = False) -> None:
         if inst.finished or inst.stalled:
@@ -153,7 +158,7 @@ class Run:
                                        "start" if first else "resume", {"code": variant or "v1"}))
         gen = fn(ctx, **inst.params)
         proc = self.env.process(gen)
-        proc.callbacks.append(lambda p, inst=inst, ctx=ctx: self._ended(inst, ctx, p))
+        proc.callbacks.append(partial(self._ended, inst, ctx))
 
     def _ended(self, inst: Instance, ctx, proc) -> None:
         proc._defused = True
@@ -188,7 +193,7 @@ class Run:
                                        {"reason": inst.stalled}))
                 return
             ev = self.env.timeout(max(0.0, delay))
-            ev.callbacks.append(lambda _e, inst=inst: self._invoke(inst))
+            ev.callbacks.append(partial(self._invoke_on, inst, False))
             return
         if isinstance(exc, NondeterminismError):
             inst.stalled = f"NondeterminismError: {exc}"

@@ -261,11 +261,12 @@ class FaultPlan:
                 best = t
                 break
         if self._mtbf is not None:
-            t = self._next_random.get(workflow)
-            if t is None:
-                t = self._rand.expovariate(1.0 / self._mtbf)
+            rand = self._rand
+            assert rand is not None   # made whenever _mtbf is set
+            known = self._next_random.get(workflow)
+            t = rand.expovariate(1.0 / self._mtbf) if known is None else known
             while t <= after:
-                t += self._rand.expovariate(1.0 / self._mtbf)
+                t += rand.expovariate(1.0 / self._mtbf)
             self._next_random[workflow] = t
             best = min(best, t)
         self._asked[workflow] = (after, best)

@@ -9,13 +9,13 @@ crashed workflow resumes (or that it never does by itself).
 from __future__ import annotations
 
 from dataclasses import dataclass, fields, replace
-from typing import Any
+from typing import Any, ClassVar, Generic, TypeVar, cast
 
 from ..core.context import Context
 from ..core.errors import ConfigError, WorkerCrash
 from ..core.stores import Component
 
-__all__ = ["EngineModel", "ModelConfig"]
+__all__ = ["EngineModel", "ModelConfig", "ConfigT"]
 
 
 @dataclass(frozen=True)
@@ -33,8 +33,15 @@ class ModelConfig:
             raise ConfigError(f"{type(self).__name__}.workers must be >= 1, got {self.workers!r}")
 
 
-class EngineModel:
-    """Base class of the engine models.
+ConfigT = TypeVar("ConfigT", bound=ModelConfig)
+_M = TypeVar("_M", bound="EngineModel[Any]")
+
+
+class EngineModel(Generic[ConfigT]):
+    """Base class of the engine models, generic over the settings dataclass.
+
+    A model subclasses ``EngineModel[ItsConfig]`` and sets ``config_class = ItsConfig``, so
+    ``self.config`` has the model's own type (``TemporalConfig``, not the base ``ModelConfig``).
 
     Attributes:
         name: the registry name (``"temporal"``).
@@ -46,22 +53,23 @@ class EngineModel:
         config_class: the settings dataclass.
     """
 
-    name = "base"
-    title = "Base"
-    family = "workflow-as-code"
+    name: str = "base"
+    title: ClassVar[str] = "Base"
+    family: ClassVar[str] = "workflow-as-code"
     state_location = ""
     components: tuple[Component, ...] = ()
-    context_class = Context
-    config_class = ModelConfig
+    context_class: ClassVar[type[Context]] = Context
+    config_class: ClassVar[type[ModelConfig]] = ModelConfig
+    config: ConfigT
 
     def __init__(self, **config: Any):
         allowed = {f.name for f in fields(self.config_class)}
         unknown = sorted(set(config) - allowed)
         if unknown:
             raise ConfigError(f"unknown {self.name} setting {unknown[0]!r}; allowed: {', '.join(sorted(allowed))}")
-        self.config = self.config_class(**config)
+        self.config = cast(ConfigT, self.config_class(**config))
 
-    def with_config(self, **changes: Any) -> "EngineModel":
+    def with_config(self: _M, **changes: Any) -> _M:
         """A copy of this model with some settings changed."""
         m = type(self).__new__(type(self))
         m.__dict__.update(self.__dict__)

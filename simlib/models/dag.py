@@ -35,6 +35,8 @@ from __future__ import annotations
 
 import inspect
 import math
+from collections.abc import Generator
+from typing import Any
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 
@@ -171,9 +173,10 @@ class _Probe:
 
 def _trace(workflow, params: dict, mode: int, signals: dict) -> tuple[list, bool]:
     """The steps one probe run issues, and whether it ran through without a probe error."""
-    gen = workflow(_Probe(mode, signals), **params)
-    if not inspect.isgenerator(gen):
+    made = workflow(_Probe(mode, signals), **params)
+    if not inspect.isgenerator(made):
         return [], True
+    gen: Generator[Any, Any, Any] = made
     steps: list = []
     value, error = None, None
     while True:
@@ -292,7 +295,7 @@ class DagContext(Context):
         self.task_of: dict = {}   # step -> task id
 
     @property
-    def retry(self):
+    def retry(self):  # type: ignore[override]  # read from the model's settings on each use
         return _retry_policy(self.run.model.config)
 
     def lookup_step(self, seq: int, kind: str, name: str):
@@ -327,7 +330,7 @@ class DagContext(Context):
 
 
 # ---------------------------------------------------------------------- the model
-class Dag(EngineModel):
+class Dag(EngineModel[DagConfig]):
     """A DAG engine with Airflow's defaults: declared graph, 0 retries, 300 s zombie detection."""
 
     name = "dag"
@@ -381,7 +384,8 @@ class Dag(EngineModel):
                                       {"error": dag.reason}))
         return run.env.event()
 
-    def recovery_delay(self, run, inst, ctx: DagContext, crash: WorkerCrash) -> float | None:
+    def recovery_delay(self, run, inst, ctx: Context, crash: WorkerCrash) -> float | None:
+        assert isinstance(ctx, DagContext)
         cfg = self.config
         now = run.env.now
         resume = now + self.worker_back_in(run)
@@ -402,6 +406,7 @@ class Dag(EngineModel):
                                                  f"are used up, so the DAG run failed; clear the task to run it again")
                 return found - now
             wait = _retry_policy(cfg).delay(tries) or 0.0
+            assert seq is not None    # cur matched it
             _note_later(run, inst, found, seq, "zombie",
                         {"task": task, "state": "up_for_retry", "try_number": tries, "retry_in_s": wait})
             resume = max(resume, found + wait)

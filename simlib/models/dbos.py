@@ -37,7 +37,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..core.context import Context, RetryPolicy
-from ..core.errors import ActivityError, NondeterminismError, WorkerCrash
+from ..core.errors import ActivityError, NondeterminismError, WorkerCrash, WorkflowFailure
 from ..core.history import Record
 from ..core.stores import Component, NOTHING, STALL
 from .base import EngineModel, ModelConfig
@@ -82,7 +82,7 @@ class DBOSConfig(ModelConfig):
         return RetryPolicy(self.interval_seconds, self.backoff_rate, 3600.0, max(1, self.max_attempts))
 
 
-class DBOSUnexpectedStepError(Exception):
+class DBOSUnexpectedStepError(WorkflowFailure):
     """Recovery replayed code that calls another step than the recorded one: the workflow fails for good."""
 
 
@@ -103,7 +103,7 @@ class DBOSContext(Context):
         self._txn = False
 
     @property
-    def record_latency_s(self) -> float:
+    def record_latency_s(self) -> float:  # type: ignore[override]  # zero inside a transaction, the write time outside
         # A transaction's checkpoint is part of its own commit: there is no window after it.
         return 0.0 if self._txn else self._write_s
 
@@ -147,7 +147,7 @@ def _count(inst, key: str) -> None:
     inst.extra[key] = inst.extra.get(key, 0) + 1
 
 
-class DBOS(EngineModel):
+class DBOS(EngineModel[DBOSConfig]):
     """DBOS Transact: the library in your process, the state in your database."""
 
     name = "dbos"

@@ -45,7 +45,7 @@ from functools import lru_cache
 from simpy.events import Interrupt, Interruption
 
 from ..core.context import INF, Context, RetryPolicy, StepEvent
-from ..core.errors import ActivityError, ConfigError, WorkerCrash
+from ..core.errors import ActivityError, ConfigError, WorkerCrash, WorkflowFailure
 from ..core.history import Record
 from ..core.stores import Component, NOTHING, STALL
 from .base import EngineModel, ModelConfig
@@ -63,7 +63,7 @@ _FAILED = "hatchet.failed"           # (step, error) of a task whose internal re
 _TASK_START = "hatchet.task_start"   # (first step, start time) of the multi-call task under way
 
 
-class TaskCancelled(Interrupt):
+class TaskCancelled(Interrupt, WorkflowFailure):
     """Raised inside a run that a concurrency strategy cancelled."""
 
     def __str__(self) -> str:
@@ -163,7 +163,7 @@ class HatchetContext(Context):
         self.cfg = run.model.config     # read on every step
 
     @property
-    def retry(self):
+    def retry(self):  # type: ignore[override]  # a policy worked out per step (shifted after reassignments)
         policy = _user_policy(self.cfg)
         seq = self.cur[0] if self.cur else 0
         shift = self.inst.memo.get(_REASSIGNED, {}).get(seq, 0)
@@ -289,7 +289,7 @@ class _Slots:
         self.keys: dict = {}        # instance id -> concurrency key
 
 
-class Hatchet(EngineModel):
+class Hatchet(EngineModel[HatchetConfig]):
     """Hatchet with one worker by default; set ``max_runs`` to limit concurrency per key."""
 
     name = "hatchet"
@@ -322,7 +322,8 @@ class Hatchet(EngineModel):
         return ctx
 
     # ------------------------------------------------------------------ crashes
-    def recovery_delay(self, run, inst, ctx: HatchetContext, crash: WorkerCrash) -> float | None:
+    def recovery_delay(self, run, inst, ctx: Context, crash: WorkerCrash) -> float | None:
+        assert isinstance(ctx, HatchetContext)
         cfg = self.config
         now = run.env.now
         lost = self._drop_unfinished_task(inst)
@@ -341,6 +342,7 @@ class Hatchet(EngineModel):
             used = inst.memo.setdefault(_REASSIGNED, {})
             used[seq] = used.get(seq, 0) + 1
             inst.extra["reassigned"] = inst.extra.get("reassigned", 0) + 1
+            assert ctx.cur is not None   # kind came from it
             name = ctx.cur[2]
             if used[seq] > cfg.max_internal_retries:
                 inst.memo[_FAILED] = (seq, f"TaskFailed: task {name!r} lost its worker {used[seq]} times; "

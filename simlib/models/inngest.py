@@ -189,7 +189,7 @@ class InngestContext(Context):
         extra["memoized_reads"] = extra.get("memoized_reads", 0) + requests * memoized
 
 
-class Inngest(EngineModel):
+class Inngest(EngineModel[InngestConfig]):
     """Inngest's classic model: one request per step, memoized by step id, platform-driven retries."""
 
     name = "inngest"
@@ -212,6 +212,7 @@ class Inngest(EngineModel):
         return InngestContext(run, inst, worker, retry, cfg.request_overhead_s)
 
     def recovery_delay(self, run, inst, ctx: Context, crash: WorkerCrash) -> float | None:
+        assert isinstance(ctx, InngestContext)
         """The platform sees the reset connection at once and retries the step on its backoff table.
 
         A crash while a request was running a step counts as a failed attempt of that step: the
@@ -242,5 +243,6 @@ class Inngest(EngineModel):
         return resume - now
 
     def on_complete(self, run, inst, ctx: Context) -> None:
+        assert isinstance(ctx, InngestContext)
         # The last request finds every step memoized and returns the function's result.
         ctx._count_requests(1, ctx.seq)

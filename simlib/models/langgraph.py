@@ -208,8 +208,8 @@ def graph_runner(fn):
                 raise_failed()
             return result
 
-    run_graph._langgraph_runner = True
-    run_graph.__wrapped__ = fn
+    run_graph._langgraph_runner = True  # type: ignore[attr-defined]  # how the model recognises a graph
+    run_graph.__wrapped__ = fn  # type: ignore[attr-defined]
     run_graph.__doc__ = fn.__doc__
     return run_graph
 
@@ -485,7 +485,7 @@ class _SuperStep(Event):
 def _killed(done, dead_at: float, ctx, ev) -> None:
     """Apply what a sibling step managed to do before the process died at ``dead_at``."""
     t0, t_eff, t_rec = getattr(done, "t0", None), getattr(done, "t_eff", None), getattr(done, "t_rec", None)
-    if t_eff is None:
+    if t_eff is None or t0 is None:
         return
     if t_rec is not None and t_rec <= dead_at:
         done(ev)
@@ -503,7 +503,7 @@ def _killed(done, dead_at: float, ctx, ev) -> None:
         ctx.stats.llm_cost_again += wasted
 
 
-class LangGraph(EngineModel):
+class LangGraph(EngineModel[LangGraphConfig]):
     """LangGraph with a checkpointer; resumes only when a supervisor invokes the thread again."""
 
     name = "langgraph"

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 
 from simpy.events import Event
 
-from ..core.context import MISSING, RetryPolicy
+from ..core.context import MISSING, Context, RetryPolicy
 from ..core.errors import ActivityError, ConfigError, NondeterminismError, WorkerCrash
 from ..core.history import Record
 from .langgraph import DURABILITY_MODES, Thread
@@ -140,19 +140,25 @@ class LayeredContext(TemporalContext):
         now = self.env.now
         if self.failed_write is not None:
             # A background write failed: invoke() raises now, so the activity fails and Temporal retries it.
-            self.thread.flush(now)
+            self.graph.flush(now)
             raise WorkerCrash("checkpoint write failed", self.failed_write, "store-unavailable")
-        self.thread.persist_all(now, collapse=self.cfg.durability == "exit")
-        self.thread.log(now, self.inst, self.history, self.cfg.durability)
+        self.graph.persist_all(now, collapse=self.cfg.durability == "exit")
+        self.graph.log(now, self.inst, self.history, self.cfg.durability)
         self.activity = None
         self._outer()
         self._closing = (self.seq + 1, name, result)
         return self.tool(name, effect=None, latency_s=0.0)
 
+    @property
+    def graph(self) -> Thread:
+        """The LangGraph thread of the agent activity in progress (there is one whenever it is asked for)."""
+        assert self.thread is not None, "no agent activity is running"
+        return self.thread
+
     # ------------------------------------------------------------------ lookups and records
     def lookup_step(self, seq: int, kind: str, name: str):
         if self.activity is not None:
-            item = self.thread.writes.get(seq)
+            item = self.graph.writes.get(seq)
             where, layer = "checkpoint", "langgraph"
         else:
             item = self.inst.memo.setdefault("history_events", {}).get(seq)
@@ -180,9 +186,9 @@ class LayeredContext(TemporalContext):
             landed = now if mode == "sync" else (now + self.cfg.checkpoint_write_s if mode == "async" else float("inf"))
             if mode == "async":
                 landed = self._background_write(seq, landed)
-            self.thread.writes[seq] = [kind, name, value, landed]
-            self.thread.add(seq, (name,), landed)
-            self.thread.log(now, self.inst, self.history, mode)
+            self.graph.writes[seq] = [kind, name, value, landed]
+            self.graph.add(seq, (name,), landed)
+            self.graph.log(now, self.inst, self.history, mode)
             return
         self.inst.memo.setdefault("history_events", {})[seq] = (kind, name, value)
         if self._closing is not None and seq == self._closing[0]:
@@ -199,7 +205,7 @@ class LayeredContext(TemporalContext):
                                                  "raised": "when the graph returns"})
             return float("inf")
         if self.failed_write is not None:
-            self.thread.cover_failed(landed)
+            self.graph.cover_failed(landed)
         return landed
 
     def _note(self, seq, event: str, detail: dict) -> None:
@@ -218,6 +224,7 @@ class LangGraphInTemporal(Temporal):
                       "the graph's nodes inside the agent activity")
     context_class = TemporalContext          # the engine reads class attributes (the outer store) from here
     config_class = LangGraphInTemporalConfig
+    config: LangGraphInTemporalConfig
     components = (
         Component("worker", "Temporal worker (workflow code, activities, the graph inside one activity)", False,
                   NOTHING, "stateless: the history and the checkpointer hold everything"),
@@ -230,10 +237,12 @@ class LangGraphInTemporal(Temporal):
     def context(self, run, inst, worker: str) -> LayeredContext:
         return LayeredContext(run, inst, worker, self.config)
 
-    def recovery_delay(self, run, inst, ctx: LayeredContext, crash: WorkerCrash) -> float | None:
+    def recovery_delay(self, run, inst, ctx: Context, crash: WorkerCrash) -> float | None:
+        assert isinstance(ctx, LayeredContext)
         now = run.env.now
         if ctx.activity is None:
             delay = super().recovery_delay(run, inst, ctx, crash)
+            assert delay is not None      # Temporal always resumes
             ctx._note(None, "recovery", {
                 "layer": "temporal", "failure": f"worker crash at step {crash.step} ({crash.point})",
                 "by": "temporal: another worker replays the history; an unfinished activity is retried",
@@ -241,7 +250,7 @@ class LangGraphInTemporal(Temporal):
             return delay
         cfg = self.config
         name = ctx.activity
-        ctx.thread.lose(now, inst, run.history, ctx.worker, cfg.durability)
+        ctx.graph.lose(now, inst, run.history, ctx.worker, cfg.durability)
         attempts = inst.memo["graph_attempts"]
         attempt = attempts[name]
         if crash.point == "store-unavailable":
@@ -265,6 +274,6 @@ class LangGraphInTemporal(Temporal):
             t = back
         ctx._note(None, "recovery", {
             "layer": "langgraph (inside temporal)", "failure": failure,
-            "by": f"{how}; langgraph resumes thread {inst.id}:{name} from checkpoint {ctx.thread.checkpoints[-1][0]}",
+            "by": f"{how}; langgraph resumes thread {inst.id}:{name} from checkpoint {ctx.graph.checkpoints[-1][0]}",
             "after_s": round(t - now, 6)})
         return t - now

@@ -27,6 +27,7 @@ No retries by default (the SDK's Runner retries are opt-in).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from simpy.events import Event
 
@@ -124,7 +125,7 @@ class AgentsContext(Context):
         self._turn.append((seq, kind, name, value))
 
 
-class OpenAIAgents(EngineModel):
+class OpenAIAgents(EngineModel[OpenAIAgentsConfig]):
     """The Agents SDK alone: per-turn session saves, no automatic recovery."""
 
     name = "openai-agents"
@@ -164,7 +165,7 @@ class OpenAIAgents(EngineModel):
             by = (f"supervisor calls Runner.run again on the same session ({ses.turns} saved turn(s)); "
                   "the in-flight turn repeats")
         if run.history is not None:
-            detail = {"layer": "openai-agents", "failure": failure, "by": by}
+            detail: dict[str, Any] = {"layer": "openai-agents", "failure": failure, "by": by}
             if delay is not None:
                 detail["after_s"] = round(delay, 6)
             run.history.append(Record(run.env.now, inst.id, None, 0, "info", ctx.worker, "recovery", detail))

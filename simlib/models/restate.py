@@ -107,6 +107,7 @@ class RestateContext(Context):
     """A handler's context: one journal entry per operation, replayed after a crash."""
 
     __slots__ = ("retry", "record_latency_s")
+    retry: _InvocationRetry
     durable = True
     store = "server"
     outage = "stall"
@@ -145,7 +146,7 @@ def _pause(run, inst, step, attempts: int, why: str) -> None:
                                   {"attempts": attempts, "reason": why}))
 
 
-class Restate(EngineModel):
+class Restate(EngineModel[RestateConfig]):
     """Restate with one service deployment by default (set ``workers=2`` for a second replica)."""
 
     name = "restate"

@@ -117,6 +117,7 @@ class _BusLedger(Ledger):
     """The world's ledger, with the bus listening for ``publish_event`` effects."""
 
     __slots__ = ("bus",)
+    bus: _Bus
 
     def apply(self, time, workflow, step, name, attempt, kind, key, payload=None):
         eff = super().apply(time, workflow, step, name, attempt, kind, key, payload)

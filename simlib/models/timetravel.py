@@ -27,9 +27,10 @@ def _thread(result: RunResult, workflow: str | None):
     if workflow is None:
         inst = insts[0]
     else:
-        inst = next((i for i in insts if i.id == workflow), None)
-        if inst is None:
+        found = next((i for i in insts if i.id == workflow), None)
+        if found is None:
             raise ConfigError(f"unknown workflow {workflow!r}; allowed: {', '.join(i.id for i in insts)}")
+        inst = found
     thread = inst.memo.get("thread")
     if thread is None:
         raise ConfigError(f"run was made with model {result.run.model.name!r}; time travel needs a langgraph run")

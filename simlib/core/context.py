@@ -24,13 +24,12 @@ between), at a fraction of the cost; see `Context.can_finish_inline`.
 from __future__ import annotations
 
 import math
-from heapq import heappush
 from typing import Any, Callable, Protocol
 
-from simpy.core import NORMAL
 from simpy.events import Event
 from simpy.exceptions import Interrupt
 
+from .clock import Done, StepEvent, done_event
 from .errors import ActivityError, ConfigError, NondeterminismError, SimulatorError, WorkerCrash, WorkflowFailure
 from .history import Record
 
@@ -118,42 +117,6 @@ class Instance:
         self.extra: dict = {}            # model-specific counters
         self.memo: dict = {}             # model-specific durable state (step-id memo, checkpoints)
         self.billed: set = set()         # steps whose LLM call the provider has billed at least once
-
-
-class StepEvent(Event):
-    """A SimPy event that fires at a precomputed time with a precomputed outcome."""
-
-    __slots__ = ()
-
-    def __init__(self, env, delay: float, ok: bool, value: Any, done: Callable | None):
-        self.env = env
-        self.callbacks = [done] if done is not None else []
-        self._ok = ok
-        self._value = value
-        # What env.schedule(self, NORMAL, delay) does, without the extra call.
-        heappush(env._queue, (env._now + delay, NORMAL, next(env._eid), self))
-
-
-class _Done(Event):
-    """An event that has already been processed: a process that yields it continues at once.
-
-    Made with `_done` (no ``__init__`` call: this is on the hot path); ``callbacks`` is None
-    and ``_ok`` True for every instance.
-    """
-
-    callbacks = None  # type: ignore[assignment]  # SimPy's mark of a processed event
-    _ok = True
-    _value = None
-
-
-def _done(env, value: Any = None) -> _Done:
-    ev = _new(_Done)
-    ev.env = env
-    ev._value = value
-    return ev
-
-
-_new = object.__new__
 
 
 class Context:
@@ -376,7 +339,7 @@ class Context:
         """A successful event at the current instant (finished inline when that is safe)."""
         env = self.env
         if self.can_finish_inline(env._now):
-            return _done(env, value)
+            return done_event(env, value)
         return StepEvent(env, 0.0, True, value, None)
 
     def record_step(self, seq: int, kind: str, name: str, value: Any) -> None:
@@ -428,7 +391,7 @@ class Context:
                     if hist is not None:
                         hist.append(_rec(now, inst.id, seq, attempt, "invoke", self.worker, kind, {"name": name}))
                     inst.exec_time += latency
-                    ev = _new(_Done)
+                    ev = _new(Done)
                     ev.env = env
                     env._now = t_rec
                     if action[0] is not _LLM or hist is not None:
@@ -630,6 +593,7 @@ _WAIT = object()
 
 
 _rec = Record
+_new = object.__new__   # makes a `Done` without an __init__ call (the inline hot path)
 
 # Errors the step pipeline raises into the workflow on purpose; anything else it raises is a bug.
 _WORKFLOW_ERRORS = (WorkerCrash, NondeterminismError, ActivityError, ConfigError, WorkflowFailure, Interrupt,

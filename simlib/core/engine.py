@@ -17,6 +17,7 @@ from typing import Any
 
 import simpy
 
+from .clock import Clock
 from .context import Instance
 from .errors import ActivityError, BudgetExceeded, ConfigError, NondeterminismError, SimulatorError, WorkerCrash
 from .faults import FaultPlan, FaultSchedule, NO_FAULTS
@@ -81,16 +82,6 @@ class ReplayToken:
         return cls(d["scenario"], d["model"], d["seed"], FaultSchedule.from_dict(d.get("faults") or {}))
 
 
-class _Environment(simpy.Environment):
-    """SimPy's environment, unchanged but for one thing: made per run, it skips SimPy's early binding.
-
-    ``Environment.__init__`` binds ``timeout``, ``process`` and the other event factories to the
-    instance by looping over its class's attributes, which costs about as much as ten timeouts.
-    For this subclass that loop finds nothing to bind, and the factories are bound on each use
-    instead; a run uses them a few times (steps mostly finish inline), so a run is cheaper.
-    """
-
-
 class Run:
     """One simulation: environment, generator, world, history and workflow instances."""
 
@@ -100,7 +91,7 @@ class Run:
         self.model = model
         self.seed = seed
         self.faults = faults
-        self.env = _Environment()
+        self.env = Clock()
         self.rng = RunRandom(seed)
         self.plan = FaultPlan(faults, self.rng)
         self.plan.alias_store(model.context_class.store)
@@ -125,13 +116,17 @@ class Run:
                 ev = self.env.timeout(at)
                 ev.callbacks.append(partial(self._invoke_on, inst, True))
             else:
-                self._invoke(inst, first=True)
+                self.invoke(inst, first=True)
 
     def _invoke_on(self, inst: Instance, first: bool, _event: Any) -> None:
-        """`_invoke`, as the callback of a timer event."""
-        self._invoke(inst, first)
+        """`invoke`, as the callback of a timer event."""
+        self.invoke(inst, first)
 
-    def _invoke(self, inst: Instance, first: bool = False) -> None:
+    def invoke(self, inst: Instance, first: bool = False) -> None:
+        """Start an invocation of ``inst`` now (its first when ``first``), unless it is finished or stalled.
+
+        The model's `admission` may queue it (a lock, a concurrency slot).
+        """
         if inst.finished or inst.stalled:
             return
         gate = self.model.admission(self, inst)

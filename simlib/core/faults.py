@@ -283,6 +283,16 @@ class FaultPlan:
                 end = stop
         return end
 
+    def alias_outages(self, source: str, target: str) -> None:
+        """Make outages of component ``source`` apply to ``target`` too (a box whose loss stops ``target``).
+
+        For example Hatchet's engine: nothing is dispatched while it is down, so its outage acts as
+        Postgres's. The plan's summary flags are left as they are: ``source`` outages already set them.
+        """
+        windows = self.outages(source)
+        if windows:
+            self._outages[target] = sorted(self.outages(target) + windows)
+
     def alias_store(self, component: str) -> None:
         """Make outages of the generic ``"store"`` apply to the model's own state component."""
         if component == "store" or "store" not in self._outages:

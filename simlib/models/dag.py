@@ -40,7 +40,8 @@ from typing import Any
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 
-from ..core.context import MISSING, Context, RetryPolicy, StepEvent
+from ..core.clock import StepEvent
+from ..core.context import MISSING, Context, RetryPolicy
 from ..core.errors import ActivityError, ConfigError, WorkerCrash
 from ..core.history import Record
 from ..core.stores import Component, NOTHING, STALL
@@ -288,7 +289,7 @@ class DagContext(Context):
 
     def __init__(self, run, inst, worker: str, dag: DagDeclaration | None = None):
         super().__init__(run, inst, worker)
-        self.t0 = run.env._now
+        self.t0 = run.env.now
         self.cur: tuple | None = None
         self.dag = dag
         self.seen: dict = {}      # task name -> how often this invocation met it
@@ -317,7 +318,7 @@ class DagContext(Context):
         if isinstance(value, ActivityError):
             return StepEvent(self.env, 0.0, False, value, None)
         if self.history is not None:
-            self.history.append(Record(self.env._now, self.workflow_id, seq, self.inst.attempts.get(seq, 1), "info",
+            self.history.append(Record(self.env.now, self.workflow_id, seq, self.inst.attempts.get(seq, 1), "info",
                                      "scheduler", "replay", {"name": name, "kind": kind, "state": "success"}))
         return self.ready_now(value)
 
@@ -355,10 +356,7 @@ class Dag(EngineModel[DagConfig]):
 
     def new_run_state(self, run) -> dict:
         # Without the scheduler nothing is queued either: its outage acts as the metadata DB's.
-        windows = run.plan.outages("scheduler")
-        if windows:
-            # FaultPlan has no public call for a second alias, so merge the windows directly.
-            run.plan._outages["metadata-db"] = sorted(run.plan.outages("metadata-db") + windows)
+        run.plan.alias_outages("scheduler", "metadata-db")
         return {}
 
     def _workflow(self, run, inst):

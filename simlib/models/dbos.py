@@ -127,9 +127,9 @@ class DBOSContext(Context):
 
     def execute_step(self, seq, kind, name, latency, action, fail_p):
         ev = super().execute_step(seq, kind, name, latency, action, fail_p)
-        if not ev._ok and isinstance(ev._value, ActivityError) and not ev.callbacks:
+        if not ev.ok and isinstance(ev.value, ActivityError) and not ev.callbacks:
             # A step that failed for good: DBOS saves the exception as the step's output.
-            ev.callbacks.append(lambda e: self.record_step(seq, kind, name, e._value))
+            ev.callbacks.append(lambda e: self.record_step(seq, kind, name, e.value))
         return ev
 
     def crash_step(self, delay, seq, attempt, point, action, t_start, name="", kind=""):
@@ -138,7 +138,7 @@ class DBOSContext(Context):
             action = None
             _count(self.inst, "rolled_back")
             if self.history is not None:
-                self.history.append(Record(self.env._now + delay, self.workflow_id, seq, attempt, "info", "db",
+                self.history.append(Record(self.env.now + delay, self.workflow_id, seq, attempt, "info", "db",
                                          "rollback", {"name": name}))
         return super().crash_step(delay, seq, attempt, point, action, t_start, name, kind)
 

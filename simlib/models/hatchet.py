@@ -42,9 +42,10 @@ from collections import deque
 from dataclasses import dataclass
 from functools import lru_cache
 
-from simpy.events import Interrupt, Interruption
+from simpy.events import Interrupt
 
-from ..core.context import INF, Context, RetryPolicy, StepEvent
+from ..core.clock import StepEvent, interrupt
+from ..core.context import INF, Context, RetryPolicy
 from ..core.errors import ActivityError, ConfigError, WorkerCrash, WorkflowFailure
 from ..core.history import Record
 from ..core.stores import Component, NOTHING, STALL
@@ -157,7 +158,7 @@ class HatchetContext(Context):
 
     def __init__(self, run, inst, worker: str):
         super().__init__(run, inst, worker)
-        self.t0 = run.env._now      # the worker's heartbeats are counted from here
+        self.t0 = run.env.now      # the worker's heartbeats are counted from here
         self.proc = None
         self.cur: tuple | None = None   # (step, kind, name) being issued
         self.cfg = run.model.config     # read on every step
@@ -205,8 +206,8 @@ class HatchetContext(Context):
                 first = seq - (seq - 1) % per_task
                 clock = self.inst.memo.get(_TASK_START)
                 if seq == first or clock is None or clock[0] != first:
-                    clock = self.inst.memo[_TASK_START] = (first, self.env._now)
-                used = self.env._now - clock[1]
+                    clock = self.inst.memo[_TASK_START] = (first, self.env.now)
+                used = self.env.now - clock[1]
                 if used + latency > timeout:
                     return self._time_out(seq, kind, name, latency, timeout, max(0.0, timeout - used), first)
         return super().execute_step(seq, kind, name, latency, action, fail_p)
@@ -222,7 +223,7 @@ class HatchetContext(Context):
         """
         inst, plan, hist, stats, env = self.inst, self.plan, self.history, self.stats, self.env
         wid = inst.id
-        now = env._now
+        now = env.now
         t = now
         while True:
             attempt = inst.attempts.get(seq, 0) + 1
@@ -310,10 +311,7 @@ class Hatchet(EngineModel[HatchetConfig]):
     # ------------------------------------------------------------------ per run
     def new_run_state(self, run) -> _Slots:
         # The engine is stateless but nothing is dispatched without it: its outage acts as Postgres's.
-        windows = run.plan.outages("engine")
-        if windows:
-            # FaultPlan has no public call for a second alias, so merge the windows directly.
-            run.plan._outages["postgres"] = sorted(run.plan.outages("postgres") + windows)
+        run.plan.alias_outages("engine", "postgres")
         return _Slots()
 
     def context(self, run, inst, worker: str) -> HatchetContext:
@@ -490,13 +488,8 @@ class Hatchet(EngineModel[HatchetConfig]):
         proc = ctx.proc if ctx is not None else None
         if proc is None or not proc.is_alive or proc is run.env.active_process:
             return      # it fails at its next step (or when it resumes after a crash)
-        target = proc._target
-        if target is not None and target.callbacks is not None:
-            # The cancel signal aborts the call in flight: its output never arrives.
-            target.callbacks[:] = [cb for cb in target.callbacks if cb == proc._resume]
-            target._defused = True
-        ev = Interruption(proc, why)
-        ev._value = TaskCancelled(why)
+        # The cancel signal aborts the call in flight: its output never arrives.
+        interrupt(proc, TaskCancelled(why))
 
 
 def _count(inst, key: str) -> None:

@@ -36,7 +36,8 @@ import hashlib
 from dataclasses import dataclass
 from functools import lru_cache
 
-from ..core.context import Context, MISSING, RetryPolicy, StepEvent
+from ..core.clock import StepEvent
+from ..core.context import MISSING, Context, RetryPolicy
 from ..core.errors import ActivityError, ConfigError, WorkerCrash
 from ..core.history import Record
 from ..core.stores import Component, NOTHING, STALL
@@ -146,13 +147,13 @@ class InngestContext(Context):
             self._warned = True
             self.inst.extra["order_warnings"] = self.inst.extra.get("order_warnings", 0) + 1
             if hist is not None:
-                hist.append(Record(self.env._now, self.workflow_id, seq, 0, "info", "platform", "warning",
+                hist.append(Record(self.env.now, self.workflow_id, seq, 0, "info", "platform", "warning",
                                    {"message": "step order changed since the results were memoized",
                                     "step_id": sid, "was": seq, "now": pos}))
         if isinstance(value, ActivityError):
             return StepEvent(self.env, 0.0, False, value, None)
         if hist is not None:
-            hist.append(Record(self.env._now, self.workflow_id, seq, self.inst.attempts.get(seq, 1), "info",
+            hist.append(Record(self.env.now, self.workflow_id, seq, self.inst.attempts.get(seq, 1), "info",
                                self.worker, "replay", {"name": name, "kind": kind, "step_id": sid}))
         return self.ready_now(value)
 
@@ -177,9 +178,9 @@ class InngestContext(Context):
             tries = 1 if before == 0 else 0
         self._count_requests(tries, pos - 1)
         self._last = (seq, kind, name)
-        if not ev._ok and isinstance(ev._value, ActivityError) and not ev.callbacks:
+        if not ev.ok and isinstance(ev.value, ActivityError) and not ev.callbacks:
             # Attempts used up: the platform memoizes the error and throws it into the function.
-            ev.callbacks.append(lambda e: self.record_step(seq, kind, name, e._value))
+            ev.callbacks.append(lambda e: self.record_step(seq, kind, name, e.value))
         return ev
 
     def _count_requests(self, requests: int, memoized: int) -> None:

@@ -344,7 +344,7 @@ class LangGraphContext(Context):
     # ------------------------------------------------------------------ checkpointer
     def _landed(self) -> float:
         """When a write issued now reaches the DB (INF: never, or not before the graph exits)."""
-        now = self.env._now
+        now = self.env.now
         if self.mode == "sync":
             return now
         if self.mode == "exit":
@@ -401,7 +401,7 @@ class LangGraphContext(Context):
     def _checkpoint(self, last_seq: int, nodes: tuple, landed: float | None = None) -> None:
         """A checkpoint after step ``last_seq``; ``landed`` as `_landed` gives it (worked out when None)."""
         self.thread.add(last_seq, nodes, self._landed() if landed is None else landed)
-        self.thread.log(self.env._now, self.inst, self.history, self.mode)
+        self.thread.log(self.env.now, self.inst, self.history, self.mode)
 
     def _end_group(self) -> None:
         if self._group is None:
@@ -459,17 +459,17 @@ class _SuperStep(Event):
     def _child(self, i: int, ev: Event) -> None:
         if self.triggered:
             return
-        if ev._ok:
-            self._values[i] = ev._value
+        if ev.ok:
+            self._values[i] = ev.value
             self._left -= 1
             if self._left == 0:
                 names = tuple(w[1] for w in (self._ctx.thread.writes.get(s) for s in self._seqs) if w)
                 self._ctx._superstep_done(self._seqs, names)
                 self.succeed(self._values)
             return
-        ev._defused = True
+        ev.defused = True
         self._cut_off(self._ctx.env.now)
-        self.fail(ev._value)
+        self.fail(ev.value)  # type: ignore[arg-type]  # a failed event holds its exception
 
     def _cut_off(self, dead_at: float) -> None:
         """The process died (or a node raised): siblings still running never finish."""
@@ -478,7 +478,7 @@ class _SuperStep(Event):
             if ev.callbacks is None:
                 continue                                  # already processed
             ev.callbacks.remove(hook)
-            ev._defused = True
+            ev.defused = True
             ev.callbacks[:] = [partial(_killed, cb, dead_at, ctx) for cb in ev.callbacks]
 
 
@@ -520,11 +520,19 @@ class LangGraph(EngineModel[LangGraphConfig]):
                   "the run can resume from the last checkpoint"),
     )
 
+    fork: tuple[str, Thread] | None = None   # (workflow id, thread) a time-travel run starts from
+
+    def starting_from(self, workflow_id: str, thread: Thread) -> "LangGraph":
+        """A copy of this model whose run of ``workflow_id`` resumes ``thread`` (a forked checkpoint history)."""
+        m = self.with_config()
+        m.fork = (workflow_id, thread)
+        return m
+
     def new_run_state(self, run):
         # The Pregel loop restarts an interrupted node; wrapping the workflow lets Command(resume) do that.
         sc = run.scenario
         run.scenario = _as_graph(sc)
-        fork = getattr(self, "_fork", None)
+        fork = self.fork
         if fork is not None:
             wid, thread = fork
             for inst in run.instances:

@@ -127,7 +127,7 @@ class RestateContext(Context):
 
     def execute_step(self, seq, kind, name, latency, action, fail_p):
         ev = super().execute_step(seq, kind, name, latency, action, fail_p)
-        if self.retry.exhausted and not ev._ok and isinstance(ev._value, ActivityError):
+        if self.retry.exhausted and not ev.ok and isinstance(ev.value, ActivityError):
             # Out of attempts: Restate pauses the invocation instead of failing it. The
             # handler never gets an answer, and a virtual object's key stays locked.
             self.retry.exhausted = False

@@ -159,7 +159,7 @@ class _Bus:
     def _deliver(self, svc: Service, event: dict, eff) -> None:
         inst = self.state.spawn(svc, event)
         self._note(self.run.env.now, eff, "bus-deliver", {"topic": event["name"], "id": event["id"], "to": inst.id})
-        self.run._invoke(inst, first=True)
+        self.run.invoke(inst, first=True)
 
 
 # ---------------------------------------------------------------------- the composite model

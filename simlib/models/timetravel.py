@@ -69,7 +69,7 @@ def fork_from_checkpoint(result: RunResult, checkpoint: int, *, workflow: str | 
     Returns:
         The new branch's `RunResult`; its history starts with the shared prefix.
     """
-    from .langgraph import Thread
+    from .langgraph import LangGraph, Thread
 
     inst, thread = _thread(result, workflow)
     n = len(thread.checkpoints)
@@ -84,8 +84,9 @@ def fork_from_checkpoint(result: RunResult, checkpoint: int, *, workflow: str | 
             raise ConfigError(f"cannot update step {step!r}: checkpoint {checkpoint} holds steps "
                               f"{', '.join(map(str, sorted(fork.writes))) or 'none'}")
         fork.writes[step][2] = value
-    model = result.run.model.with_config()
-    model._fork = (inst.id, fork)
+    model = result.run.model
+    assert isinstance(model, LangGraph)     # `_thread` found a LangGraph thread
+    model = model.starting_from(inst.id, fork)
     scenario = result.run.model_state["scenario"]
     return simulate(scenario, model, seed=result.token.seed if seed is None else seed,
                     faults=NO_FAULTS if faults is None else faults)

@@ -73,7 +73,7 @@ def test_recovery_follows_the_retry_schedule_until_the_deployment_is_back():
     r = simulate("q1", "restate", seed=1)
     assert r.summary.time_to_recover_s == pytest.approx(7.5)
     assert len([x for x in r.history if x.event == "attempt-failed"]) == 3
-    assert r.run.instances[0].memo["attempt"] == 5
+    assert r.run.instances[0].state.attempt == 5
 
 
 def test_with_a_second_replica_recovery_is_the_first_backoff():
@@ -105,7 +105,7 @@ def test_failed_connection_attempts_count_toward_the_70():
     faults = FaultSchedule(crashes=(CrashAt(3, "before-step", attempt=None),), restart_delay_s=5.0)
     r = simulate("q1", "restate", seed=1, faults=faults, params=SMALL_Q1)
     assert r.summary.stalled.startswith("paused") and r.summary.crashes < 70
-    assert r.run.instances[0].memo["attempt"] == 70
+    assert r.run.instances[0].state.attempt == 70
 
 
 def _flaky(ctx):
@@ -194,7 +194,7 @@ def test_durable_sleep_and_awakeable_survive_a_crash(crash_at):
     r = simulate("approval", "restate", seed=1, faults=FaultSchedule(timed=(CrashAtTime(crash_at),)))
     assert r.summary.completed and r.run.instances[0].result == "sent" and r.summary.llm_calls == 1
     # The invocation was suspended, so the crash used no retry attempt.
-    assert r.run.instances[0].memo.get("attempt", 1) == 1
+    assert r.run.instances[0].state.attempt == 1
 
 
 def test_a_server_outage_stalls_work_without_loss():
@@ -209,4 +209,4 @@ def test_no_retry_is_attempted_while_the_server_is_down():
                       restart_delay_s=0.0)
     r = simulate("q1", "restate", seed=1, faults=f)
     resumed = next(x.time for x in r.history if x.event == "resume")
-    assert resumed == pytest.approx(900.0) and r.run.instances[0].memo["attempt"] == 2
+    assert resumed == pytest.approx(900.0) and r.run.instances[0].state.attempt == 2

@@ -92,7 +92,7 @@ class Instance:
 
     __slots__ = ("id", "params", "journal", "attempts", "starts", "done_steps", "timers", "waits",
                  "invocations", "crashes", "finished", "result", "error", "stalled", "started_at",
-                 "ended_at", "crash_at", "exec_time", "ok_time", "extra", "memo", "billed")
+                 "ended_at", "crash_at", "exec_time", "ok_time", "extra", "state", "billed", "service")
 
     def __init__(self, wid: str, params: dict):
         self.id = wid
@@ -115,8 +115,9 @@ class Instance:
         self.exec_time = 0.0             # seconds spent executing steps, all attempts
         self.ok_time: dict = {}          # step -> duration of its last completed execution
         self.extra: dict = {}            # model-specific counters
-        self.memo: dict = {}             # model-specific durable state (step-id memo, checkpoints)
+        self.state: Any = None           # the model's durable per-instance state (its own dataclass)
         self.billed: set = set()         # steps whose LLM call the provider has billed at least once
+        self.service: str | None = None  # in a system of several engines: the service it runs as
 
 
 class Context:

@@ -104,6 +104,8 @@ class Run:
         merged.update(params or {})
         self.params = merged
         self.instances = [Instance(f"wf-{i + 1}", merged) for i in range(scenario.instances)]
+        for inst in self.instances:
+            inst.state = model.new_instance_state()
         self.until = math.inf   # set by execute(); steps never plan past it
         self.inline_left = _NO_LIMIT   # steps that may still finish without a SimPy event (the budget)
         self.model_state: Any = model.new_run_state(self)

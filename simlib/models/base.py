@@ -51,6 +51,8 @@ class EngineModel(Generic[ConfigT]):
         components: the deployment's boxes (`Component`), for diagrams and crash drills.
         context_class: the `Context` subclass workflow code talks to.
         config_class: the settings dataclass.
+        instance_state_class: the dataclass of what the model keeps per workflow instance across
+            invocations (its journal, memo, checkpoints), stored in ``Instance.state``; None for none.
     """
 
     name: str = "base"
@@ -60,6 +62,7 @@ class EngineModel(Generic[ConfigT]):
     components: tuple[Component, ...] = ()
     context_class: ClassVar[type[Context]] = Context
     config_class: ClassVar[type[ModelConfig]] = ModelConfig
+    instance_state_class: ClassVar[type | None] = None
     config: ConfigT
 
     def __init__(self, **config: Any):
@@ -80,6 +83,11 @@ class EngineModel(Generic[ConfigT]):
         return f"<{type(self).__name__} {self.name!r} {self.config}>"
 
     # ------------------------------------------------------------------ hooks
+    def new_instance_state(self) -> Any:
+        """A fresh ``Instance.state``: the model's durable per-instance state (`instance_state_class`), or None."""
+        cls = self.instance_state_class
+        return cls() if cls is not None else None
+
     def new_run_state(self, run) -> Any:
         """Per-run state the model needs (None by default)."""
         return None

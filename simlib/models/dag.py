@@ -37,7 +37,7 @@ import inspect
 import math
 from collections.abc import Generator
 from typing import Any
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 
 from ..core.clock import StepEvent
@@ -50,8 +50,6 @@ from .base import EngineModel, ModelConfig
 __all__ = ["Dag", "DagConfig", "DagContext", "DagDeclaration", "DagDeclarationError", "declare_dag"]
 
 _TASK_KINDS = ("llm", "tool")
-_XCOM = "dag.xcom"                 # Instance.memo key: task id -> its recorded return value
-_FAILED = "dag.failed"             # Instance.memo key: (step, task, error) of a zombie with no retries left
 _MAX_PROBE_STEPS = 10_000          # a probe run longer than this is treated as unbounded
 
 
@@ -276,6 +274,19 @@ def _declaration(run, workflow) -> DagDeclaration:
 
 
 # ---------------------------------------------------------------------- the context
+@dataclass
+class DagState:
+    """The metadata database's rows for one DAG run.
+
+    Attributes:
+        xcom: task id -> its recorded return value.
+        failed: (step, task, error) of a zombie task with no retries left, until the scheduler acts on it.
+    """
+
+    xcom: dict = field(default_factory=dict)
+    failed: tuple | None = None
+
+
 class DagContext(Context):
     """Task instances whose states and XComs live in the metadata database."""
 
@@ -308,8 +319,8 @@ class DagContext(Context):
         if dag is not None and dag.verified and kind in _TASK_KINDS and name not in dag.task_ids:
             raise DagDeclarationError(f"task {name!r} is not in the declared DAG "
                                       f"({len(dag.tasks)} tasks); {_ADVICE}")
-        xcom = self.inst.memo.get(_XCOM)
-        if xcom is None or task_id not in xcom:
+        xcom = self.inst.state.xcom
+        if task_id not in xcom:
             self.replaying = False
             return MISSING
         value = xcom[task_id]
@@ -323,7 +334,7 @@ class DagContext(Context):
         return self.ready_now(value)
 
     def record_step(self, seq: int, kind: str, name: str, value) -> None:
-        self.inst.memo.setdefault(_XCOM, {})[self.task_of.get(seq, name)] = value
+        self.inst.state.xcom[self.task_of.get(seq, name)] = value
 
     def execute_step(self, seq, kind, name, latency, action, fail_p):
         self.cur = (seq, kind, self.task_of.get(seq, name))
@@ -340,6 +351,7 @@ class Dag(EngineModel[DagConfig]):
     state_location = "the metadata database: one row per task instance (state, try number) plus XCom values"
     context_class = DagContext
     config_class = DagConfig
+    instance_state_class = DagState
     components = (
         Component("scheduler", "scheduler (parses DAG files, queues ready tasks, finds zombies)", False, STALL,
                   "stateless between loops: it reads everything from the metadata database"),
@@ -366,7 +378,8 @@ class Dag(EngineModel[DagConfig]):
         return DagContext(run, inst, worker, _declaration(run, self._workflow(run, inst)))
 
     def admission(self, run, inst):
-        failed = inst.memo.pop(_FAILED, None)
+        state: DagState = inst.state
+        failed, state.failed = state.failed, None
         if failed is not None:
             # The scheduler found the zombie with no retries left: the task and the DAG run fail.
             _fail(run, inst, *failed)
@@ -399,7 +412,7 @@ class Dag(EngineModel[DagConfig]):
             inst.extra["zombie_tasks"] = inst.extra.get("zombie_tasks", 0) + 1
             task = cur[2]
             if tries > cfg.retries:
-                inst.memo[_FAILED] = (seq, task, f"TaskFailed: task {task!r} became a zombie (no heartbeat "
+                inst.state.failed = (seq, task, f"TaskFailed: task {task!r} became a zombie (no heartbeat "
                                                  f"for {cfg.zombie_threshold_s:g} s) and retries={cfg.retries} "
                                                  f"are used up, so the DAG run failed; clear the task to run it again")
                 return found - now

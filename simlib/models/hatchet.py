@@ -39,7 +39,7 @@ from __future__ import annotations
 
 import math
 from collections import deque
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 from simpy.events import Interrupt
@@ -56,12 +56,25 @@ __all__ = ["Hatchet", "HatchetConfig", "HatchetContext", "TaskCancelled", "STRAT
 STRATEGIES = ("GROUP_ROUND_ROBIN", "CANCEL_IN_PROGRESS", "CANCEL_NEWEST")
 _TASK_KINDS = ("llm", "tool")
 
-# Keys of Instance.memo this model owns.
-_REASSIGNED = "hatchet.reassigned"   # step -> internal retries used
-_PENDING = "hatchet.pending"         # outputs of steps whose task has not finished yet
-_CANCELLED = "hatchet.cancelled"     # why the run was cancelled
-_FAILED = "hatchet.failed"           # (step, error) of a task whose internal retries ran out
-_TASK_START = "hatchet.task_start"   # (first step, start time) of the multi-call task under way
+
+
+@dataclass
+class HatchetState:
+    """What Postgres holds about one workflow run between invocations.
+
+    Attributes:
+        reassigned: step -> internal retries used after its worker was lost.
+        pending: outputs of steps whose task has not finished yet.
+        cancelled: why the run was cancelled (None while it is not).
+        failed: (step, error) of a task whose internal retries ran out, until the engine acts on it.
+        task_start: (first step, start time) of the multi-call task under way.
+    """
+
+    reassigned: dict = field(default_factory=dict)
+    pending: list = field(default_factory=list)
+    cancelled: str | None = None
+    failed: tuple | None = None
+    task_start: tuple | None = None
 
 
 class TaskCancelled(Interrupt, WorkflowFailure):
@@ -167,7 +180,7 @@ class HatchetContext(Context):
     def retry(self):  # type: ignore[override]  # a policy worked out per step (shifted after reassignments)
         policy = _user_policy(self.cfg)
         seq = self.cur[0] if self.cur else 0
-        shift = self.inst.memo.get(_REASSIGNED, {}).get(seq, 0)
+        shift = self.inst.state.reassigned.get(seq, 0)
         return _ShiftedPolicy(policy, shift) if shift else policy
 
     # ------------------------------------------------------------------ hooks
@@ -175,7 +188,7 @@ class HatchetContext(Context):
         # Every step passes here first: note the process (to cancel it) and honour a cancellation.
         if self.proc is None:
             self.proc = self.env.active_process
-        why = self.inst.memo.get(_CANCELLED)
+        why = self.inst.state.cancelled
         if why:
             raise TaskCancelled(why)
         return super().lookup_step(seq, kind, name)
@@ -186,7 +199,7 @@ class HatchetContext(Context):
             self.inst.journal.append((kind, name, value))
             return
         # Calls inside one task are plain code: their outputs reach Postgres together, when it returns.
-        pending = self.inst.memo.setdefault(_PENDING, [])
+        pending = self.inst.state.pending
         pending.append((kind, name, value))
         if seq % per_task == 0:
             self.inst.journal.extend(pending)
@@ -204,9 +217,9 @@ class HatchetContext(Context):
             else:
                 # The timeout bounds the whole task, so the calls before this one count too.
                 first = seq - (seq - 1) % per_task
-                clock = self.inst.memo.get(_TASK_START)
+                clock = self.inst.state.task_start
                 if seq == first or clock is None or clock[0] != first:
-                    clock = self.inst.memo[_TASK_START] = (first, self.env.now)
+                    clock = self.inst.state.task_start = (first, self.env.now)
                 used = self.env.now - clock[1]
                 if used + latency > timeout:
                     return self._time_out(seq, kind, name, latency, timeout, max(0.0, timeout - used), first)
@@ -299,6 +312,7 @@ class Hatchet(EngineModel[HatchetConfig]):
     state_location = "PostgreSQL (task queue, task states and outputs); the engine and the Python workers are stateless"
     context_class = HatchetContext
     config_class = HatchetConfig
+    instance_state_class = HatchetState
     components = (
         Component("engine", "Hatchet engine (scheduler, dispatcher, heartbeat monitor)", False, STALL,
                   "stateless: it restarts from Postgres; while it is away nothing is dispatched"),
@@ -337,13 +351,13 @@ class Hatchet(EngineModel[HatchetConfig]):
             reassign = max(now, last_hb + cfg.heartbeat_timeout_s)
             down = run.plan.down_until(ctx.store, reassign)
             reassign = down if down is not None else reassign
-            used = inst.memo.setdefault(_REASSIGNED, {})
+            used = inst.state.reassigned
             used[seq] = used.get(seq, 0) + 1
             inst.extra["reassigned"] = inst.extra.get("reassigned", 0) + 1
             assert ctx.cur is not None   # kind came from it
             name = ctx.cur[2]
             if used[seq] > cfg.max_internal_retries:
-                inst.memo[_FAILED] = (seq, f"TaskFailed: task {name!r} lost its worker {used[seq]} times; "
+                inst.state.failed = (seq, f"TaskFailed: task {name!r} lost its worker {used[seq]} times; "
                                            f"internal retries ({cfg.max_internal_retries}) exhausted")
                 return reassign - now
             _note_later(run, inst, reassign, seq, "reassigned",
@@ -356,7 +370,7 @@ class Hatchet(EngineModel[HatchetConfig]):
 
     def _drop_unfinished_task(self, inst) -> bool:
         """Forget the outputs of a task that had not returned; True if there were any."""
-        pending = inst.memo.get(_PENDING)
+        pending = inst.state.pending
         if not pending:
             return False
         first = len(inst.journal) + 1
@@ -386,7 +400,8 @@ class Hatchet(EngineModel[HatchetConfig]):
     def admission(self, run, inst):
         cfg = self.config
         st: _Slots = run.model_state
-        failed = inst.memo.pop(_FAILED, None)
+        state: HatchetState = inst.state
+        failed, state.failed = state.failed, None
         if failed is not None:
             # The engine found the dead worker and no internal retry is left: the task fails.
             _fail(run, inst, *failed)
@@ -396,7 +411,7 @@ class Hatchet(EngineModel[HatchetConfig]):
             return run.env.event()
         if not cfg.max_runs and not cfg.slots:
             return None
-        if inst.id in st.holders or inst.memo.get(_CANCELLED):
+        if inst.id in st.holders or inst.state.cancelled:
             return None      # a resumed run keeps its slot; a cancelled one fails at once
         key = self.key_of(run, inst)
         if key not in st.running:
@@ -410,7 +425,7 @@ class Hatchet(EngineModel[HatchetConfig]):
         full = cfg.max_runs and len(st.running[key]) >= cfg.max_runs
         if full and strategy == "CANCEL_NEWEST":
             why = f"cancelled by CANCEL_NEWEST: key {key!r} already has {cfg.max_runs} run(s) in flight"
-            inst.memo[_CANCELLED] = why
+            inst.state.cancelled = why
             inst.error = f"TaskCancelled: {why}"
             inst.ended_at = run.env.now
             _count(inst, "cancelled")
@@ -480,7 +495,7 @@ class Hatchet(EngineModel[HatchetConfig]):
                     break
 
     def _cancel(self, run, st: _Slots, victim, why: str) -> None:
-        victim.memo[_CANCELLED] = why
+        victim.state.cancelled = why
         _count(victim, "cancelled")
         _log(run, victim, "info", "cancelled", {"strategy": self.config.concurrency_strategy, "reason": why})
         self._free(st, victim)

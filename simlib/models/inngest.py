@@ -33,7 +33,7 @@ Counters in ``inst.extra`` (summed over instances in ``summary.extra``):
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 from ..core.clock import StepEvent
@@ -77,6 +77,25 @@ class InngestConfig(ModelConfig):
                               f"got {self.retries!r}")
 
 
+@dataclass
+class InngestState:
+    """The platform's run state of one function run, keyed by the SHA-1 of each step id.
+
+    Attributes:
+        slot: step-id hash -> the step's number in this run.
+        by_slot: step number -> (hash, step id).
+        result: step-id hash -> the memoized result (or error).
+        timers: step-id hash -> when its durable sleep fires.
+        waits: step-id hash -> when its wait for an event started.
+    """
+
+    slot: dict = field(default_factory=dict)
+    by_slot: dict = field(default_factory=dict)
+    result: dict = field(default_factory=dict)
+    timers: dict = field(default_factory=dict)
+    waits: dict = field(default_factory=dict)
+
+
 class InngestContext(Context):
     """``step.run`` and friends: results memoized by step id on the Inngest platform."""
 
@@ -95,9 +114,6 @@ class InngestContext(Context):
         self._slots: dict = {}      # code position in this request -> slot
         self._last: tuple | None = None   # (slot, kind, name) of the last step sent to the app
         self._warned = False
-        memo = inst.memo
-        if "slot" not in memo:      # other layers (an event bus) may keep their own keys here too
-            memo.update(slot={}, by_slot={}, result={}, timers={}, waits={})
 
     def step_id(self, name: str, n: int) -> str:
         """The id of the ``n``-th use (0-based) of ``name`` within one request."""
@@ -113,32 +129,32 @@ class InngestContext(Context):
         self._counts[name] = n + 1
         sid = self.step_id(name, n)
         h = step_id_hash(sid)
-        memo = self.inst.memo
-        slot = memo["slot"].get(h)
+        memo: InngestState = self.inst.state
+        slot = memo.slot.get(h)
         if slot is None:
             # A new step id keeps its position as its number unless another id already owns it.
-            by_slot = memo["by_slot"]
+            by_slot = memo.by_slot
             slot = pos if pos not in by_slot else max(by_slot) + 1
-            memo["slot"][h] = slot
+            memo.slot[h] = slot
             by_slot[slot] = (h, sid)
         self._slots[pos] = slot
         return slot, h, sid
 
     def lookup_step(self, pos: int, kind: str, name: str):
         seq, h, sid = self._slot(pos, name)
-        memo = self.inst.memo
-        if h not in memo["result"]:
+        memo: InngestState = self.inst.state
+        if h not in memo.result:
             self.replaying = False
             if kind in ("timer", "wait"):
                 # Durable timers and waits belong to the step id; the core keys them by position.
-                own = memo["timers" if kind == "timer" else "waits"].get(h)
+                own = (memo.timers if kind == "timer" else memo.waits).get(h)
                 table = self.inst.timers if kind == "timer" else self.inst.waits
                 if own is None:
                     table.pop(pos, None)
                 else:
                     table[pos] = own
             return MISSING
-        value = memo["result"][h]
+        value = memo.result[h]
         self.replaying = True
         self.stats.replayed += 1
         hist = self.history
@@ -158,8 +174,8 @@ class InngestContext(Context):
         return self.ready_now(value)
 
     def record_step(self, seq: int, kind: str, name: str, value) -> None:
-        memo = self.inst.memo
-        memo["result"][memo["by_slot"][seq][0]] = value
+        memo: InngestState = self.inst.state
+        memo.result[memo.by_slot[seq][0]] = value
         self.inst.journal.append((kind, name, value))
 
     def execute_step(self, pos, kind, name, latency, action, fail_p):
@@ -168,7 +184,8 @@ class InngestContext(Context):
         if kind in ("timer", "wait"):
             table = inst.timers if kind == "timer" else inst.waits
             if pos in table:
-                inst.memo["timers" if kind == "timer" else "waits"][inst.memo["by_slot"][seq][0]] = table[pos]
+                memo: InngestState = inst.state
+                (memo.timers if kind == "timer" else memo.waits)[memo.by_slot[seq][0]] = table[pos]
         before = inst.attempts.get(seq, 0)
         ev = super().execute_step(seq, kind, name, latency, action, fail_p)
         tries = inst.attempts[seq] - before
@@ -199,6 +216,7 @@ class Inngest(EngineModel[InngestConfig]):
     state_location = "the Inngest platform's run state store: each step's result memoized by step id"
     context_class = InngestContext
     config_class = InngestConfig
+    instance_state_class = InngestState
     components = (
         Component("app", "your app: functions served over HTTP by the Inngest SDK", False, NOTHING,
                   "stateless between requests: a crash fails the step in flight, which the platform retries"),

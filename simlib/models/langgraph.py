@@ -38,7 +38,7 @@ capped at 128 s, jitter left out so runs stay replayable).
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from functools import partial
 
 from simpy.events import Event
@@ -255,7 +255,7 @@ class LangGraphContext(Context):
         self.outage = "deferred" if self.mode == "async" else "fail"
         self.failed_write: int | None = None        # first step whose background write failed
         self.retry = LANGGRAPH_RETRY if cfg.retry_policy else NO_RETRY
-        self.thread = inst.memo.setdefault("thread", Thread())
+        self.thread = inst.state.thread
         self._group: tuple | None = None             # (name, first step) of an open multi-step node
         self._group_seqs: list = []                  # its steps finished in this invocation
         self._parallel: set = set()                  # steps of a super-step still running
@@ -503,6 +503,13 @@ def _killed(done, dead_at: float, ctx, ev) -> None:
         ctx.stats.llm_cost_again += wasted
 
 
+@dataclass
+class LangGraphState:
+    """What survives between invocations of one workflow instance: its thread (checkpoints, writes)."""
+
+    thread: Thread = field(default_factory=Thread)
+
+
 class LangGraph(EngineModel[LangGraphConfig]):
     """LangGraph with a checkpointer; resumes only when a supervisor invokes the thread again."""
 
@@ -512,6 +519,7 @@ class LangGraph(EngineModel[LangGraphConfig]):
     state_location = "the checkpointer DB (SQLite/Postgres), one checkpoint per super-step, keyed by thread_id"
     context_class = LangGraphContext
     config_class = LangGraphConfig
+    instance_state_class = LangGraphState
     components = (
         Component("app", "your application process (runs the graph; LangGraph is a library in it)", False, NOTHING,
                   "stateless between super-steps, but nothing re-invokes the graph after it dies"),
@@ -537,7 +545,7 @@ class LangGraph(EngineModel[LangGraphConfig]):
             wid, thread = fork
             for inst in run.instances:
                 if inst.id == wid:
-                    inst.memo["thread"] = thread
+                    inst.state.thread = thread
                     if run.history is not None:
                         run.history.append(Record(0.0, wid, None, 0, "info", "checkpointer", "fork",
                                                   {"from_checkpoint": thread.checkpoints[-1][0]}))

@@ -23,7 +23,7 @@ inline. Each graph step is one node (one super-step).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from simpy.events import Event
 
@@ -86,6 +86,23 @@ class LangGraphInTemporalConfig(TemporalConfig):
             raise ConfigError(f"unknown durability {self.durability!r}; allowed: {', '.join(DURABILITY_MODES)}")
 
 
+@dataclass
+class LayeredState:
+    """What one workflow keeps across invocations, in both layers.
+
+    Attributes:
+        history_events: Temporal's history: step -> (kind, name, value) of the workflow's own steps.
+        graph_results: agent activity name -> (step, result) once the activity completed.
+        graph_attempts: agent activity name -> attempts Temporal made.
+        graph_threads: agent activity name -> its LangGraph thread in the checkpointer.
+    """
+
+    history_events: dict = field(default_factory=dict)
+    graph_results: dict = field(default_factory=dict)
+    graph_attempts: dict = field(default_factory=dict)
+    graph_threads: dict = field(default_factory=dict)
+
+
 class LayeredContext(TemporalContext):
     """Temporal rules outside an agent activity, LangGraph rules inside it."""
 
@@ -118,18 +135,18 @@ class LayeredContext(TemporalContext):
     # ------------------------------------------------------------------ agent activity
     def enter_graph(self, name: str) -> Event | None:
         """Start (or skip, when the history has its result) the agent activity ``name``."""
-        memo = self.inst.memo
-        done = memo.setdefault("graph_results", {}).get(name)
+        memo: LayeredState = self.inst.state
+        done = memo.graph_results.get(name)
         if done is not None:
             self.seq = done[0]
             self.stats.replayed += 1
             self._note(done[0], "replay", {"name": name, "kind": "activity", "from": "history",
                                            "layer": "temporal"})
             return self.env.event().succeed(done[1])
-        attempts = memo.setdefault("graph_attempts", {})
+        attempts = memo.graph_attempts
         attempts[name] = attempts.get(name, 0) + 1
         self.activity = name
-        self.thread = memo.setdefault("graph_threads", {}).setdefault(name, Thread())
+        self.thread = memo.graph_threads.setdefault(name, Thread())
         self._note(None, "activity-start", {"activity": name, "attempt": attempts[name],
                                             "thread_id": f"{self.workflow_id}:{name}"})
         self._inner()
@@ -161,7 +178,7 @@ class LayeredContext(TemporalContext):
             item = self.graph.writes.get(seq)
             where, layer = "checkpoint", "langgraph"
         else:
-            item = self.inst.memo.setdefault("history_events", {}).get(seq)
+            item = self.inst.state.history_events.get(seq)
             where, layer = "history", "temporal"
             if item is not None and (item[0], item[1]) != (kind, name):
                 raise NondeterminismError(
@@ -190,9 +207,9 @@ class LayeredContext(TemporalContext):
             self.graph.add(seq, (name,), landed)
             self.graph.log(now, self.inst, self.history, mode)
             return
-        self.inst.memo.setdefault("history_events", {})[seq] = (kind, name, value)
+        self.inst.state.history_events[seq] = (kind, name, value)
         if self._closing is not None and seq == self._closing[0]:
-            self.inst.memo["graph_results"][self._closing[1]] = (seq, self._closing[2])
+            self.inst.state.graph_results[self._closing[1]] = (seq, self._closing[2])
             self._closing = None
 
     def _background_write(self, seq: int, landed: float) -> float:
@@ -224,6 +241,7 @@ class LangGraphInTemporal(Temporal):
                       "the graph's nodes inside the agent activity")
     context_class = TemporalContext          # the engine reads class attributes (the outer store) from here
     config_class = LangGraphInTemporalConfig
+    instance_state_class = LayeredState
     config: LangGraphInTemporalConfig
     components = (
         Component("worker", "Temporal worker (workflow code, activities, the graph inside one activity)", False,
@@ -251,7 +269,7 @@ class LangGraphInTemporal(Temporal):
         cfg = self.config
         name = ctx.activity
         ctx.graph.lose(now, inst, run.history, ctx.worker, cfg.durability)
-        attempts = inst.memo["graph_attempts"]
+        attempts = inst.state.graph_attempts
         attempt = attempts[name]
         if crash.point == "store-unavailable":
             # The write raised inside the activity: the worker reports the failure at once and the

@@ -178,6 +178,7 @@ class _State:
 
     def __init__(self, model, run):
         self.system = model.system
+        self.models = model.models
         self.run = run
         self.sub: dict = {}
         self.counts: dict = {}
@@ -189,7 +190,8 @@ class _State:
         inst.params = dict(svc.params)
         if event is not None:
             inst.params["event"] = event
-        inst.memo["service"] = svc.name
+        inst.service = svc.name
+        inst.state = self.models[svc.name].new_instance_state()
         return inst
 
     def spawn(self, svc: Service, event: dict) -> Instance:
@@ -227,7 +229,7 @@ class SystemModel(EngineModel):
         return state
 
     def _call(self, run, inst, method: str, *args):
-        svc = inst.memo["service"]
+        svc = _service(inst)
         state = run.model_state
         run.model_state = state.sub[svc]
         try:
@@ -255,7 +257,7 @@ class SystemModel(EngineModel):
         mark = len(hist) if hist is not None else 0
         delay = self._call(run, inst, "recovery_delay", ctx, crash)
         if hist is not None and not any(r.event == "recovery" for r in hist[mark:]):
-            m = self.models[inst.memo["service"]]
+            m = self.models[_service(inst)]
             detail = {"layer": m.name, "failure": f"worker crash at step {crash.step} ({crash.point})",
                       "by": f"{m.name} resumes from {m.state_location}" if delay is not None else
                       f"nobody: {m.name} does not resume by itself"}
@@ -267,7 +269,7 @@ class SystemModel(EngineModel):
 
 def _dispatch(workflows: dict):
     def system_workflow(ctx, **params):
-        return (yield from workflows[ctx.inst.memo["service"]](ctx, **params))
+        return (yield from workflows[_service(ctx.inst)](ctx, **params))
     return system_workflow
 
 
@@ -374,3 +376,9 @@ def format_recovery_table(rows: list[dict]) -> str:
     lines = ["  ".join(h.ljust(w) for h, w in zip(heads, widths)), "  ".join("-" * w for w in widths)]
     lines += ["  ".join(c.ljust(w) for c, w in zip(b, widths)) for b in body]
     return "\n".join(lines)
+
+
+def _service(inst: Instance) -> str:
+    """The service a system's instance runs as (every instance of a system has one)."""
+    assert inst.service is not None, f"{inst.id} belongs to no service"
+    return inst.service

@@ -31,7 +31,9 @@ def _thread(result: RunResult, workflow: str | None):
         if found is None:
             raise ConfigError(f"unknown workflow {workflow!r}; allowed: {', '.join(i.id for i in insts)}")
         inst = found
-    thread = inst.memo.get("thread")
+    from .langgraph import LangGraphState
+
+    thread = inst.state.thread if isinstance(inst.state, LangGraphState) else None
     if thread is None:
         raise ConfigError(f"run was made with model {result.run.model.name!r}; time travel needs a langgraph run")
     return inst, thread

@@ -381,16 +381,8 @@ class Context:
                     attempts = inst.attempts
                     attempt = attempts.get(seq, 0) + 1
                     attempts[seq] = attempt
-                    starts = inst.starts
-                    n = starts.get(seq, 0)
-                    starts[seq] = n + 1
-                    if n:
-                        self.stats.reexecuted += 1
-                        if seq in inst.done_steps:
-                            self.stats.completed_lost += 1
+                    self.begin_attempt(seq, attempt, now, kind, name, track=False)
                     hist = self.history
-                    if hist is not None:
-                        hist.append(_rec(now, inst.id, seq, attempt, "invoke", self.worker, kind, {"name": name}))
                     inst.exec_time += latency
                     ev = _new(Done)
                     ev.env = env
@@ -428,18 +420,7 @@ class Context:
                     t = back
             if plan.has_step_crashes and plan.step_crash(wid, seq, attempt, "before-step"):
                 return self.crash_step(t - now, seq, attempt, "before-step", None, t)
-            # The step starts.
-            starts = inst.starts
-            if seq in starts:
-                starts[seq] += 1
-                self.stats.reexecuted += 1
-                if seq in inst.done_steps:
-                    self.stats.completed_lost += 1
-            else:
-                starts[seq] = 1
-            if hist is not None:
-                hist.append(_rec(t, wid, seq, attempt, "invoke", self.worker, kind, {"name": name}))
-            self.inflight = (seq, t, attempt, kind)
+            self.begin_attempt(seq, attempt, t, kind, name)
             t_eff = t + latency
             tc = plan.next_crash(wid, t) if plan.has_timed else INF
             if tc < t_eff:
@@ -491,6 +472,28 @@ class Context:
             if crash_after:
                 return StepEvent(env, t_rec - now, False, WorkerCrash("crash", seq, "after-record"), done)
             return StepEvent(env, t_rec - now, True, None, done)
+
+    def begin_attempt(self, seq: int, attempt: int, t: float, kind: str, name: str, track: bool = True) -> None:
+        """Attempt ``attempt`` of step ``seq`` starts executing at ``t``: the one place that counts it.
+
+        A second start of a step counts as a re-execution, and as completed work lost when an
+        earlier execution had finished. The history gets an ``invoke`` record. With ``track`` the
+        step becomes `inflight` (what a crash interrupts); a step finished inline is never in flight.
+        """
+        inst = self.inst
+        starts = inst.starts
+        if seq in starts:
+            starts[seq] += 1
+            stats = self.stats
+            stats.reexecuted += 1
+            if seq in inst.done_steps:
+                stats.completed_lost += 1
+        else:
+            starts[seq] = 1
+        if self.history is not None:
+            self.history.append(_rec(t, inst.id, seq, attempt, "invoke", self.worker, kind, {"name": name}))
+        if track:
+            self.inflight = (seq, t, attempt, kind)
 
     def finish_step(self, event: Event, seq: int, attempt: int, kind: str, name: str, action: tuple, t0: float,
                 t_eff: float, t_rec: float | None, crash: bool) -> None:

@@ -248,13 +248,7 @@ class HatchetContext(Context):
                     t = back
             if plan.has_step_crashes and plan.step_crash(wid, seq, attempt, "before-step"):
                 return self.crash_step(t - now, seq, attempt, "before-step", None, t)
-            starts = inst.starts.get(seq, 0) + 1
-            inst.starts[seq] = starts
-            if starts > 1:
-                stats.reexecuted += 1
-            if hist is not None:
-                hist.append(Record(t, wid, seq, attempt, "invoke", self.worker, kind, {"name": name}))
-            self.inflight = (seq, t, attempt, kind)
+            self.begin_attempt(seq, attempt, t, kind, name)
             t_out = t + (timeout if budget is None else budget)
             tc = plan.next_crash(wid, t) if plan.has_timed else INF
             if tc < t_out:

@@ -36,7 +36,7 @@ class StepEvent(Event):
 
     __slots__ = ()
 
-    def __init__(self, env, delay: float, ok: bool, value: Any, done: Callable | None):
+    def __init__(self, env, delay: float, ok: bool, value: Any, done: Callable[..., Any] | None):
         self.env = env
         self.callbacks = [done] if done is not None else []
         self._ok = ok

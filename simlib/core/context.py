@@ -53,7 +53,7 @@ class RetryPolicy:
     __slots__ = ("initial_interval_s", "backoff_coefficient", "maximum_interval_s", "maximum_attempts", "table")
 
     def __init__(self, initial_interval_s: float = 1.0, backoff_coefficient: float = 2.0,
-                 maximum_interval_s: float = 100.0, maximum_attempts: int = 0, table: tuple = ()):
+                 maximum_interval_s: float = 100.0, maximum_attempts: int = 0, table: tuple[Any, ...] = ()):
         self.initial_interval_s = initial_interval_s
         self.backoff_coefficient = backoff_coefficient
         self.maximum_interval_s = maximum_interval_s
@@ -94,15 +94,15 @@ class Instance:
                  "invocations", "crashes", "finished", "result", "error", "stalled", "started_at",
                  "ended_at", "crash_at", "exec_time", "ok_time", "extra", "state", "billed", "service")
 
-    def __init__(self, wid: str, params: dict):
+    def __init__(self, wid: str, params: dict[Any, Any]):
         self.id = wid
         self.params = params
-        self.journal: list = []          # durable results in step order: (kind, name, value)
-        self.attempts: dict = {}         # step -> attempts issued so far
-        self.starts: dict = {}           # step -> executions actually started
-        self.done_steps: set = set()     # steps whose execution ever completed
-        self.timers: dict = {}           # step -> absolute fire time of a durable timer
-        self.waits: dict = {}            # step -> absolute start of a durable wait
+        self.journal: list[Any] = []          # durable results in step order: (kind, name, value)
+        self.attempts: dict[Any, Any] = {}         # step -> attempts issued so far
+        self.starts: dict[Any, Any] = {}           # step -> executions actually started
+        self.done_steps: set[Any] = set()     # steps whose execution ever completed
+        self.timers: dict[Any, Any] = {}           # step -> absolute fire time of a durable timer
+        self.waits: dict[Any, Any] = {}            # step -> absolute start of a durable wait
         self.invocations = 0
         self.crashes = 0
         self.finished = False
@@ -113,10 +113,10 @@ class Instance:
         self.ended_at: float | None = None
         self.crash_at: float | None = None
         self.exec_time = 0.0             # seconds spent executing steps, all attempts
-        self.ok_time: dict = {}          # step -> duration of its last completed execution
-        self.extra: dict = {}            # model-specific counters
+        self.ok_time: dict[Any, Any] = {}          # step -> duration of its last completed execution
+        self.extra: dict[Any, Any] = {}            # model-specific counters
         self.state: Any = None           # the model's durable per-instance state (its own dataclass)
-        self.billed: set = set()         # steps whose LLM call the provider has billed at least once
+        self.billed: set[Any] = set()         # steps whose LLM call the provider has billed at least once
         self.service: str | None = None  # in a system of several engines: the service it runs as
 
 
@@ -158,7 +158,7 @@ class Context:
         self.history = run.history
         self.plan = run.plan
         self.stats = run.stats
-        self.inflight: tuple | None = None   # (step, started_at, attempt, kind) of the step in progress
+        self.inflight: tuple[Any, ...] | None = None   # (step, started_at, attempt, kind) of the step in progress
         self.replaying = False
         # False while the workflow issues steps it will wait for together (a parallel super-step):
         # those must all start at the same instant, so none of them may be finished inline.
@@ -178,7 +178,7 @@ class Context:
         """Temporal-style patching: False while replaying history written before the change."""
         return not (self.durable and self.seq < len(self.inst.journal))
 
-    def llm(self, name: str, prompt: str = "", choices: tuple | list | None = None,
+    def llm(self, name: str, prompt: str = "", choices: tuple[Any, ...] | list[Any] | None = None,
             mean_latency_s: float | None = None) -> Event:
         """Call the fake LLM; the event's value is its answer (a choice when ``choices`` is given)."""
         try:
@@ -196,7 +196,7 @@ class Context:
         except Exception as exc:
             raise simulator_bug(self, name, exc) from exc
 
-    def tool(self, name: str, effect: str | None = None, payload: dict | None = None,
+    def tool(self, name: str, effect: str | None = None, payload: dict[Any, Any] | None = None,
              idempotency_key: str | None = None, latency_s: float = 1.0, fail_p: float = 0.0,
              declines: bool = False) -> Event:
         """Call a tool; ``effect`` names the outside-world side effect it has (or None for a read).
@@ -223,7 +223,7 @@ class Context:
         except Exception as exc:
             raise simulator_bug(self, name, exc) from exc
 
-    def compute(self, name: str, fn: Callable, *args) -> Event:
+    def compute(self, name: str, fn: Callable[..., Any], *args) -> Event:
         """Pure computation inside the workflow: no side effect, runs again on every replay."""
         return self.ready_now(fn(*args))
 
@@ -349,7 +349,7 @@ class Context:
             self.inst.journal.append((kind, name, value))
 
     # ------------------------------------------------------------------ the step machinery
-    def execute_step(self, seq: int, kind: str, name: str, latency: float, action: tuple,
+    def execute_step(self, seq: int, kind: str, name: str, latency: float, action: tuple[Any, ...],
                  fail_p: float) -> Event:
         """Work out the whole fate of step ``seq`` now and return the event that ends it."""
         plan = self.plan
@@ -398,7 +398,7 @@ class Context:
                     return ev
         return self.plan_step(seq, kind, name, latency, action, fail_p)
 
-    def plan_step(self, seq: int, kind: str, name: str, latency: float, action: tuple,
+    def plan_step(self, seq: int, kind: str, name: str, latency: float, action: tuple[Any, ...],
                    fail_p: float) -> Event:
         """The general case of `execute_step`: crash points, outages, retries, and a queued event."""
         plan = self.plan
@@ -495,7 +495,7 @@ class Context:
         if track:
             self.inflight = (seq, t, attempt, kind)
 
-    def finish_step(self, event: Event, seq: int, attempt: int, kind: str, name: str, action: tuple, t0: float,
+    def finish_step(self, event: Event, seq: int, attempt: int, kind: str, name: str, action: tuple[Any, ...], t0: float,
                 t_eff: float, t_rec: float | None, crash: bool) -> None:
         """The end of a step, when its event fires: effect, durable record and history, in time order.
 
@@ -547,7 +547,7 @@ class Context:
             done = _Finish(self, seq, attempt, kind, name, action, t_start, self.env._now + delay, None, True)
         return StepEvent(self.env, delay, False, WorkerCrash("crash", seq, point), done)
 
-    def call_llm(self, seq: int, name: str, choices: tuple | None) -> tuple:
+    def call_llm(self, seq: int, name: str, choices: tuple[Any, ...] | None) -> tuple[Any, ...]:
         """Make step ``seq``'s LLM call: draw the reply, pay for it, and count a repeat."""
         text, tokens, usd = self.run.llm.draw(name, choices)
         stats = self.stats
@@ -561,7 +561,7 @@ class Context:
             billed.add(seq)
         return text, tokens, usd
 
-    def perform_step(self, seq: int, attempt: int, kind: str, name: str, action: tuple, t_eff: float):
+    def perform_step(self, seq: int, attempt: int, kind: str, name: str, action: tuple[Any, ...], t_eff: float):
         """Apply the step's effect at ``t_eff`` and return the step's value."""
         tag = action[0]
         run = self.run

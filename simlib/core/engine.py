@@ -86,7 +86,7 @@ class Run:
     """One simulation: environment, generator, world, history and workflow instances."""
 
     def __init__(self, scenario, model, seed: int = DEFAULT_SEED, faults: FaultSchedule = NO_FAULTS,
-                 record: bool = True, params: dict | None = None):
+                 record: bool = True, params: dict[Any, Any] | None = None):
         self.scenario = scenario
         self.model = model
         self.seed = seed
@@ -285,7 +285,7 @@ class RunResult:
 
 def simulate(scenario, model, seed: int = DEFAULT_SEED, faults: FaultSchedule | None = None,
              record: bool = True, until: float | None = None, event_budget: int | None = None,
-             params: dict | None = None) -> RunResult:
+             params: dict[Any, Any] | None = None) -> RunResult:
     """Run ``scenario`` under ``model`` and return its `RunResult`.
 
     Args:
@@ -311,7 +311,7 @@ def simulate(scenario, model, seed: int = DEFAULT_SEED, faults: FaultSchedule | 
 
 
 def run_to_end(scenario, model, seed: int, faults: FaultSchedule, record: bool = False, until: float | None = None,
-               event_budget: int | None = None, params: dict | None = None) -> Run:
+               event_budget: int | None = None, params: dict[Any, Any] | None = None) -> Run:
     """Make and execute a `Run` of already-resolved, already-validated arguments (the sweep's hot path).
 
     ``until`` None means the scenario's horizon (or `DEFAULT_HORIZON_S`); a kept history ends sorted by time.

@@ -15,6 +15,8 @@ Crash points of a step:
 
 from __future__ import annotations
 
+from typing import Any
+
 import math
 from dataclasses import asdict, dataclass
 
@@ -144,7 +146,7 @@ class FaultSchedule:
             code_change=other.code_change or self.code_change,
         )
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[Any, Any]:
         """A JSON-safe dict that `from_dict` turns back into an equal schedule."""
         d = asdict(self)
         d["crashes"] = [asdict(c) for c in self.crashes]
@@ -153,7 +155,7 @@ class FaultSchedule:
         return d
 
     @classmethod
-    def from_dict(cls, d: dict) -> "FaultSchedule":
+    def from_dict(cls, d: dict[Any, Any]) -> "FaultSchedule":
         """Build and validate a schedule from plain data (as read from JSON)."""
         if not isinstance(d, dict):
             raise ConfigError(f"a fault schedule must be a JSON object, got {type(d).__name__}")
@@ -218,7 +220,7 @@ class FaultPlan:
     def __init__(self, schedule: FaultSchedule, rng: RunRandom):
         self.schedule = schedule
         self.restart_delay_s = schedule.restart_delay_s
-        self._points: dict = {}
+        self._points: dict[Any, Any] = {}
         for c in schedule.crashes:
             self._points.setdefault((c.step, c.point), []).append(c)
         self.has_step_crashes = bool(self._points)

@@ -7,6 +7,8 @@ replaying its recorded result) can send a workflow down another branch.
 
 from __future__ import annotations
 
+from typing import Any
+
 import random
 from dataclasses import dataclass
 
@@ -49,7 +51,7 @@ class LLMConfig:
         return (self.tokens_in * self.usd_per_mtok_in + self.tokens_out * self.usd_per_mtok_out) / 1e6
 
 
-class LLMReply(tuple):
+class LLMReply(tuple[Any, ...]):
     """(text, tokens_out, cost_usd) of one call."""
 
     __slots__ = ()
@@ -85,11 +87,11 @@ class FakeLLM:
         j = self.cfg.jitter
         return mean_s * (1 - j + 2 * j * self._lat())
 
-    def reply(self, name: str, choices: tuple | None = None) -> LLMReply:
+    def reply(self, name: str, choices: tuple[Any, ...] | None = None) -> LLMReply:
         """The model's answer: one of ``choices`` when given, else a text that varies per call."""
         return LLMReply(self.draw(name, choices))
 
-    def draw(self, name: str, choices: tuple | None = None) -> tuple:
+    def draw(self, name: str, choices: tuple[Any, ...] | None = None) -> tuple[Any, ...]:
         """`reply` as a plain ``(text, tokens_out, cost_usd)`` tuple (the simulator's hot path)."""
         u = self._out()
         tokens = int(self._tokens_out * (0.5 + u))

@@ -52,6 +52,6 @@ def get_model(name, **config):
     return _load(name)(**config)
 
 
-def all_models() -> list:
+def all_models() -> list[Any]:
     """One default instance of every registered model."""
     return [get_model(n) for n in REGISTRY]

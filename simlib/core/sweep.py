@@ -9,6 +9,8 @@ a Dask or Ray executor over machines.
 
 from __future__ import annotations
 
+from typing import Any
+
 import math
 from concurrent.futures import Executor, ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
@@ -32,9 +34,9 @@ class Aggregate:
     model: str
     runs: int = 0
     completed: int = 0
-    sums: dict = field(default_factory=lambda: {m: 0.0 for m in METRICS})
-    squares: dict = field(default_factory=lambda: {m: 0.0 for m in METRICS})
-    recovery_hist: list = field(default_factory=lambda: [0] * (_HIST_BINS + 1))
+    sums: dict[Any, Any] = field(default_factory=lambda: {m: 0.0 for m in METRICS})
+    squares: dict[Any, Any] = field(default_factory=lambda: {m: 0.0 for m in METRICS})
+    recovery_hist: list[Any] = field(default_factory=lambda: [0] * (_HIST_BINS + 1))
 
     def add(self, s) -> None:
         """Fold one `Summary` in."""
@@ -72,7 +74,7 @@ class Aggregate:
         """Expected total of ``metric`` over 10,000 runs."""
         return self.mean(metric) * 10_000
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[Any, Any]:
         return {
             "scenario": self.scenario, "model": self.model, "runs": self.runs,
             "completed_rate": self.completed / self.runs if self.runs else math.nan,

@@ -341,7 +341,7 @@ def recovery_table(result: RunResult) -> list[dict]:
                 "recovered_by": d.get("by", f"{result.run.model.name} resumed the run" if resume
                                       else "nobody: the run stayed stopped"),
                 "resumed_after_s": None if resume is None else round(resume.time - r.time, 6),
-                "replayed": replayed, "re_executed": sorted(again)})
+                "replayed": replayed, "re_executed": sorted(s for s in again if s is not None)})
         elif r.event == "effect" and r.detail.get("deduplicated") and r.detail.get("effect") != "publish_event":
             rows.append({"time": r.time, "workflow": r.workflow, "layer": "outside world",
                          "failure": f"{r.detail['effect']} sent again by step {r.step} after a crash",

@@ -36,7 +36,7 @@ class StepEvent(Event):
 
     __slots__ = ()
 
-    def __init__(self, env, delay: float, ok: bool, value: Any, done: Callable[..., Any] | None):
+    def __init__(self, env: simpy.Environment, delay: float, ok: bool, value: Any, done: Callable[..., Any] | None):
         self.env = env
         self.callbacks = [done] if done is not None else []
         self._ok = ok
@@ -57,7 +57,7 @@ class Done(Event):
     _value = None
 
 
-def done_event(env, value: Any = None) -> Done:
+def done_event(env: simpy.Environment, value: Any = None) -> Done:
     """A processed, successful event with ``value``: the process yielding it resumes at once."""
     ev = _new(Done)
     ev.env = env

@@ -14,7 +14,7 @@ COMPARE_COLUMNS = ("model", "completed", "steps_reexecuted", "duplicate_effects"
                    "time_to_recover_s", "time_stalled_s", "duration_s", "stalled")
 
 
-def compare_runs(scenario, seed: int = DEFAULT_SEED, faults=None, models=None) -> list[dict[Any, Any]]:
+def compare_runs(scenario: Any, seed: int = DEFAULT_SEED, faults: Any = None, models: Any = None) -> list[dict[Any, Any]]:
     """One summary dict per model (each with a ``model`` field), same seed and faults for all."""
     names = list(models) if models else model_names()
     rows = []

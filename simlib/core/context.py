@@ -24,7 +24,7 @@ between), at a fraction of the cost; see `Context.can_finish_inline`.
 from __future__ import annotations
 
 import math
-from typing import Any, Callable, Protocol
+from typing import Any, Callable, Protocol, cast
 
 from simpy.events import Event
 from simpy.exceptions import Interrupt
@@ -65,7 +65,7 @@ class RetryPolicy:
         if self.maximum_attempts and attempt >= self.maximum_attempts:
             return None
         if self.table:
-            return self.table[min(attempt - 1, len(self.table) - 1)]
+            return float(self.table[min(attempt - 1, len(self.table) - 1)])
         if attempt > 200:  # the cap was reached long ago; avoid float overflow in a crash loop
             return self.maximum_interval_s
         return min(self.initial_interval_s * self.backoff_coefficient ** (attempt - 1), self.maximum_interval_s)
@@ -148,7 +148,7 @@ class Context:
     __slots__ = ("run", "env", "inst", "worker", "workflow_id", "seq", "history", "plan", "stats",
                  "inflight", "replaying", "serial", "_tc")
 
-    def __init__(self, run, inst: Instance, worker: str):
+    def __init__(self, run: Any, inst: Instance, worker: str) -> None:
         self.run = run
         self.env = run.env
         self.inst = inst
@@ -168,7 +168,7 @@ class Context:
     # ------------------------------------------------------------------ workflow API
     def now(self) -> float:
         """Simulated seconds since the run started (like ``workflow.now()``)."""
-        return self.env._now
+        return float(self.env._now)
 
     def key(self, name: str) -> str:
         """An idempotency key for the operation ``name`` of this workflow (stable across retries)."""
@@ -185,7 +185,7 @@ class Context:
             seq = self.seq = self.seq + 1
             found = self.lookup_step(seq, "llm", name)
             if found is not MISSING:
-                return found
+                return cast(Event, found)
             fake = self.run.llm
             # FakeLLM.latency(None), written out (hot path).
             latency = fake._lo + fake._span * fake._lat() if mean_latency_s is None else fake.latency(mean_latency_s)
@@ -215,7 +215,7 @@ class Context:
             seq = self.next_seq()
             found = self.lookup_step(seq, "tool", name)
             if found is not MISSING:
-                return found
+                return cast(Event, found)
             return self.execute_step(seq, "tool", name, latency_s,
                                      (_TOOL, effect, payload, idempotency_key, declines), fail_p)
         except _WORKFLOW_ERRORS:
@@ -223,7 +223,7 @@ class Context:
         except Exception as exc:
             raise simulator_bug(self, name, exc) from exc
 
-    def compute(self, name: str, fn: Callable[..., Any], *args) -> Event:
+    def compute(self, name: str, fn: Callable[..., Any], *args: Any) -> Event:
         """Pure computation inside the workflow: no side effect, runs again on every replay."""
         return self.ready_now(fn(*args))
 
@@ -233,7 +233,7 @@ class Context:
             seq = self.next_seq()
             found = self.lookup_step(seq, "timer", name)
             if found is not MISSING:
-                return found
+                return cast(Event, found)
             now = self.env._now
             if self.durable:
                 fire = self.inst.timers.setdefault(seq, now + seconds)
@@ -251,7 +251,7 @@ class Context:
             seq = self.next_seq()
             found = self.lookup_step(seq, "wait", name)
             if found is not MISSING:
-                return found
+                return cast(Event, found)
             now = self.env._now
             start = self.inst.waits.setdefault(seq, now) if self.durable else now
             deadline = start + timeout_s
@@ -285,7 +285,7 @@ class Context:
         self.seq += 1
         return self.seq
 
-    def lookup_step(self, seq: int, kind: str, name: str):
+    def lookup_step(self, seq: int, kind: str, name: str) -> Any:
         """Return a ready event with the recorded result of step ``seq``, or MISSING."""
         if not self.durable:
             return MISSING
@@ -535,7 +535,7 @@ class Context:
             self.history.append(_rec(start, self.workflow_id, seq, attempt, "info", self.store, "stall",
                                    {"until": round(end, 6), "while": why}))
 
-    def crash_step(self, delay: float, seq: int, attempt: int, point: str, action, t_start: float,
+    def crash_step(self, delay: float, seq: int, attempt: int, point: str, action: Any, t_start: float,
                name: str = "", kind: str = "") -> Event:
         """The event of a worker crash ``delay`` seconds from now at ``point`` of step ``seq``.
 
@@ -561,7 +561,7 @@ class Context:
             billed.add(seq)
         return text, tokens, usd
 
-    def perform_step(self, seq: int, attempt: int, kind: str, name: str, action: tuple[Any, ...], t_eff: float):
+    def perform_step(self, seq: int, attempt: int, kind: str, name: str, action: tuple[Any, ...], t_eff: float) -> Any:
         """Apply the step's effect at ``t_eff`` and return the step's value."""
         tag = action[0]
         run = self.run
@@ -615,7 +615,8 @@ class _Finish:
 
     __slots__ = ("ctx", "seq", "attempt", "kind", "name", "action", "t0", "t_eff", "t_rec", "crash")
 
-    def __init__(self, ctx, seq, attempt, kind, name, action, t0, t_eff, t_rec, crash):
+    def __init__(self, ctx: Context, seq: int, attempt: int, kind: str, name: str, action: tuple[Any, ...],
+                 t0: float, t_eff: float, t_rec: float | None, crash: bool) -> None:
         self.ctx = ctx
         self.seq = seq
         self.attempt = attempt

@@ -43,7 +43,7 @@ class Stats:
     __slots__ = ("llm_calls", "llm_cost", "llm_cost_again", "llm_calls_again", "reexecuted", "completed_lost",
                  "replayed", "stalled_s", "failed_attempts", "recovery_s", "crashes", "events")
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.llm_calls = 0
         self.llm_cost = 0.0
         self.llm_cost_again = 0.0
@@ -85,7 +85,7 @@ class ReplayToken:
 class Run:
     """One simulation: environment, generator, world, history and workflow instances."""
 
-    def __init__(self, scenario, model, seed: int = DEFAULT_SEED, faults: FaultSchedule = NO_FAULTS,
+    def __init__(self, scenario: Any, model: Any, seed: int = DEFAULT_SEED, faults: FaultSchedule = NO_FAULTS,
                  record: bool = True, params: dict[Any, Any] | None = None):
         self.scenario = scenario
         self.model = model
@@ -157,7 +157,7 @@ class Run:
         proc = self.env.process(gen)
         proc.callbacks.append(partial(self._ended, inst, ctx))
 
-    def _ended(self, inst: Instance, ctx, proc) -> None:
+    def _ended(self, inst: Instance, ctx: Any, proc: Any) -> None:
         proc._defused = True
         self.model.release(self, inst)
         now = self.env._now
@@ -256,7 +256,7 @@ class Run:
             self.stats.events = n + event_budget + 1 - self.inline_left
 
 
-def _plain(value):
+def _plain(value: Any) -> Any:
     if value is None or isinstance(value, (str, int, float, bool)):
         return value
     if isinstance(value, (list, tuple)):
@@ -276,14 +276,14 @@ class RunResult:
     ledger: Ledger
     run: Run = field(repr=False)
 
-    def dataframe(self):
+    def dataframe(self) -> Any:
         """The history as a pandas DataFrame."""
         if self.history is None:
             raise ValueError("this run was made with record=False, so it kept no history")
         return self.history.to_dataframe()
 
 
-def simulate(scenario, model, seed: int = DEFAULT_SEED, faults: FaultSchedule | None = None,
+def simulate(scenario: Any, model: Any, seed: int = DEFAULT_SEED, faults: FaultSchedule | None = None,
              record: bool = True, until: float | None = None, event_budget: int | None = None,
              params: dict[Any, Any] | None = None) -> RunResult:
     """Run ``scenario`` under ``model`` and return its `RunResult`.
@@ -310,7 +310,7 @@ def simulate(scenario, model, seed: int = DEFAULT_SEED, faults: FaultSchedule | 
     return RunResult(ReplayToken(scenario.name, model.name, seed, faults), summary, run.history, run.ledger, run)
 
 
-def run_to_end(scenario, model, seed: int, faults: FaultSchedule, record: bool = False, until: float | None = None,
+def run_to_end(scenario: Any, model: Any, seed: int, faults: FaultSchedule, record: bool = False, until: float | None = None,
                event_budget: int | None = None, params: dict[Any, Any] | None = None) -> Run:
     """Make and execute a `Run` of already-resolved, already-validated arguments (the sweep's hot path).
 

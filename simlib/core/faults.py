@@ -32,7 +32,7 @@ CRASH_POINTS = ("before-step", "after-effect", "after-record")
 INF = math.inf
 
 
-def _num(name: str, value, minimum: float = 0.0) -> float:
+def _num(name: str, value: Any, minimum: float = 0.0) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)) or math.isnan(value) or value < minimum:
         raise ConfigError(f"{name} must be a number >= {minimum:g}, got {value!r}")
     return float(value)
@@ -55,7 +55,7 @@ class CrashAt:
     attempt: int | None = 1
     workflow: str | None = None
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         if isinstance(self.step, bool) or not isinstance(self.step, int) or self.step < 1:
             raise ConfigError(f"crash step must be a whole number >= 1, got {self.step!r}")
         if self.point not in CRASH_POINTS:
@@ -71,7 +71,7 @@ class CrashAtTime:
     time_s: float
     workflow: str | None = None
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         _num("crash time_s", self.time_s)
 
 
@@ -85,7 +85,7 @@ class RandomCrashes:
 
     mtbf_s: float
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         _num("mtbf_s", self.mtbf_s, 1e-9)
 
 
@@ -97,7 +97,7 @@ class Outage:
     end_s: float
     component: str = "store"
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         _num("outage start_s", self.start_s)
         _num("outage end_s", self.end_s)
         if self.end_s <= self.start_s:
@@ -128,7 +128,7 @@ class FaultSchedule:
     restart_delay_s: float = 5.0
     code_change: CodeChange | None = None
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         _num("restart_delay_s", self.restart_delay_s)
 
     @property
@@ -164,7 +164,7 @@ class FaultSchedule:
         if unknown:
             raise ConfigError(f"unknown fault schedule field {unknown[0]!r}; allowed: {', '.join(sorted(allowed))}")
 
-        def build(kind, value, what):
+        def build(kind: Any, value: Any, what: str) -> Any:
             try:
                 if isinstance(value, str) and kind is CrashAt:
                     return parse_crash(value)
@@ -174,7 +174,7 @@ class FaultSchedule:
             except TypeError:
                 raise ConfigError(f"malformed {what}: {value!r}") from None
 
-        def many(key, kind):
+        def many(key: str, kind: Any) -> tuple[Any, ...]:
             items = d.get(key) or []
             if not isinstance(items, list):
                 raise ConfigError(f"{key} must be a list, got {items!r}")

@@ -49,7 +49,7 @@ def _canon(rec: Record) -> list[Any]:
 class History(list[Record]):
     """A list of `Record` with conversions; records are appended in time order."""
 
-    def to_dataframe(self):
+    def to_dataframe(self) -> Any:
         """Return the history as a pandas DataFrame with one column per field."""
         import pandas as pd
 

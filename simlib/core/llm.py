@@ -37,7 +37,7 @@ class LLMConfig:
     usd_per_mtok_in: float = 2.50
     usd_per_mtok_out: float = 10.00
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         for name in ("mean_latency_s", "tokens_in", "tokens_out", "usd_per_mtok_in", "usd_per_mtok_out"):
             v = getattr(self, name)
             if isinstance(v, bool) or not isinstance(v, (int, float)) or v < 0:
@@ -58,11 +58,11 @@ class LLMReply(tuple[Any, ...]):
 
     @property
     def text(self) -> str:
-        return self[0]
+        return str(self[0])
 
     @property
     def cost_usd(self) -> float:
-        return self[2]
+        return float(self[2])
 
 
 class FakeLLM:

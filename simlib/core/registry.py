@@ -40,7 +40,7 @@ def _load(name: str) -> Any:
     return target
 
 
-def get_model(name, **config):
+def get_model(name: Any, **config: Any) -> Any:
     """A fresh model instance by registry name, with optional settings.
 
     An `EngineModel` instance passes through (with ``config`` applied, if any).

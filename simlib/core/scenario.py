@@ -58,7 +58,7 @@ class Scenario:
         if variant is None or variant == "v1":
             return self.workflow
         try:
-            return self.variants[variant]
+            return self.variants[variant]  # type: ignore[no-any-return]  # variants hold workflow functions
         except KeyError:
             raise ConfigError(f"scenario {self.name!r} has no code variant {variant!r}; "
                               f"allowed: {', '.join(['v1', *self.variants])}") from None

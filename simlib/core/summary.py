@@ -84,7 +84,7 @@ class Summary:
 SUMMARY_FIELDS = [f for f in Summary.__dataclass_fields__ if f not in ("extra",)]
 
 
-def summarize(run) -> Summary:
+def summarize(run: Any) -> Summary:
     """Build the `Summary` of a finished `simlib.core.engine.Run`."""
     st = run.stats
     insts = run.instances

@@ -38,7 +38,7 @@ class Aggregate:
     squares: dict[Any, Any] = field(default_factory=lambda: {m: 0.0 for m in METRICS})
     recovery_hist: list[Any] = field(default_factory=lambda: [0] * (_HIST_BINS + 1))
 
-    def add(self, s) -> None:
+    def add(self, s: Any) -> None:
         """Fold one `Summary` in."""
         self.runs += 1
         self.completed += s.completed
@@ -85,7 +85,7 @@ class Aggregate:
         }
 
 
-def run_chunk(scenario, model, seeds: range, faults: FaultSchedule) -> Aggregate:
+def run_chunk(scenario: Any, model: Any, seeds: range, faults: FaultSchedule) -> Aggregate:
     """Run one chunk of seeds without histories; picklable for process pools."""
     from .engine import run_to_end
     from .registry import get_model
@@ -102,7 +102,7 @@ def run_chunk(scenario, model, seeds: range, faults: FaultSchedule) -> Aggregate
     return agg
 
 
-def sweep(scenario, model, runs: int = 1000, mtbf_s: float | None = 3600.0, faults: FaultSchedule | None = None,
+def sweep(scenario: Any, model: Any, runs: int = 1000, mtbf_s: float | None = 3600.0, faults: FaultSchedule | None = None,
           seed: int = DEFAULT_SEED, executor: Executor | None = None, workers: int = 1,
           chunk: int = 500) -> Aggregate:
     """Monte Carlo of ``runs`` seeds (seed, seed+1, ...) of one scenario under one model.

@@ -48,7 +48,7 @@ class Ledger:
 
     __slots__ = ("effects", "_by_key", "_count")
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.effects: list[Effect] = []
         self._by_key: dict[str, str] = {}
         self._count = 0

@@ -7,6 +7,14 @@ exception a run raised). The test reruns them all and compares. A change that al
 fix) regenerates the file and says in its commit which digests moved and why::
 
     PYTHONPATH=. python tests/test_digests.py     # rewrites tests/fixtures/digests.json
+
+Recorded on the code of the LAYOUT DONE commit (bb9fe01). Changed on purpose since:
+
+* queued step events fire at their planned time exactly (``StepEvent`` takes the absolute time;
+  ``now + (t - now)`` had missed ``t`` by up to 5e-13 s, so an inline and a queued run of the same
+  schedule could disagree). 19 of 1958 history digests moved (approval, doc-batch,
+  agent-loop-delegated: time values in the last bits and the order of tied records); every summary
+  digest stayed the same.
 """
 
 from __future__ import annotations

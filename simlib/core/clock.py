@@ -29,20 +29,22 @@ class Clock(simpy.Environment):
 
 
 class StepEvent(Event):
-    """A SimPy event that fires ``delay`` seconds from now with a precomputed outcome.
+    """A SimPy event that fires at simulated time ``at`` (not before now) with a precomputed outcome.
 
-    ``done`` (if given) runs when it fires: the step's effect and record happen then.
+    ``done`` (if given) runs when it fires: the step's effect and record happen then. The time is
+    absolute so the clock lands exactly where the step was planned to end (``now + (t - now)`` can
+    miss ``t`` by a rounding step, and then inline and queued runs would disagree).
     """
 
     __slots__ = ()
 
-    def __init__(self, env: simpy.Environment, delay: float, ok: bool, value: Any, done: Callable[..., Any] | None):
+    def __init__(self, env: simpy.Environment, at: float, ok: bool, value: Any, done: Callable[..., Any] | None):
         self.env = env
         self.callbacks = [done] if done is not None else []
         self._ok = ok
         self._value = value
-        # What env.schedule(self, NORMAL, delay) does, without the extra call.
-        heappush(env._queue, (env._now + delay, NORMAL, next(env._eid), self))
+        # What env.schedule(self, NORMAL, at - now) does, without the extra call and the rounding.
+        heappush(env._queue, (at, NORMAL, next(env._eid), self))
 
 
 class Done(Event):

@@ -274,7 +274,7 @@ class Context:
         """An event that fires now with ``value`` (a memoized or replayed result)."""
         if ok:
             return self.ready_now(value)
-        return StepEvent(self.env, 0.0, False, value, None)
+        return StepEvent(self.env, self.env._now, False, value, None)
 
     # ------------------------------------------------------------------ the step pipeline, for models
     # A model's context overrides `lookup_step` (serve a step from durable state), `record_step` (make
@@ -300,7 +300,7 @@ class Context:
         if isinstance(value, ActivityError):
             self.replaying = True
             self.stats.replayed += 1
-            return StepEvent(self.env, 0.0, False, value, None)
+            return StepEvent(self.env, self.env._now, False, value, None)
         return self.replay_step(seq, kind, name, value)
 
     def replay_step(self, seq: int, kind: str, name: str, value: Any, **where: str) -> Event:
@@ -315,7 +315,7 @@ class Context:
             self.history.append(_rec(self.env._now, self.workflow_id, seq, self.inst.attempts.get(seq, 1),
                                    "info", self.worker, "replay", {"name": name, "kind": kind, **where}))
         if isinstance(value, Exception):
-            return StepEvent(self.env, 0.0, False, value, None)
+            return StepEvent(self.env, self.env._now, False, value, None)
         return self.ready_now(value)
 
     def can_finish_inline(self, t: float) -> bool:
@@ -341,7 +341,7 @@ class Context:
         env = self.env
         if self.can_finish_inline(env._now):
             return done_event(env, value)
-        return StepEvent(env, 0.0, True, value, None)
+        return StepEvent(env, env._now, True, value, None)
 
     def record_step(self, seq: int, kind: str, name: str, value: Any) -> None:
         """Make the step's result durable (called at the moment it is recorded)."""
@@ -419,7 +419,7 @@ class Context:
                     self.stall_step(seq, attempt, t, back, "dispatch")
                     t = back
             if plan.has_step_crashes and plan.step_crash(wid, seq, attempt, "before-step"):
-                return self.crash_step(t - now, seq, attempt, "before-step", None, t)
+                return self.crash_step(t, seq, attempt, "before-step", None, t)
             self.begin_attempt(seq, attempt, t, kind, name)
             t_eff = t + latency
             tc = plan.next_crash(wid, t) if plan.has_timed else INF
@@ -430,7 +430,7 @@ class Context:
                     wasted = run.llm.cfg.mean_cost_usd * (tc - t) / latency
                     self.stats.llm_cost += wasted
                     self.stats.llm_cost_again += wasted
-                return self.crash_step(tc - now, seq, attempt, "mid-step", None, t)
+                return self.crash_step(tc, seq, attempt, "mid-step", None, t)
             if fail_p and run.rng.stream("tool-failures").random() < fail_p:
                 inst.exec_time += latency
                 self.stats.failed_attempts += 1
@@ -439,7 +439,7 @@ class Context:
                                      {"name": name, "error": "transient"}))
                 wait = self.retry.delay(attempt)
                 if wait is None:
-                    return StepEvent(env, t_eff - now, False,
+                    return StepEvent(env, t_eff, False,
                                       ActivityError(name, f"failed after {attempt} attempts"), None)
                 t = t_eff + wait
                 if t > run.until:
@@ -447,31 +447,31 @@ class Context:
                     return Event(env)
                 if plan.has_timed and plan.next_crash(wid, t_eff) < t:
                     tc = plan.next_crash(wid, t_eff)
-                    return self.crash_step(tc - now, seq, attempt, "backoff", None, t)
+                    return self.crash_step(tc, seq, attempt, "backoff", None, t)
                 continue
             # The effect happens at t_eff.
             inst.exec_time += latency
             if plan.has_step_crashes and plan.step_crash(wid, seq, attempt, "after-effect"):
-                return self.crash_step(t_eff - now, seq, attempt, "after-effect", action, t, name, kind)
+                return self.crash_step(t_eff, seq, attempt, "after-effect", action, t, name, kind)
             t_rec = t_eff + self.record_latency_s if self.durable else t_eff
             if tc < t_rec:
                 # The worker died in the window between the effect and its record.
-                return self.crash_step(tc - now, seq, attempt, "after-effect", action, t, name, kind)
+                return self.crash_step(tc, seq, attempt, "after-effect", action, t, name, kind)
             if self.durable and plan.has_outages and self.outage != "deferred":
                 back = plan.down_until(self.store, t_eff)
                 if back is not None:
                     if self.outage == "fail":
-                        return self.crash_step(t_eff - now, seq, attempt, "store-unavailable", action, t, name, kind)
+                        return self.crash_step(t_eff, seq, attempt, "store-unavailable", action, t, name, kind)
                     if tc < back:
                         self.stall_step(seq, attempt, t_eff, tc, "record")
-                        return self.crash_step(tc - now, seq, attempt, "after-effect", action, t, name, kind)
+                        return self.crash_step(tc, seq, attempt, "after-effect", action, t, name, kind)
                     self.stall_step(seq, attempt, t_eff, back, "record")
                     t_rec = back
             crash_after = plan.has_step_crashes and plan.step_crash(wid, seq, attempt, "after-record")
             done = _Finish(self, seq, attempt, kind, name, action, t, t_eff, t_rec, crash_after)
             if crash_after:
-                return StepEvent(env, t_rec - now, False, WorkerCrash("crash", seq, "after-record"), done)
-            return StepEvent(env, t_rec - now, True, None, done)
+                return StepEvent(env, t_rec, False, WorkerCrash("crash", seq, "after-record"), done)
+            return StepEvent(env, t_rec, True, None, done)
 
     def begin_attempt(self, seq: int, attempt: int, t: float, kind: str, name: str, track: bool = True) -> None:
         """Attempt ``attempt`` of step ``seq`` starts executing at ``t``: the one place that counts it.
@@ -535,17 +535,17 @@ class Context:
             self.history.append(_rec(start, self.workflow_id, seq, attempt, "info", self.store, "stall",
                                    {"until": round(end, 6), "while": why}))
 
-    def crash_step(self, delay: float, seq: int, attempt: int, point: str, action: Any, t_start: float,
+    def crash_step(self, at: float, seq: int, attempt: int, point: str, action: Any, t_start: float,
                name: str = "", kind: str = "") -> Event:
-        """The event of a worker crash ``delay`` seconds from now at ``point`` of step ``seq``.
+        """The event of a worker crash at time ``at``, at ``point`` of step ``seq``.
 
         With ``action`` given the step's effect still happens when the event fires (the crash came
         after the effect, before its record).
         """
         done = None
         if action is not None:
-            done = _Finish(self, seq, attempt, kind, name, action, t_start, self.env._now + delay, None, True)
-        return StepEvent(self.env, delay, False, WorkerCrash("crash", seq, point), done)
+            done = _Finish(self, seq, attempt, kind, name, action, t_start, at, None, True)
+        return StepEvent(self.env, at, False, WorkerCrash("crash", seq, point), done)
 
     def call_llm(self, seq: int, name: str, choices: tuple[Any, ...] | None) -> tuple[Any, ...]:
         """Make step ``seq``'s LLM call: draw the reply, pay for it, and count a repeat."""

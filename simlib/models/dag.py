@@ -327,7 +327,7 @@ class DagContext(Context):
         self.replaying = True
         self.stats.replayed += 1
         if isinstance(value, ActivityError):
-            return StepEvent(self.env, 0.0, False, value, None)
+            return StepEvent(self.env, self.env.now, False, value, None)
         if self.history is not None:
             self.history.append(Record(self.env.now, self.workflow_id, seq, self.inst.attempts.get(seq, 1), "info",
                                      "scheduler", "replay", {"name": name, "kind": kind, "state": "success"}))

@@ -132,15 +132,15 @@ class DBOSContext(Context):
             ev.callbacks.append(lambda e: self.record_step(seq, kind, name, e.value))
         return ev
 
-    def crash_step(self, delay, seq, attempt, point, action, t_start, name="", kind=""):
+    def crash_step(self, at, seq, attempt, point, action, t_start, name="", kind=""):
         if action is not None and kind == "tool" and action[1] == TRANSACTION_EFFECT:
             # The transaction had not committed: its write rolls back with its checkpoint.
             action = None
             _count(self.inst, "rolled_back")
             if self.history is not None:
-                self.history.append(Record(self.env.now + delay, self.workflow_id, seq, attempt, "info", "db",
+                self.history.append(Record(at, self.workflow_id, seq, attempt, "info", "db",
                                          "rollback", {"name": name}))
-        return super().crash_step(delay, seq, attempt, point, action, t_start, name, kind)
+        return super().crash_step(at, seq, attempt, point, action, t_start, name, kind)
 
 
 def _count(inst, key: str) -> None:

@@ -247,13 +247,13 @@ class HatchetContext(Context):
                     self.stall_step(seq, attempt, t, back, "dispatch")
                     t = back
             if plan.has_step_crashes and plan.step_crash(wid, seq, attempt, "before-step"):
-                return self.crash_step(t - now, seq, attempt, "before-step", None, t)
+                return self.crash_step(t, seq, attempt, "before-step", None, t)
             self.begin_attempt(seq, attempt, t, kind, name)
             t_out = t + (timeout if budget is None else budget)
             tc = plan.next_crash(wid, t) if plan.has_timed else INF
             if tc < t_out:
                 inst.exec_time += tc - t
-                return self.crash_step(tc - now, seq, attempt, "mid-step", None, t)
+                return self.crash_step(tc, seq, attempt, "mid-step", None, t)
             inst.exec_time += t_out - t
             stats.failed_attempts += 1
             inst.extra["timed_out"] = inst.extra.get("timed_out", 0) + 1
@@ -273,11 +273,11 @@ class HatchetContext(Context):
                     why = f"the task of steps {task_first}-{last} ran past execution_timeout={timeout:g}s"
                 err = ActivityError(name, why)
                 self.inflight = None
-                return StepEvent(env, t_out - now, False, err,
+                return StepEvent(env, t_out, False, err,
                                   lambda _ev, s=seq, k=kind, n=name, e=err: self.record_step(s, k, n, e))
             t = t_out + wait
             if plan.has_timed and plan.next_crash(wid, t_out) < t:
-                return self.crash_step(plan.next_crash(wid, t_out) - now, seq, attempt, "backoff", None, t)
+                return self.crash_step(plan.next_crash(wid, t_out), seq, attempt, "backoff", None, t)
 
 
 class _Slots:

@@ -167,7 +167,7 @@ class InngestContext(Context):
                                    {"message": "step order changed since the results were memoized",
                                     "step_id": sid, "was": seq, "now": pos}))
         if isinstance(value, ActivityError):
-            return StepEvent(self.env, 0.0, False, value, None)
+            return StepEvent(self.env, self.env.now, False, value, None)
         if hist is not None:
             hist.append(Record(self.env.now, self.workflow_id, seq, self.inst.attempts.get(seq, 1), "info",
                                self.worker, "replay", {"name": name, "kind": kind, "step_id": sid}))

@@ -24,6 +24,7 @@ between), at a fraction of the cost; see `Context.can_finish_inline`.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from typing import Any, Callable, Protocol, cast
 
 from simpy.events import Event
@@ -33,7 +34,7 @@ from .clock import Done, StepEvent, done_event
 from .errors import ActivityError, ConfigError, NondeterminismError, SimulatorError, WorkerCrash, WorkflowFailure
 from .history import Record
 
-__all__ = ["Context", "RetryPolicy", "Instance", "MISSING", "StepEvent"]
+__all__ = ["Context", "RetryPolicy", "TimeLimit", "Instance", "MISSING", "StepEvent"]
 
 INF = math.inf
 MISSING = object()
@@ -85,6 +86,28 @@ class Backoff(Protocol):
 
 
 NO_RETRY = RetryPolicy(maximum_attempts=1)
+
+
+@dataclass(frozen=True)
+class TimeLimit:
+    """An engine's execution timeout for one step: an attempt still running at the limit fails there.
+
+    A model passes one to `Context.plan_step` for a step that cannot finish within its timeout;
+    the step runner then fails each attempt at the limit and retries it by the context's ``retry``.
+
+    Attributes:
+        budget_s: seconds an attempt may run before the engine fails it.
+        error: the `ActivityError` message once no attempt is left (``{attempt}`` is filled in).
+        detail: the error text of one timed-out attempt in the history.
+        retry: False when the first timeout is final.
+        counter: the ``Instance.extra`` counter each timeout adds to.
+    """
+
+    budget_s: float
+    error: str
+    detail: str
+    retry: bool = True
+    counter: str = "timed_out"
 
 
 class Instance:
@@ -399,8 +422,11 @@ class Context:
         return self.plan_step(seq, kind, name, latency, action, fail_p)
 
     def plan_step(self, seq: int, kind: str, name: str, latency: float, action: tuple[Any, ...],
-                   fail_p: float) -> Event:
-        """The general case of `execute_step`: crash points, outages, retries, and a queued event."""
+                  fail_p: float, limit: TimeLimit | None = None) -> Event:
+        """The general case of `execute_step`: crash points, outages, retries, timeouts, and a queued event.
+
+        With ``limit`` the step needs longer than its engine allows: every attempt fails at the limit.
+        """
         plan = self.plan
         env = self.env
         now = env._now
@@ -422,8 +448,9 @@ class Context:
                 return self.crash_step(t, seq, attempt, "before-step", None, t)
             self.begin_attempt(seq, attempt, t, kind, name)
             t_eff = t + latency
+            t_stop = t_eff if limit is None else t + limit.budget_s   # when this attempt stops running
             tc = plan.next_crash(wid, t) if plan.has_timed else INF
-            if tc < t_eff:
+            if tc < t_stop:
                 inst.exec_time += tc - t
                 if kind == "llm" and latency > 0:
                     # The provider bills the tokens it generated before the connection died.
@@ -431,6 +458,25 @@ class Context:
                     self.stats.llm_cost += wasted
                     self.stats.llm_cost_again += wasted
                 return self.crash_step(tc, seq, attempt, "mid-step", None, t)
+            if limit is not None:
+                inst.exec_time += limit.budget_s
+                self.stats.failed_attempts += 1
+                inst.extra[limit.counter] = inst.extra.get(limit.counter, 0) + 1
+                if kind == "llm":
+                    # The worker hung up at the limit; the provider bills what it had generated.
+                    self.stats.llm_cost += run.llm.cfg.mean_cost_usd * min(1.0, limit.budget_s / latency)
+                if hist is not None:
+                    hist.append(_rec(t_stop, wid, seq, attempt, "fail", self.worker, kind,
+                                     {"name": name, "error": limit.detail}))
+                wait = self.retry.delay(attempt) if limit.retry else None
+                if wait is None:
+                    err = ActivityError(name, limit.error.format(attempt=attempt))
+                    self.inflight = None
+                    return StepEvent(env, t_stop, False, err, lambda _ev, e=err: self.record_step(seq, kind, name, e))
+                t = t_stop + wait
+                if plan.has_timed and plan.next_crash(wid, t_stop) < t:
+                    return self.crash_step(plan.next_crash(wid, t_stop), seq, attempt, "backoff", None, t)
+                continue
             if fail_p and run.rng.stream("tool-failures").random() < fail_p:
                 inst.exec_time += latency
                 self.stats.failed_attempts += 1

@@ -44,9 +44,9 @@ from functools import lru_cache
 
 from simpy.events import Interrupt
 
-from ..core.clock import StepEvent, interrupt
-from ..core.context import INF, Context, RetryPolicy
-from ..core.errors import ActivityError, ConfigError, WorkerCrash, WorkflowFailure
+from ..core.clock import interrupt
+from ..core.context import Context, RetryPolicy, TimeLimit
+from ..core.errors import ConfigError, WorkerCrash, WorkflowFailure
 from ..core.history import Record
 from ..core.stores import Component, NOTHING, STALL
 from .base import EngineModel, ModelConfig
@@ -213,7 +213,10 @@ class HatchetContext(Context):
             per_task = cfg.steps_per_task
             if per_task == 1:
                 if latency > timeout:
-                    return self._time_out(seq, kind, name, latency, timeout)
+                    return self.plan_step(seq, kind, name, latency, action, fail_p, TimeLimit(
+                        timeout, f"timed out after execution_timeout={timeout:g}s on each of {{attempt}} "
+                                 f"attempt(s) (retries={cfg.retries})",
+                        f"TIMED_OUT: ran past execution_timeout={timeout:g}s"))
             else:
                 # The timeout bounds the whole task, so the calls before this one count too.
                 first = seq - (seq - 1) % per_task
@@ -222,62 +225,13 @@ class HatchetContext(Context):
                     clock = self.inst.state.task_start = (first, self.env.now)
                 used = self.env.now - clock[1]
                 if used + latency > timeout:
-                    return self._time_out(seq, kind, name, latency, timeout, max(0.0, timeout - used), first)
+                    # Re-running a whole multi-call task is not modelled: the first timeout is final.
+                    last = first + per_task - 1
+                    return self.plan_step(seq, kind, name, latency, action, fail_p, TimeLimit(
+                        max(0.0, timeout - used),
+                        f"the task of steps {first}-{last} ran past execution_timeout={timeout:g}s",
+                        f"TIMED_OUT: ran past execution_timeout={timeout:g}s", retry=False))
         return super().execute_step(seq, kind, name, latency, action, fail_p)
-
-    def _time_out(self, seq: int, kind: str, name: str, latency: float, timeout: float,
-                  budget: float | None = None, task_first: int | None = None):
-        """Fail a task that needs longer than ``execution_timeout``, retrying as the user's policy says.
-
-        For one call per task every attempt needs the same time, so each one times out.
-        For a task of several calls (``task_first`` given) the call that crosses the limit
-        fails after ``budget`` seconds and the task fails without a retry: re-running a
-        whole multi-call task is not modelled.
-        """
-        inst, plan, hist, stats, env = self.inst, self.plan, self.history, self.stats, self.env
-        wid = inst.id
-        now = env.now
-        t = now
-        while True:
-            attempt = inst.attempts.get(seq, 0) + 1
-            inst.attempts[seq] = attempt
-            if plan.has_outages:
-                back = plan.down_until(self.store, t)
-                if back is not None:
-                    self.stall_step(seq, attempt, t, back, "dispatch")
-                    t = back
-            if plan.has_step_crashes and plan.step_crash(wid, seq, attempt, "before-step"):
-                return self.crash_step(t, seq, attempt, "before-step", None, t)
-            self.begin_attempt(seq, attempt, t, kind, name)
-            t_out = t + (timeout if budget is None else budget)
-            tc = plan.next_crash(wid, t) if plan.has_timed else INF
-            if tc < t_out:
-                inst.exec_time += tc - t
-                return self.crash_step(tc, seq, attempt, "mid-step", None, t)
-            inst.exec_time += t_out - t
-            stats.failed_attempts += 1
-            inst.extra["timed_out"] = inst.extra.get("timed_out", 0) + 1
-            if kind == "llm":
-                # The worker hung up at the timeout; the provider bills what it had generated.
-                stats.llm_cost += self.run.llm.cfg.mean_cost_usd * min(1.0, (t_out - t) / latency)
-            if hist is not None:
-                hist.append(Record(t_out, wid, seq, attempt, "fail", self.worker, kind,
-                                   {"name": name, "error": f"TIMED_OUT: ran past execution_timeout={timeout:g}s"}))
-            wait = self.retry.delay(attempt) if task_first is None else None
-            if wait is None:
-                if task_first is None:
-                    why = (f"timed out after execution_timeout={timeout:g}s on each of {attempt} attempt(s) "
-                           f"(retries={self.cfg.retries})")
-                else:
-                    last = task_first + self.cfg.steps_per_task - 1
-                    why = f"the task of steps {task_first}-{last} ran past execution_timeout={timeout:g}s"
-                err = ActivityError(name, why)
-                self.inflight = None
-                return StepEvent(env, t_out, False, err,
-                                  lambda _ev, s=seq, k=kind, n=name, e=err: self.record_step(s, k, n, e))
-            t = t_out + wait
-            if plan.has_timed and plan.next_crash(wid, t_out) < t:
-                return self.crash_step(plan.next_crash(wid, t_out), seq, attempt, "backoff", None, t)
 
 
 class _Slots:

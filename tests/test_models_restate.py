@@ -5,9 +5,8 @@ from hypothesis import given, strategies as st
 
 from simlib import (CRASH_POINTS, CodeChange, ConfigError, CrashAt, CrashAtTime, FaultSchedule, Outage,
                     RandomCrashes, Scenario, get_model, simulate)
-from simlib.core.checkers import INVALID, no_recorded_result_lost
 
-from strategies import SMALL_Q1, outage_st, schedule_st, seed_st  # noqa: E402
+from strategies import SMALL_Q1, outage_st, seed_st  # noqa: E402
 
 vo_schedule_st = st.builds(
     FaultSchedule,
@@ -21,25 +20,7 @@ vo_schedule_st = st.builds(
 
 
 # ---------------------------------------------------------------- guarantees under random faults
-@given(schedule_st, seed_st)
-def test_a_journaled_result_never_runs_again_and_the_invocation_completes(faults, seed):
-    r = simulate("q1", "restate", seed=seed, faults=faults, params=SMALL_Q1)
-    assert no_recorded_result_lost(r.history).status != INVALID
-    assert r.summary.completed_steps_lost == 0
-    assert r.summary.completed, r.summary.stalled
-
-
-@given(schedule_st, seed_st)
-def test_duplicate_effects_come_only_from_crashes_after_the_effect(faults, seed):
-    r = simulate("five-effects", "restate", seed=seed, faults=faults)
-    dup_steps = {i + 1 for i, n in enumerate(r.summary.effects_per_step) if n > 1}
-    window = {x.step for x in r.history if x.event == "crash" and x.detail["point"] == "after-effect"}
-    assert dup_steps <= window
-    safe = FaultSchedule(crashes=tuple(c for c in faults.crashes if c.point != "after-effect"),
-                         outages=faults.outages, restart_delay_s=faults.restart_delay_s)
-    assert simulate("five-effects", "restate", seed=seed, faults=safe).summary.duplicate_effects == 0
-
-
+# (keeps-finished-steps and duplicates-only-after-effect: tests/test_guarantees.py)
 @given(vo_schedule_st, seed_st)
 def test_same_token_same_history(faults, seed):
     a = simulate("virtual-object", "restate", seed=seed, faults=faults)

@@ -15,7 +15,15 @@ from ..core.context import Context
 from ..core.errors import ConfigError, WorkerCrash
 from ..core.stores import Component
 
-__all__ = ["EngineModel", "ModelConfig", "ConfigT"]
+__all__ = ["EngineModel", "ModelConfig", "ConfigT", "GUARANTEES"]
+
+GUARANTEES = {
+    "keeps-finished-steps": "under any crash and outage schedule the run completes, and no step whose "
+                            "result was recorded runs again",
+    "duplicates-only-after-effect": "an effect repeats only for a step that crashed after its effect and before "
+                                    "its record; with no such crash nothing repeats",
+}
+"""Guarantees a model may declare; `tests/test_guarantees.py` checks each declared one on random schedules."""
 
 
 @dataclass(frozen=True)
@@ -51,6 +59,7 @@ class EngineModel(Generic[ConfigT]):
         components: the deployment's boxes (`Component`), for diagrams and crash drills.
         context_class: the `Context` subclass workflow code talks to.
         config_class: the settings dataclass.
+        guarantees: names from `GUARANTEES` this model promises (the property suite tests them).
         instance_state_class: the dataclass of what the model keeps per workflow instance across
             invocations (its journal, memo, checkpoints), stored in ``Instance.state``; None for none.
     """
@@ -63,6 +72,7 @@ class EngineModel(Generic[ConfigT]):
     context_class: ClassVar[type[Context]] = Context
     config_class: ClassVar[type[ModelConfig]] = ModelConfig
     instance_state_class: ClassVar[type | None] = None
+    guarantees: ClassVar[frozenset[str]] = frozenset()
     config: ConfigT
 
     def __init__(self, **config: Any):

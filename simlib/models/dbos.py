@@ -155,6 +155,7 @@ class DBOS(EngineModel[DBOSConfig]):
     family = "workflow-as-code"
     state_location = "your own Postgres/SQLite database: inputs at start, each step's output, the outcome"
     context_class = DBOSContext
+    guarantees = frozenset({"keeps-finished-steps", "duplicates-only-after-effect"})
     config_class = DBOSConfig
     components = (
         Component("app", "your application process with the DBOS Transact library", False, NOTHING,

@@ -259,6 +259,7 @@ class Hatchet(EngineModel[HatchetConfig]):
     family = "workflow-as-code"
     state_location = "PostgreSQL (task queue, task states and outputs); the engine and the Python workers are stateless"
     context_class = HatchetContext
+    guarantees = frozenset({"keeps-finished-steps", "duplicates-only-after-effect"})
     config_class = HatchetConfig
     instance_state_class = HatchetState
     components = (

@@ -215,6 +215,7 @@ class Inngest(EngineModel[InngestConfig]):
     family = "workflow-as-code"
     state_location = "the Inngest platform's run state store: each step's result memoized by step id"
     context_class = InngestContext
+    guarantees = frozenset({"keeps-finished-steps", "duplicates-only-after-effect"})
     config_class = InngestConfig
     instance_state_class = InngestState
     components = (

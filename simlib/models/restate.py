@@ -161,6 +161,7 @@ class Restate(EngineModel[RestateConfig]):
     family = "workflow-as-code"
     state_location = "the Restate server's per-invocation journal and key-value state; the service is stateless"
     context_class = RestateContext
+    guarantees = frozenset({"keeps-finished-steps", "duplicates-only-after-effect"})
     config_class = RestateConfig
     instance_state_class = RestateState
     components = (

@@ -33,6 +33,7 @@ class AppCheckpoint(EngineModel[ModelConfig]):
     title = "Application-level checkpointing"
     family = "homegrown"
     state_location = "a row per workflow in the application's own database, written after each step"
+    guarantees = frozenset({"keeps-finished-steps"})
     context_class = AppCheckpointContext
     components = (
         Component("worker", "application process", False, NOTHING,

@@ -349,6 +349,7 @@ class Dag(EngineModel[DagConfig]):
     title = "DAG-as-config (Airflow, Prefect, Dagster, Step Functions Standard)"
     family = "dag-as-config"
     state_location = "the metadata database: one row per task instance (state, try number) plus XCom values"
+    guarantees = frozenset({"duplicates-only-after-effect"})
     context_class = DagContext
     config_class = DagConfig
     instance_state_class = DagState

@@ -517,6 +517,7 @@ class LangGraph(EngineModel[LangGraphConfig]):
     title = "LangGraph persistence"
     family = "workflow-as-code"
     state_location = "the checkpointer DB (SQLite/Postgres), one checkpoint per super-step, keyed by thread_id"
+    guarantees = frozenset({"duplicates-only-after-effect"})
     context_class = LangGraphContext
     config_class = LangGraphConfig
     instance_state_class = LangGraphState

@@ -139,6 +139,7 @@ class OpenAIAgents(EngineModel[OpenAIAgentsConfig]):
     title = "OpenAI Agents SDK (sessions)"
     family = "agent-runtime"
     state_location = "the session store, one save per finished turn (in memory by default: lost with the process)"
+    guarantees = frozenset({"duplicates-only-after-effect"})
     context_class = AgentsContext
     config_class = OpenAIAgentsConfig
     instance_state_class = AgentsState

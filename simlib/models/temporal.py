@@ -66,6 +66,7 @@ class Temporal(EngineModel[TemporalConfig]):
     title = "Temporal"
     family = "workflow-as-code"
     state_location = "the Temporal server's event history (persistence DB); workers are stateless"
+    guarantees = frozenset({"keeps-finished-steps", "duplicates-only-after-effect"})
     context_class = TemporalContext
     config_class = TemporalConfig
     components: tuple[Component, ...] = (

@@ -7,6 +7,14 @@ exception a run raised). The test reruns them all and compares. A change that al
 fix) regenerates the file and says in its commit which digests moved and why::
 
     PYTHONPATH=. python tests/test_digests.py     # rewrites tests/fixtures/digests.json
+
+Recorded on the code of the LAYOUT DONE commit (bb9fe01). Changed on purpose since:
+
+* queued step events fire at their planned time exactly (``StepEvent`` takes the absolute time;
+  ``now + (t - now)`` had missed ``t`` by up to 5e-13 s, so an inline and a queued run of the same
+  schedule could disagree). 19 of 1958 history digests moved (approval, doc-batch,
+  agent-loop-delegated: time values in the last bits and the order of tied records); every summary
+  digest stayed the same.
 """
 
 from __future__ import annotations
@@ -18,7 +26,7 @@ from pathlib import Path
 
 import pytest
 
-from simlib import (CRASH_POINTS, CrashAt, CrashAtTime, FaultSchedule, Outage, RandomCrashes, get_scenario,
+from simlib import (CRASH_POINTS, CodeChange, CrashAt, CrashAtTime, FaultSchedule, Outage, RandomCrashes, get_scenario,
                     model_names, scenario_names, simulate)
 
 FIXTURE = Path(__file__).parent / "fixtures" / "digests.json"
@@ -46,8 +54,10 @@ def outcome(scenario: str, model: str, seed: int, faults: dict | None) -> str:
 
 # ---------------------------------------------------------------------------------- making the schedules
 def fixed_schedules(scenario: str) -> list[dict]:
-    """The hand-picked schedules for ``scenario``: defaults, each crash point, an outage, random crashes."""
-    steps = get_scenario(scenario).max_steps
+    """The hand-picked schedules for ``scenario``: defaults, each crash point, an outage, random crashes,
+    and a code change deployed after a crash for every code variant the scenario has."""
+    sc = get_scenario(scenario)
+    steps = sc.max_steps
     mid = max(1, min(steps, (steps + 1) // 2))
     none = FaultSchedule()
     out = [{"label": "scenario-default", "seed": 644, "faults": None},
@@ -65,6 +75,10 @@ def fixed_schedules(scenario: str) -> list[dict]:
                 "faults": FaultSchedule(random=RandomCrashes(400.0)).to_dict()})
     out.append({"label": "timed-crash", "seed": 5,
                 "faults": FaultSchedule(timed=(CrashAtTime(30.0),), restart_delay_s=12.0).to_dict()})
+    for variant in sorted(sc.variants):
+        out.append({"label": f"code-change-{variant}", "seed": 644,
+                    "faults": FaultSchedule(crashes=(CrashAt(mid, "after-effect"),),
+                                            code_change=CodeChange(variant)).to_dict()})
     return out
 
 

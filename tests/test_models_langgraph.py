@@ -325,4 +325,4 @@ def test_declined_tool_is_not_saved_and_raises_in_the_graph():
             return "declined"
 
     r = simulate(Scenario("d", "", wf, max_steps=1), "langgraph", seed=1)
-    assert r.run.instances[0].result == "declined" and 1 not in r.run.instances[0].memo["thread"].writes
+    assert r.run.instances[0].result == "declined" and 1 not in r.run.instances[0].state.thread.writes

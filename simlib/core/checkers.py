@@ -7,7 +7,7 @@ course, the tests and the grader can all trust them.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Iterable
+from typing import Any, Iterable
 
 from .history import History, Record
 
@@ -47,7 +47,7 @@ def effects_exactly_once(history: Iterable[Record], only_keyed: bool = False) ->
     With ``only_keyed`` the unkeyed effects are not judged.
     """
     name = "effects_exactly_once"
-    counts: dict = {}
+    counts: dict[Any, Any] = {}
     for r in _effects(history):
         d = r.detail
         if d.get("deduplicated"):
@@ -68,7 +68,7 @@ def effects_exactly_once(history: Iterable[Record], only_keyed: bool = False) ->
 def no_recorded_result_lost(history: Iterable[Record]) -> Check:
     """Once a step's result was recorded (``ok``), the step never executes again."""
     name = "no_recorded_result_lost"
-    recorded: set = set()
+    recorded: set[Any] = set()
     saw_ok = False
     for r in history:
         key = (r.workflow, r.step)
@@ -86,8 +86,8 @@ def no_recorded_result_lost(history: Iterable[Record]) -> Check:
 def completed_within(history: Iterable[Record], bound_s: float) -> Check:
     """Every workflow that started completed within ``bound_s`` simulated seconds of its start."""
     name = "completed_within"
-    starts: dict = {}
-    ends: dict = {}
+    starts: dict[Any, Any] = {}
+    ends: dict[Any, Any] = {}
     for r in history:
         if r.event == "start":
             starts.setdefault(r.workflow, r.time)
@@ -103,7 +103,7 @@ def completed_within(history: Iterable[Record], bound_s: float) -> Check:
     return Check(name, VALID, f"{len(starts)} workflow(s) completed within {bound_s:.1f}s")
 
 
-def saga_compensated(history: Iterable[Record], compensations: dict | None = None) -> Check:
+def saga_compensated(history: Iterable[Record], compensations: dict[Any, Any] | None = None) -> Check:
     """When a saga aborts, every committed step was compensated, in reverse order.
 
     Args:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from .engine import simulate
 from .registry import get_model, model_names
 from .rng import DEFAULT_SEED
@@ -12,7 +14,7 @@ COMPARE_COLUMNS = ("model", "completed", "steps_reexecuted", "duplicate_effects"
                    "time_to_recover_s", "time_stalled_s", "duration_s", "stalled")
 
 
-def compare_runs(scenario, seed: int = DEFAULT_SEED, faults=None, models=None) -> list[dict]:
+def compare_runs(scenario: Any, seed: int = DEFAULT_SEED, faults: Any = None, models: Any = None) -> list[dict[Any, Any]]:
     """One summary dict per model (each with a ``model`` field), same seed and faults for all."""
     names = list(models) if models else model_names()
     rows = []
@@ -24,7 +26,7 @@ def compare_runs(scenario, seed: int = DEFAULT_SEED, faults=None, models=None) -
     return rows
 
 
-def compare_table(rows: list[dict]) -> str:
+def compare_table(rows: list[dict[Any, Any]]) -> str:
     """A fixed-width text table of the main columns."""
     heads = ["model", "completed", "re-executed", "duplicates", "usd re-spent", "recover s", "stalled s",
              "duration s", "stopped because"]

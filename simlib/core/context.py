@@ -24,16 +24,17 @@ between), at a fraction of the cost; see `Context.can_finish_inline`.
 from __future__ import annotations
 
 import math
-from heapq import heappush
-from typing import Any, Callable
+from dataclasses import dataclass
+from typing import Any, Callable, Protocol, cast
 
-from simpy.core import NORMAL
 from simpy.events import Event
+from simpy.exceptions import Interrupt
 
-from .errors import ActivityError, ConfigError, NondeterminismError, SimulatorError, WorkerCrash
+from .clock import Done, StepEvent, done_event
+from .errors import ActivityError, ConfigError, NondeterminismError, SimulatorError, WorkerCrash, WorkflowFailure
 from .history import Record
 
-__all__ = ["Context", "RetryPolicy", "Instance", "MISSING", "StepEvent"]
+__all__ = ["Context", "RetryPolicy", "TimeLimit", "Instance", "MISSING", "StepEvent"]
 
 INF = math.inf
 MISSING = object()
@@ -53,7 +54,7 @@ class RetryPolicy:
     __slots__ = ("initial_interval_s", "backoff_coefficient", "maximum_interval_s", "maximum_attempts", "table")
 
     def __init__(self, initial_interval_s: float = 1.0, backoff_coefficient: float = 2.0,
-                 maximum_interval_s: float = 100.0, maximum_attempts: int = 0, table: tuple = ()):
+                 maximum_interval_s: float = 100.0, maximum_attempts: int = 0, table: tuple[Any, ...] = ()):
         self.initial_interval_s = initial_interval_s
         self.backoff_coefficient = backoff_coefficient
         self.maximum_interval_s = maximum_interval_s
@@ -65,7 +66,7 @@ class RetryPolicy:
         if self.maximum_attempts and attempt >= self.maximum_attempts:
             return None
         if self.table:
-            return self.table[min(attempt - 1, len(self.table) - 1)]
+            return float(self.table[min(attempt - 1, len(self.table) - 1)])
         if attempt > 200:  # the cap was reached long ago; avoid float overflow in a crash loop
             return self.maximum_interval_s
         return min(self.initial_interval_s * self.backoff_coefficient ** (attempt - 1), self.maximum_interval_s)
@@ -76,7 +77,37 @@ class RetryPolicy:
                 f"maximum_attempts={self.maximum_attempts})")
 
 
+class Backoff(Protocol):
+    """What a step's retry setting must answer: the wait after a failed attempt, or None to give up."""
+
+    def delay(self, attempt: int) -> float | None:
+        """Seconds to wait after failed ``attempt`` (1-based), or None when no attempt is left."""
+        ...
+
+
 NO_RETRY = RetryPolicy(maximum_attempts=1)
+
+
+@dataclass(frozen=True)
+class TimeLimit:
+    """An engine's execution timeout for one step: an attempt still running at the limit fails there.
+
+    A model passes one to `Context.plan_step` for a step that cannot finish within its timeout;
+    the step runner then fails each attempt at the limit and retries it by the context's ``retry``.
+
+    Attributes:
+        budget_s: seconds an attempt may run before the engine fails it.
+        error: the `ActivityError` message once no attempt is left (``{attempt}`` is filled in).
+        detail: the error text of one timed-out attempt in the history.
+        retry: False when the first timeout is final.
+        counter: the ``Instance.extra`` counter each timeout adds to.
+    """
+
+    budget_s: float
+    error: str
+    detail: str
+    retry: bool = True
+    counter: str = "timed_out"
 
 
 class Instance:
@@ -84,17 +115,17 @@ class Instance:
 
     __slots__ = ("id", "params", "journal", "attempts", "starts", "done_steps", "timers", "waits",
                  "invocations", "crashes", "finished", "result", "error", "stalled", "started_at",
-                 "ended_at", "crash_at", "exec_time", "ok_time", "extra", "memo", "billed")
+                 "ended_at", "crash_at", "exec_time", "ok_time", "extra", "state", "billed", "service")
 
-    def __init__(self, wid: str, params: dict):
+    def __init__(self, wid: str, params: dict[Any, Any]):
         self.id = wid
         self.params = params
-        self.journal: list = []          # durable results in step order: (kind, name, value)
-        self.attempts: dict = {}         # step -> attempts issued so far
-        self.starts: dict = {}           # step -> executions actually started
-        self.done_steps: set = set()     # steps whose execution ever completed
-        self.timers: dict = {}           # step -> absolute fire time of a durable timer
-        self.waits: dict = {}            # step -> absolute start of a durable wait
+        self.journal: list[Any] = []          # durable results in step order: (kind, name, value)
+        self.attempts: dict[Any, Any] = {}         # step -> attempts issued so far
+        self.starts: dict[Any, Any] = {}           # step -> executions actually started
+        self.done_steps: set[Any] = set()     # steps whose execution ever completed
+        self.timers: dict[Any, Any] = {}           # step -> absolute fire time of a durable timer
+        self.waits: dict[Any, Any] = {}            # step -> absolute start of a durable wait
         self.invocations = 0
         self.crashes = 0
         self.finished = False
@@ -105,46 +136,11 @@ class Instance:
         self.ended_at: float | None = None
         self.crash_at: float | None = None
         self.exec_time = 0.0             # seconds spent executing steps, all attempts
-        self.ok_time: dict = {}          # step -> duration of its last completed execution
-        self.extra: dict = {}            # model-specific counters
-        self.memo: dict = {}             # model-specific durable state (step-id memo, checkpoints)
-        self.billed: set = set()         # steps whose LLM call the provider has billed at least once
-
-
-class StepEvent(Event):
-    """A SimPy event that fires at a precomputed time with a precomputed outcome."""
-
-    __slots__ = ()
-
-    def __init__(self, env, delay: float, ok: bool, value: Any, done: Callable | None):
-        self.env = env
-        self.callbacks = [done] if done is not None else []
-        self._ok = ok
-        self._value = value
-        # What env.schedule(self, NORMAL, delay) does, without the extra call.
-        heappush(env._queue, (env._now + delay, NORMAL, next(env._eid), self))
-
-
-class _Done(Event):
-    """An event that has already been processed: a process that yields it continues at once.
-
-    Made with `_done` (no ``__init__`` call: this is on the hot path); ``callbacks`` is None
-    and ``_ok`` True for every instance.
-    """
-
-    callbacks = None
-    _ok = True
-    _value = None
-
-
-def _done(env, value: Any = None) -> _Done:
-    ev = _new(_Done)
-    ev.env = env
-    ev._value = value
-    return ev
-
-
-_new = object.__new__
+        self.ok_time: dict[Any, Any] = {}          # step -> duration of its last completed execution
+        self.extra: dict[Any, Any] = {}            # model-specific counters
+        self.state: Any = None           # the model's durable per-instance state (its own dataclass)
+        self.billed: set[Any] = set()         # steps whose LLM call the provider has billed at least once
+        self.service: str | None = None  # in a system of several engines: the service it runs as
 
 
 class Context:
@@ -169,13 +165,13 @@ class Context:
     outage = "stall"
     gate_start = False
     check_determinism = False
-    retry: RetryPolicy = NO_RETRY
+    retry: Backoff = NO_RETRY
     record_latency_s = 0.0
 
     __slots__ = ("run", "env", "inst", "worker", "workflow_id", "seq", "history", "plan", "stats",
                  "inflight", "replaying", "serial", "_tc")
 
-    def __init__(self, run, inst: Instance, worker: str):
+    def __init__(self, run: Any, inst: Instance, worker: str) -> None:
         self.run = run
         self.env = run.env
         self.inst = inst
@@ -185,7 +181,7 @@ class Context:
         self.history = run.history
         self.plan = run.plan
         self.stats = run.stats
-        self.inflight: tuple | None = None   # (step, started_at, attempt, kind) of the step in progress
+        self.inflight: tuple[Any, ...] | None = None   # (step, started_at, attempt, kind) of the step in progress
         self.replaying = False
         # False while the workflow issues steps it will wait for together (a parallel super-step):
         # those must all start at the same instant, so none of them may be finished inline.
@@ -195,7 +191,7 @@ class Context:
     # ------------------------------------------------------------------ workflow API
     def now(self) -> float:
         """Simulated seconds since the run started (like ``workflow.now()``)."""
-        return self.env._now
+        return float(self.env._now)
 
     def key(self, name: str) -> str:
         """An idempotency key for the operation ``name`` of this workflow (stable across retries)."""
@@ -205,14 +201,14 @@ class Context:
         """Temporal-style patching: False while replaying history written before the change."""
         return not (self.durable and self.seq < len(self.inst.journal))
 
-    def llm(self, name: str, prompt: str = "", choices: tuple | list | None = None,
+    def llm(self, name: str, prompt: str = "", choices: tuple[Any, ...] | list[Any] | None = None,
             mean_latency_s: float | None = None) -> Event:
         """Call the fake LLM; the event's value is its answer (a choice when ``choices`` is given)."""
         try:
             seq = self.seq = self.seq + 1
             found = self.lookup_step(seq, "llm", name)
             if found is not MISSING:
-                return found
+                return cast(Event, found)
             fake = self.run.llm
             # FakeLLM.latency(None), written out (hot path).
             latency = fake._lo + fake._span * fake._lat() if mean_latency_s is None else fake.latency(mean_latency_s)
@@ -223,7 +219,7 @@ class Context:
         except Exception as exc:
             raise simulator_bug(self, name, exc) from exc
 
-    def tool(self, name: str, effect: str | None = None, payload: dict | None = None,
+    def tool(self, name: str, effect: str | None = None, payload: dict[Any, Any] | None = None,
              idempotency_key: str | None = None, latency_s: float = 1.0, fail_p: float = 0.0,
              declines: bool = False) -> Event:
         """Call a tool; ``effect`` names the outside-world side effect it has (or None for a read).
@@ -242,7 +238,7 @@ class Context:
             seq = self.next_seq()
             found = self.lookup_step(seq, "tool", name)
             if found is not MISSING:
-                return found
+                return cast(Event, found)
             return self.execute_step(seq, "tool", name, latency_s,
                                      (_TOOL, effect, payload, idempotency_key, declines), fail_p)
         except _WORKFLOW_ERRORS:
@@ -250,7 +246,7 @@ class Context:
         except Exception as exc:
             raise simulator_bug(self, name, exc) from exc
 
-    def compute(self, name: str, fn: Callable, *args) -> Event:
+    def compute(self, name: str, fn: Callable[..., Any], *args: Any) -> Event:
         """Pure computation inside the workflow: no side effect, runs again on every replay."""
         return self.ready_now(fn(*args))
 
@@ -260,7 +256,7 @@ class Context:
             seq = self.next_seq()
             found = self.lookup_step(seq, "timer", name)
             if found is not MISSING:
-                return found
+                return cast(Event, found)
             now = self.env._now
             if self.durable:
                 fire = self.inst.timers.setdefault(seq, now + seconds)
@@ -278,7 +274,7 @@ class Context:
             seq = self.next_seq()
             found = self.lookup_step(seq, "wait", name)
             if found is not MISSING:
-                return found
+                return cast(Event, found)
             now = self.env._now
             start = self.inst.waits.setdefault(seq, now) if self.durable else now
             deadline = start + timeout_s
@@ -301,7 +297,7 @@ class Context:
         """An event that fires now with ``value`` (a memoized or replayed result)."""
         if ok:
             return self.ready_now(value)
-        return StepEvent(self.env, 0.0, False, value, None)
+        return StepEvent(self.env, self.env._now, False, value, None)
 
     # ------------------------------------------------------------------ the step pipeline, for models
     # A model's context overrides `lookup_step` (serve a step from durable state), `record_step` (make
@@ -312,7 +308,7 @@ class Context:
         self.seq += 1
         return self.seq
 
-    def lookup_step(self, seq: int, kind: str, name: str):
+    def lookup_step(self, seq: int, kind: str, name: str) -> Any:
         """Return a ready event with the recorded result of step ``seq``, or MISSING."""
         if not self.durable:
             return MISSING
@@ -327,7 +323,7 @@ class Context:
         if isinstance(value, ActivityError):
             self.replaying = True
             self.stats.replayed += 1
-            return StepEvent(self.env, 0.0, False, value, None)
+            return StepEvent(self.env, self.env._now, False, value, None)
         return self.replay_step(seq, kind, name, value)
 
     def replay_step(self, seq: int, kind: str, name: str, value: Any, **where: str) -> Event:
@@ -342,7 +338,7 @@ class Context:
             self.history.append(_rec(self.env._now, self.workflow_id, seq, self.inst.attempts.get(seq, 1),
                                    "info", self.worker, "replay", {"name": name, "kind": kind, **where}))
         if isinstance(value, Exception):
-            return StepEvent(self.env, 0.0, False, value, None)
+            return StepEvent(self.env, self.env._now, False, value, None)
         return self.ready_now(value)
 
     def can_finish_inline(self, t: float) -> bool:
@@ -367,8 +363,8 @@ class Context:
         """A successful event at the current instant (finished inline when that is safe)."""
         env = self.env
         if self.can_finish_inline(env._now):
-            return _done(env, value)
-        return StepEvent(env, 0.0, True, value, None)
+            return done_event(env, value)
+        return StepEvent(env, env._now, True, value, None)
 
     def record_step(self, seq: int, kind: str, name: str, value: Any) -> None:
         """Make the step's result durable (called at the moment it is recorded)."""
@@ -376,7 +372,7 @@ class Context:
             self.inst.journal.append((kind, name, value))
 
     # ------------------------------------------------------------------ the step machinery
-    def execute_step(self, seq: int, kind: str, name: str, latency: float, action: tuple,
+    def execute_step(self, seq: int, kind: str, name: str, latency: float, action: tuple[Any, ...],
                  fail_p: float) -> Event:
         """Work out the whole fate of step ``seq`` now and return the event that ends it."""
         plan = self.plan
@@ -408,18 +404,10 @@ class Context:
                     attempts = inst.attempts
                     attempt = attempts.get(seq, 0) + 1
                     attempts[seq] = attempt
-                    starts = inst.starts
-                    n = starts.get(seq, 0)
-                    starts[seq] = n + 1
-                    if n:
-                        self.stats.reexecuted += 1
-                        if seq in inst.done_steps:
-                            self.stats.completed_lost += 1
+                    self.begin_attempt(seq, attempt, now, kind, name, track=False)
                     hist = self.history
-                    if hist is not None:
-                        hist.append(_rec(now, inst.id, seq, attempt, "invoke", self.worker, kind, {"name": name}))
                     inst.exec_time += latency
-                    ev = _new(_Done)
+                    ev = _new(Done)
                     ev.env = env
                     env._now = t_rec
                     if action[0] is not _LLM or hist is not None:
@@ -433,9 +421,12 @@ class Context:
                     return ev
         return self.plan_step(seq, kind, name, latency, action, fail_p)
 
-    def plan_step(self, seq: int, kind: str, name: str, latency: float, action: tuple,
-                   fail_p: float) -> Event:
-        """The general case of `execute_step`: crash points, outages, retries, and a queued event."""
+    def plan_step(self, seq: int, kind: str, name: str, latency: float, action: tuple[Any, ...],
+                  fail_p: float, limit: TimeLimit | None = None) -> Event:
+        """The general case of `execute_step`: crash points, outages, retries, timeouts, and a queued event.
+
+        With ``limit`` the step needs longer than its engine allows: every attempt fails at the limit.
+        """
         plan = self.plan
         env = self.env
         now = env._now
@@ -454,29 +445,38 @@ class Context:
                     self.stall_step(seq, attempt, t, back, "dispatch")
                     t = back
             if plan.has_step_crashes and plan.step_crash(wid, seq, attempt, "before-step"):
-                return self.crash_step(t - now, seq, attempt, "before-step", None, t)
-            # The step starts.
-            starts = inst.starts
-            if seq in starts:
-                starts[seq] += 1
-                self.stats.reexecuted += 1
-                if seq in inst.done_steps:
-                    self.stats.completed_lost += 1
-            else:
-                starts[seq] = 1
-            if hist is not None:
-                hist.append(_rec(t, wid, seq, attempt, "invoke", self.worker, kind, {"name": name}))
-            self.inflight = (seq, t, attempt, kind)
+                return self.crash_step(t, seq, attempt, "before-step", None, t)
+            self.begin_attempt(seq, attempt, t, kind, name)
             t_eff = t + latency
+            t_stop = t_eff if limit is None else t + limit.budget_s   # when this attempt stops running
             tc = plan.next_crash(wid, t) if plan.has_timed else INF
-            if tc < t_eff:
+            if tc < t_stop:
                 inst.exec_time += tc - t
                 if kind == "llm" and latency > 0:
                     # The provider bills the tokens it generated before the connection died.
                     wasted = run.llm.cfg.mean_cost_usd * (tc - t) / latency
                     self.stats.llm_cost += wasted
                     self.stats.llm_cost_again += wasted
-                return self.crash_step(tc - now, seq, attempt, "mid-step", None, t)
+                return self.crash_step(tc, seq, attempt, "mid-step", None, t)
+            if limit is not None:
+                inst.exec_time += limit.budget_s
+                self.stats.failed_attempts += 1
+                inst.extra[limit.counter] = inst.extra.get(limit.counter, 0) + 1
+                if kind == "llm":
+                    # The worker hung up at the limit; the provider bills what it had generated.
+                    self.stats.llm_cost += run.llm.cfg.mean_cost_usd * min(1.0, limit.budget_s / latency)
+                if hist is not None:
+                    hist.append(_rec(t_stop, wid, seq, attempt, "fail", self.worker, kind,
+                                     {"name": name, "error": limit.detail}))
+                wait = self.retry.delay(attempt) if limit.retry else None
+                if wait is None:
+                    err = ActivityError(name, limit.error.format(attempt=attempt))
+                    self.inflight = None
+                    return StepEvent(env, t_stop, False, err, lambda _ev, e=err: self.record_step(seq, kind, name, e))
+                t = t_stop + wait
+                if plan.has_timed and plan.next_crash(wid, t_stop) < t:
+                    return self.crash_step(plan.next_crash(wid, t_stop), seq, attempt, "backoff", None, t)
+                continue
             if fail_p and run.rng.stream("tool-failures").random() < fail_p:
                 inst.exec_time += latency
                 self.stats.failed_attempts += 1
@@ -485,7 +485,7 @@ class Context:
                                      {"name": name, "error": "transient"}))
                 wait = self.retry.delay(attempt)
                 if wait is None:
-                    return StepEvent(env, t_eff - now, False,
+                    return StepEvent(env, t_eff, False,
                                       ActivityError(name, f"failed after {attempt} attempts"), None)
                 t = t_eff + wait
                 if t > run.until:
@@ -493,33 +493,55 @@ class Context:
                     return Event(env)
                 if plan.has_timed and plan.next_crash(wid, t_eff) < t:
                     tc = plan.next_crash(wid, t_eff)
-                    return self.crash_step(tc - now, seq, attempt, "backoff", None, t)
+                    return self.crash_step(tc, seq, attempt, "backoff", None, t)
                 continue
             # The effect happens at t_eff.
             inst.exec_time += latency
             if plan.has_step_crashes and plan.step_crash(wid, seq, attempt, "after-effect"):
-                return self.crash_step(t_eff - now, seq, attempt, "after-effect", action, t, name, kind)
+                return self.crash_step(t_eff, seq, attempt, "after-effect", action, t, name, kind)
             t_rec = t_eff + self.record_latency_s if self.durable else t_eff
             if tc < t_rec:
                 # The worker died in the window between the effect and its record.
-                return self.crash_step(tc - now, seq, attempt, "after-effect", action, t, name, kind)
+                return self.crash_step(tc, seq, attempt, "after-effect", action, t, name, kind)
             if self.durable and plan.has_outages and self.outage != "deferred":
                 back = plan.down_until(self.store, t_eff)
                 if back is not None:
                     if self.outage == "fail":
-                        return self.crash_step(t_eff - now, seq, attempt, "store-unavailable", action, t, name, kind)
+                        return self.crash_step(t_eff, seq, attempt, "store-unavailable", action, t, name, kind)
                     if tc < back:
                         self.stall_step(seq, attempt, t_eff, tc, "record")
-                        return self.crash_step(tc - now, seq, attempt, "after-effect", action, t, name, kind)
+                        return self.crash_step(tc, seq, attempt, "after-effect", action, t, name, kind)
                     self.stall_step(seq, attempt, t_eff, back, "record")
                     t_rec = back
             crash_after = plan.has_step_crashes and plan.step_crash(wid, seq, attempt, "after-record")
             done = _Finish(self, seq, attempt, kind, name, action, t, t_eff, t_rec, crash_after)
             if crash_after:
-                return StepEvent(env, t_rec - now, False, WorkerCrash("crash", seq, "after-record"), done)
-            return StepEvent(env, t_rec - now, True, None, done)
+                return StepEvent(env, t_rec, False, WorkerCrash("crash", seq, "after-record"), done)
+            return StepEvent(env, t_rec, True, None, done)
 
-    def finish_step(self, event: Event, seq: int, attempt: int, kind: str, name: str, action: tuple, t0: float,
+    def begin_attempt(self, seq: int, attempt: int, t: float, kind: str, name: str, track: bool = True) -> None:
+        """Attempt ``attempt`` of step ``seq`` starts executing at ``t``: the one place that counts it.
+
+        A second start of a step counts as a re-execution, and as completed work lost when an
+        earlier execution had finished. The history gets an ``invoke`` record. With ``track`` the
+        step becomes `inflight` (what a crash interrupts); a step finished inline is never in flight.
+        """
+        inst = self.inst
+        starts = inst.starts
+        if seq in starts:
+            starts[seq] += 1
+            stats = self.stats
+            stats.reexecuted += 1
+            if seq in inst.done_steps:
+                stats.completed_lost += 1
+        else:
+            starts[seq] = 1
+        if self.history is not None:
+            self.history.append(_rec(t, inst.id, seq, attempt, "invoke", self.worker, kind, {"name": name}))
+        if track:
+            self.inflight = (seq, t, attempt, kind)
+
+    def finish_step(self, event: Event, seq: int, attempt: int, kind: str, name: str, action: tuple[Any, ...], t0: float,
                 t_eff: float, t_rec: float | None, crash: bool) -> None:
         """The end of a step, when its event fires: effect, durable record and history, in time order.
 
@@ -545,7 +567,7 @@ class Context:
         inst.ok_time[seq] = t_eff - t0
         self.inflight = None
         if hist is not None:
-            detail = {"name": name}
+            detail: dict[str, Any] = {"name": name}
             if kind != "llm" and value is not None:
                 detail["value"] = value if isinstance(value, (str, int, float, bool)) else str(value)
             hist.append(_rec(t_rec, self.workflow_id, seq, attempt, "ok", self.worker, kind, detail))
@@ -559,19 +581,19 @@ class Context:
             self.history.append(_rec(start, self.workflow_id, seq, attempt, "info", self.store, "stall",
                                    {"until": round(end, 6), "while": why}))
 
-    def crash_step(self, delay: float, seq: int, attempt: int, point: str, action, t_start: float,
+    def crash_step(self, at: float, seq: int, attempt: int, point: str, action: Any, t_start: float,
                name: str = "", kind: str = "") -> Event:
-        """The event of a worker crash ``delay`` seconds from now at ``point`` of step ``seq``.
+        """The event of a worker crash at time ``at``, at ``point`` of step ``seq``.
 
         With ``action`` given the step's effect still happens when the event fires (the crash came
         after the effect, before its record).
         """
         done = None
         if action is not None:
-            done = _Finish(self, seq, attempt, kind, name, action, t_start, self.env._now + delay, None, True)
-        return StepEvent(self.env, delay, False, WorkerCrash("crash", seq, point), done)
+            done = _Finish(self, seq, attempt, kind, name, action, t_start, at, None, True)
+        return StepEvent(self.env, at, False, WorkerCrash("crash", seq, point), done)
 
-    def call_llm(self, seq: int, name: str, choices: tuple | None) -> tuple:
+    def call_llm(self, seq: int, name: str, choices: tuple[Any, ...] | None) -> tuple[Any, ...]:
         """Make step ``seq``'s LLM call: draw the reply, pay for it, and count a repeat."""
         text, tokens, usd = self.run.llm.draw(name, choices)
         stats = self.stats
@@ -585,7 +607,7 @@ class Context:
             billed.add(seq)
         return text, tokens, usd
 
-    def perform_step(self, seq: int, attempt: int, kind: str, name: str, action: tuple, t_eff: float):
+    def perform_step(self, seq: int, attempt: int, kind: str, name: str, action: tuple[Any, ...], t_eff: float) -> Any:
         """Apply the step's effect at ``t_eff`` and return the step's value."""
         tag = action[0]
         run = self.run
@@ -621,9 +643,11 @@ _WAIT = object()
 
 
 _rec = Record
+_new = object.__new__   # makes a `Done` without an __init__ call (the inline hot path)
 
 # Errors the step pipeline raises into the workflow on purpose; anything else it raises is a bug.
-_WORKFLOW_ERRORS = (WorkerCrash, NondeterminismError, ActivityError, ConfigError, SimulatorError)
+_WORKFLOW_ERRORS = (WorkerCrash, NondeterminismError, ActivityError, ConfigError, WorkflowFailure, Interrupt,
+                    SimulatorError)
 
 
 def simulator_bug(ctx: "Context", step_name: str, exc: Exception) -> SimulatorError:
@@ -637,7 +661,8 @@ class _Finish:
 
     __slots__ = ("ctx", "seq", "attempt", "kind", "name", "action", "t0", "t_eff", "t_rec", "crash")
 
-    def __init__(self, ctx, seq, attempt, kind, name, action, t0, t_eff, t_rec, crash):
+    def __init__(self, ctx: Context, seq: int, attempt: int, kind: str, name: str, action: tuple[Any, ...],
+                 t0: float, t_eff: float, t_rec: float | None, crash: bool) -> None:
         self.ctx = ctx
         self.seq = seq
         self.attempt = attempt

@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import json
 import math
+from functools import partial
 from dataclasses import dataclass, field
 from typing import Any
 
 import simpy
 
+from .clock import Clock
 from .context import Instance
 from .errors import ActivityError, BudgetExceeded, ConfigError, NondeterminismError, SimulatorError, WorkerCrash
 from .faults import FaultPlan, FaultSchedule, NO_FAULTS
@@ -45,7 +47,7 @@ class Stats:
     __slots__ = ("llm_calls", "llm_cost", "llm_cost_again", "llm_calls_again", "reexecuted", "completed_lost",
                  "replayed", "stalled_s", "failed_attempts", "recovery_s", "crashes", "events")
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.llm_calls = 0
         self.llm_cost = 0.0
         self.llm_cost_again = 0.0
@@ -84,26 +86,16 @@ class ReplayToken:
         return cls(d["scenario"], d["model"], d["seed"], FaultSchedule.from_dict(d.get("faults") or {}))
 
 
-class _Environment(simpy.Environment):
-    """SimPy's environment, unchanged but for one thing: made per run, it skips SimPy's early binding.
-
-    ``Environment.__init__`` binds ``timeout``, ``process`` and the other event factories to the
-    instance by looping over its class's attributes, which costs about as much as ten timeouts.
-    For this subclass that loop finds nothing to bind, and the factories are bound on each use
-    instead; a run uses them a few times (steps mostly finish inline), so a run is cheaper.
-    """
-
-
 class Run:
     """One simulation: environment, generator, world, history and workflow instances."""
 
-    def __init__(self, scenario, model, seed: int = DEFAULT_SEED, faults: FaultSchedule = NO_FAULTS,
-                 record: bool = True, params: dict | None = None):
+    def __init__(self, scenario: Any, model: Any, seed: int = DEFAULT_SEED, faults: FaultSchedule = NO_FAULTS,
+                 record: bool = True, params: dict[Any, Any] | None = None):
         self.scenario = scenario
         self.model = model
         self.seed = seed
         self.faults = faults
-        self.env = _Environment()
+        self.env = Clock()
         self.rng = RunRandom(seed)
         self.plan = FaultPlan(faults, self.rng)
         self.plan.alias_store(model.context_class.store)
@@ -116,6 +108,8 @@ class Run:
         merged.update(params or {})
         self.params = merged
         self.instances = [Instance(f"wf-{i + 1}", merged) for i in range(scenario.instances)]
+        for inst in self.instances:
+            inst.state = model.new_instance_state()
         self.until = math.inf   # set by execute(); steps never plan past it
         self.inline_left = _NO_LIMIT   # steps that may still finish without a SimPy event (the budget)
         self.model_state: Any = model.new_run_state(self)
@@ -126,11 +120,19 @@ class Run:
             at = self.scenario.arrival_s(i)
             if at > 0:
                 ev = self.env.timeout(at)
-                ev.callbacks.append(lambda _e, inst=inst: self._invoke(inst, first=True))
+                ev.callbacks.append(partial(self._invoke_on, inst, True))
             else:
-                self._invoke(inst, first=True)
+                self.invoke(inst, first=True)
 
-    def _invoke(self, inst: Instance, first: bool = False) -> None:
+    def _invoke_on(self, inst: Instance, first: bool, _event: Any) -> None:
+        """`invoke`, as the callback of a timer event."""
+        self.invoke(inst, first)
+
+    def invoke(self, inst: Instance, first: bool = False) -> None:
+        """Start an invocation of ``inst`` now (its first when ``first``), unless it is finished or stalled.
+
+        The model's `admission` may queue it (a lock, a concurrency slot).
+        """
         if inst.finished or inst.stalled:
             return
         gate = self.model.admission(self, inst)
@@ -157,9 +159,9 @@ class Run:
                                        "start" if first else "resume", {"code": variant or "v1"}))
         gen = fn(ctx, **inst.params)
         proc = self.env.process(gen)
-        proc.callbacks.append(lambda p, inst=inst, ctx=ctx: self._ended(inst, ctx, p))
+        proc.callbacks.append(partial(self._ended, inst, ctx))
 
-    def _ended(self, inst: Instance, ctx, proc) -> None:
+    def _ended(self, inst: Instance, ctx: Any, proc: Any) -> None:
         proc._defused = True
         self.model.release(self, inst)
         now = self.env._now
@@ -200,7 +202,7 @@ class Run:
                                        {"reason": inst.stalled}))
                 return
             ev = self.env.timeout(max(0.0, delay))
-            ev.callbacks.append(lambda _e, inst=inst: self._invoke(inst))
+            ev.callbacks.append(partial(self._invoke_on, inst, False))
             return
         if isinstance(exc, NondeterminismError):
             inst.stalled = f"NondeterminismError: {exc}"
@@ -218,7 +220,7 @@ class Run:
         if not isinstance(exc, (ActivityError, Exception)):
             raise exc
 
-    def _stop(self, inst: Instance, ctx, why: str) -> None:
+    def _stop(self, inst: Instance, ctx: Any, why: str) -> None:
         """End ``inst`` for good: it cannot make progress, and the summary says why."""
         inst.stalled = why
         inst.ended_at = self.env._now
@@ -274,7 +276,7 @@ class Run:
             self.stats.events = n + event_budget + 1 - self.inline_left
 
 
-def _plain(value):
+def _plain(value: Any) -> Any:
     if value is None or isinstance(value, (str, int, float, bool)):
         return value
     if isinstance(value, (list, tuple)):
@@ -294,16 +296,16 @@ class RunResult:
     ledger: Ledger
     run: Run = field(repr=False)
 
-    def dataframe(self):
+    def dataframe(self) -> Any:
         """The history as a pandas DataFrame."""
         if self.history is None:
             raise ValueError("this run was made with record=False, so it kept no history")
         return self.history.to_dataframe()
 
 
-def simulate(scenario, model, seed: int = DEFAULT_SEED, faults: FaultSchedule | None = None,
+def simulate(scenario: Any, model: Any, seed: int = DEFAULT_SEED, faults: FaultSchedule | None = None,
              record: bool = True, until: float | None = None, event_budget: int | None = None,
-             params: dict | None = None) -> RunResult:
+             params: dict[Any, Any] | None = None) -> RunResult:
     """Run ``scenario`` under ``model`` and return its `RunResult`.
 
     Args:
@@ -328,8 +330,8 @@ def simulate(scenario, model, seed: int = DEFAULT_SEED, faults: FaultSchedule | 
     return RunResult(ReplayToken(scenario.name, model.name, seed, faults), summary, run.history, run.ledger, run)
 
 
-def run_to_end(scenario, model, seed: int, faults: FaultSchedule, record: bool = False, until: float | None = None,
-               event_budget: int | None = None, params: dict | None = None) -> Run:
+def run_to_end(scenario: Any, model: Any, seed: int, faults: FaultSchedule, record: bool = False, until: float | None = None,
+               event_budget: int | None = None, params: dict[Any, Any] | None = None) -> Run:
     """Make and execute a `Run` of already-resolved, already-validated arguments (the sweep's hot path).
 
     ``until`` None means the scenario's horizon (or `DEFAULT_HORIZON_S`); a kept history ends sorted by time.

@@ -47,6 +47,14 @@ class NondeterminismError(Exception):
     """Replayed workflow code issued a different command than the recorded one."""
 
 
+class WorkflowFailure(Exception):
+    """Base of the errors a model raises into workflow code on purpose: the engine itself fails the workflow.
+
+    (DBOS's unexpected-step error, Hatchet's task cancellation.) The step pipeline lets these through to the
+    workflow; any other exception it meets is a `SimulatorError`.
+    """
+
+
 class BudgetExceeded(Exception):
     """The run processed more simulated events than its budget allows."""
 

@@ -15,6 +15,8 @@ Crash points of a step:
 
 from __future__ import annotations
 
+from typing import Any
+
 import math
 from dataclasses import asdict, dataclass, fields
 
@@ -35,7 +37,7 @@ INF = math.inf
 CRASH_LOOP_LIMIT = 1000
 
 
-def _num(name: str, value, minimum: float = 0.0) -> float:
+def _num(name: str, value: Any, minimum: float = 0.0) -> float:
     # Finite only: a schedule must round-trip through strict JSON, which has no Infinity.
     if (isinstance(value, bool) or not isinstance(value, (int, float)) or not _finite(value)
             or value < minimum):
@@ -43,14 +45,14 @@ def _num(name: str, value, minimum: float = 0.0) -> float:
     return float(value)
 
 
-def _finite(value) -> bool:
+def _finite(value: Any) -> bool:
     try:
         return math.isfinite(value)
     except OverflowError:   # an int too large for a float
         return False
 
 
-def _workflow(value) -> None:
+def _workflow(value: Any) -> None:
     if value is not None and not isinstance(value, str):
         raise ConfigError(f"a fault's workflow must be a workflow id such as 'wf-1' or null, got {value!r}")
 
@@ -72,7 +74,7 @@ class CrashAt:
     attempt: int | None = 1
     workflow: str | None = None
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         if isinstance(self.step, bool) or not isinstance(self.step, int) or self.step < 1:
             raise ConfigError(f"crash step must be a whole number >= 1, got {self.step!r}")
         if self.point not in CRASH_POINTS:
@@ -90,7 +92,7 @@ class CrashAtTime:
     time_s: float
     workflow: str | None = None
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         _num("crash time_s", self.time_s)
         _workflow(self.workflow)
 
@@ -105,7 +107,7 @@ class RandomCrashes:
 
     mtbf_s: float
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         _num("mtbf_s", self.mtbf_s, 1e-9)
 
 
@@ -117,7 +119,7 @@ class Outage:
     end_s: float
     component: str = "store"
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         _num("outage start_s", self.start_s)
         _num("outage end_s", self.end_s)
         if self.end_s <= self.start_s:
@@ -138,7 +140,7 @@ class CodeChange:
     variant: str
     after_crash: int = 1
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         if not isinstance(self.variant, str) or not self.variant:
             raise ConfigError(f"code_change variant must be a variant name such as 'v2', got {self.variant!r}")
         if isinstance(self.after_crash, bool) or not isinstance(self.after_crash, int) or self.after_crash < 1:
@@ -156,7 +158,7 @@ class FaultSchedule:
     restart_delay_s: float = 5.0
     code_change: CodeChange | None = None
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         _num("restart_delay_s", self.restart_delay_s)
 
     @property
@@ -174,7 +176,7 @@ class FaultSchedule:
             code_change=other.code_change or self.code_change,
         )
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[Any, Any]:
         """A JSON-safe dict that `from_dict` turns back into an equal schedule."""
         d = asdict(self)
         d["crashes"] = [asdict(c) for c in self.crashes]
@@ -183,7 +185,7 @@ class FaultSchedule:
         return d
 
     @classmethod
-    def from_dict(cls, d: dict) -> "FaultSchedule":
+    def from_dict(cls, d: dict[Any, Any]) -> "FaultSchedule":
         """Build and validate a schedule from plain data (as read from JSON)."""
         if not isinstance(d, dict):
             raise ConfigError(f"a fault schedule must be a JSON object, got {type(d).__name__}")
@@ -192,7 +194,7 @@ class FaultSchedule:
         if unknown:
             raise ConfigError(f"unknown fault schedule field {unknown[0]!r}; allowed: {', '.join(sorted(allowed))}")
 
-        def build(kind, value, what):
+        def build(kind: Any, value: Any, what: str) -> Any:
             try:
                 if isinstance(value, str) and kind is CrashAt:
                     return parse_crash(value)
@@ -203,7 +205,7 @@ class FaultSchedule:
                 names = ", ".join(f.name for f in fields(kind))
                 raise ConfigError(f"malformed {what} entry {value!r}; allowed: an object with {names}") from None
 
-        def many(key, kind):
+        def many(key: str, kind: Any) -> tuple[Any, ...]:
             items = d.get(key) or []
             if not isinstance(items, list):
                 raise ConfigError(f"{key} must be a list, got {items!r}")
@@ -250,7 +252,7 @@ class FaultPlan:
     def __init__(self, schedule: FaultSchedule, rng: RunRandom):
         self.schedule = schedule
         self.restart_delay_s = schedule.restart_delay_s
-        self._points: dict = {}
+        self._points: dict[Any, Any] = {}
         for c in schedule.crashes:
             self._points.setdefault((c.step, c.point), []).append(c)
         self.has_step_crashes = bool(self._points)
@@ -319,11 +321,12 @@ class FaultPlan:
                 best = t
                 break
         if self._mtbf is not None:
-            t = self._next_random.get(workflow)
-            if t is None:
-                t = self._rand.expovariate(1.0 / self._mtbf)
+            rand = self._rand
+            assert rand is not None   # made whenever _mtbf is set
+            known = self._next_random.get(workflow)
+            t = rand.expovariate(1.0 / self._mtbf) if known is None else known
             while t <= after:
-                t += self._rand.expovariate(1.0 / self._mtbf)
+                t += rand.expovariate(1.0 / self._mtbf)
             self._next_random[workflow] = t
             best = min(best, t)
         self._asked[workflow] = (after, best)
@@ -339,6 +342,16 @@ class FaultPlan:
             if start <= t < stop or (end is not None and start <= end < stop):
                 end = stop
         return end
+
+    def alias_outages(self, source: str, target: str) -> None:
+        """Make outages of component ``source`` apply to ``target`` too (a box whose loss stops ``target``).
+
+        For example Hatchet's engine: nothing is dispatched while it is down, so its outage acts as
+        Postgres's. The plan's summary flags are left as they are: ``source`` outages already set them.
+        """
+        windows = self.outages(source)
+        if windows:
+            self._outages[target] = sorted(self.outages(target) + windows)
 
     def alias_store(self, component: str) -> None:
         """Make outages of the generic ``"store"`` apply to the model's own state component."""

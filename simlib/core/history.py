@@ -39,17 +39,17 @@ class Record(NamedTuple):
     kind: str
     worker: str
     event: str
-    detail: dict
+    detail: dict[Any, Any]
 
 
-def _canon(rec: Record) -> list:
+def _canon(rec: Record) -> list[Any]:
     return [round(rec.time, 6), rec.workflow, rec.step, rec.attempt, rec.kind, rec.worker, rec.event, rec.detail]
 
 
-class History(list):
+class History(list[Record]):
     """A list of `Record` with conversions; records are appended in time order."""
 
-    def to_dataframe(self):
+    def to_dataframe(self) -> Any:
         """Return the history as a pandas DataFrame with one column per field."""
         import pandas as pd
 
@@ -68,6 +68,6 @@ class History(list):
         return History(r for r in self if all(getattr(r, k) == v for k, v in match.items()))
 
     @classmethod
-    def from_records(cls, rows: Iterable) -> "History":
+    def from_records(cls, rows: Iterable[Any]) -> "History":
         """Rebuild a history from plain rows (lists or tuples in `COLUMNS` order)."""
         return cls(Record(*row) for row in rows)

@@ -10,7 +10,7 @@ well when the count is 0 or n (where the normal interval collapses to a point).
 from __future__ import annotations
 
 import math
-from typing import Iterable
+from typing import Any, Iterable
 
 from .errors import ConfigError
 
@@ -59,7 +59,7 @@ def wilson(successes: int, n: int, z: float = Z95) -> tuple[float, float, float]
     return p, max(0.0, centre - half), min(1.0, centre + half)
 
 
-def aggregate_ci(agg, metric: str, z: float = Z95) -> tuple[float, float, float]:
+def aggregate_ci(agg: Any, metric: str, z: float = Z95) -> tuple[float, float, float]:
     """Mean of one metric of a `simlib.sweep.Aggregate` and its normal interval."""
     m, se = agg.mean(metric), agg.stderr(metric)
     return m, m - z * se, m + z * se

@@ -7,6 +7,8 @@ replaying its recorded result) can send a workflow down another branch.
 
 from __future__ import annotations
 
+from typing import Any
+
 import random
 from dataclasses import dataclass
 
@@ -35,7 +37,7 @@ class LLMConfig:
     usd_per_mtok_in: float = 2.50
     usd_per_mtok_out: float = 10.00
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         for name in ("mean_latency_s", "tokens_in", "tokens_out", "usd_per_mtok_in", "usd_per_mtok_out"):
             v = getattr(self, name)
             if isinstance(v, bool) or not isinstance(v, (int, float)) or v < 0:
@@ -49,18 +51,18 @@ class LLMConfig:
         return (self.tokens_in * self.usd_per_mtok_in + self.tokens_out * self.usd_per_mtok_out) / 1e6
 
 
-class LLMReply(tuple):
+class LLMReply(tuple[Any, ...]):
     """(text, tokens_out, cost_usd) of one call."""
 
     __slots__ = ()
 
     @property
     def text(self) -> str:
-        return self[0]
+        return str(self[0])
 
     @property
     def cost_usd(self) -> float:
-        return self[2]
+        return float(self[2])
 
 
 class FakeLLM:
@@ -85,11 +87,11 @@ class FakeLLM:
         j = self.cfg.jitter
         return mean_s * (1 - j + 2 * j * self._lat())
 
-    def reply(self, name: str, choices: tuple | None = None) -> LLMReply:
+    def reply(self, name: str, choices: tuple[Any, ...] | None = None) -> LLMReply:
         """The model's answer: one of ``choices`` when given, else a text that varies per call."""
         return LLMReply(self.draw(name, choices))
 
-    def draw(self, name: str, choices: tuple | None = None) -> tuple:
+    def draw(self, name: str, choices: tuple[Any, ...] | None = None) -> tuple[Any, ...]:
         """`reply` as a plain ``(text, tokens_out, cost_usd)`` tuple (the simulator's hot path)."""
         u = self._out()
         tokens = int(self._tokens_out * (0.5 + u))

@@ -40,7 +40,7 @@ def _load(name: str) -> Any:
     return target
 
 
-def get_model(name, **config):
+def get_model(name: Any, **config: Any) -> Any:
     """A fresh model instance by registry name, with optional settings.
 
     An `EngineModel` instance passes through (with ``config`` applied, if any).
@@ -52,6 +52,6 @@ def get_model(name, **config):
     return _load(name)(**config)
 
 
-def all_models() -> list:
+def all_models() -> list[Any]:
     """One default instance of every registered model."""
     return [get_model(n) for n in REGISTRY]

@@ -8,7 +8,7 @@ imports the scenario content.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import Any, Callable
 
 from .errors import ConfigError
 from .faults import FaultSchedule, NO_FAULTS
@@ -38,14 +38,14 @@ class Scenario:
 
     name: str
     description: str
-    workflow: Callable
+    workflow: Callable[..., Any]
     max_steps: int
-    params: dict = field(default_factory=dict)
+    params: dict[Any, Any] = field(default_factory=dict)
     default_faults: FaultSchedule = NO_FAULTS
     instances: int = 1
     interarrival_s: float = 0.0
-    signals: dict = field(default_factory=dict)
-    variants: dict = field(default_factory=dict)
+    signals: dict[Any, Any] = field(default_factory=dict)
+    variants: dict[Any, Any] = field(default_factory=dict)
     llm: LLMConfig = LLMConfig()
     horizon_s: float | None = None
 
@@ -53,12 +53,12 @@ class Scenario:
         """When instance ``index`` (0-based) starts."""
         return index * self.interarrival_s
 
-    def workflow_for(self, variant: str | None) -> Callable:
+    def workflow_for(self, variant: str | None) -> Callable[..., Any]:
         """The workflow code to run: the original, or a deployed variant."""
         if variant is None or variant == "v1":
             return self.workflow
         try:
-            return self.variants[variant]
+            return self.variants[variant]  # type: ignore[no-any-return]  # variants hold workflow functions
         except KeyError:
             raise ConfigError(f"scenario {self.name!r} has no code variant {variant!r}; "
                               f"allowed: {', '.join(['v1', *self.variants])}") from None

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from dataclasses import asdict, dataclass, field
 
 __all__ = ["Summary", "summarize", "SUMMARY_FIELDS"]
@@ -51,8 +53,8 @@ class Summary:
     completed_steps_lost: int
     steps_replayed: int
     effects: int
-    effects_per_step: list
-    effects_per_key: dict
+    effects_per_step: list[Any]
+    effects_per_key: dict[Any, Any]
     duplicate_effects: int
     crashes: int
     work_lost_s: float
@@ -62,9 +64,9 @@ class Summary:
     stalled: str | None
     error: str | None
     history_sha256: str | None
-    extra: dict = field(default_factory=dict)
+    extra: dict[Any, Any] = field(default_factory=dict)
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[Any, Any]:
         """JSON-safe dict; floats rounded to the microsecond."""
         d = asdict(self)
         for k, v in d.items():
@@ -82,7 +84,7 @@ class Summary:
 SUMMARY_FIELDS = [f for f in Summary.__dataclass_fields__ if f not in ("extra",)]
 
 
-def summarize(run) -> Summary:
+def summarize(run: Any) -> Summary:
     """Build the `Summary` of a finished `simlib.core.engine.Run`."""
     st = run.stats
     insts = run.instances
@@ -93,7 +95,7 @@ def summarize(run) -> Summary:
     completed = True
     duration = None
     stalled = error = None
-    extra: dict = {}
+    extra: dict[Any, Any] = {}
     for i in insts:
         executed += sum(i.starts.values())
         if i.attempts:
@@ -110,7 +112,7 @@ def summarize(run) -> Summary:
         for k, v in i.extra.items():
             extra[k] = extra.get(k, 0) + v
     per_step = [0] * n_steps
-    per_key: dict = {}
+    per_key: dict[Any, Any] = {}
     effects = run.ledger.effects
     for e in effects:
         if e.deduplicated:

@@ -9,6 +9,8 @@ a Dask or Ray executor over machines.
 
 from __future__ import annotations
 
+from typing import Any
+
 import math
 from concurrent.futures import Executor, ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
@@ -33,11 +35,11 @@ class Aggregate:
     model: str
     runs: int = 0
     completed: int = 0
-    sums: dict = field(default_factory=lambda: {m: 0.0 for m in METRICS})
-    squares: dict = field(default_factory=lambda: {m: 0.0 for m in METRICS})
-    recovery_hist: list = field(default_factory=lambda: [0] * (_HIST_BINS + 1))
+    sums: dict[Any, Any] = field(default_factory=lambda: {m: 0.0 for m in METRICS})
+    squares: dict[Any, Any] = field(default_factory=lambda: {m: 0.0 for m in METRICS})
+    recovery_hist: list[Any] = field(default_factory=lambda: [0] * (_HIST_BINS + 1))
 
-    def add(self, s) -> None:
+    def add(self, s: Any) -> None:
         """Fold one `Summary` in."""
         self.runs += 1
         self.completed += s.completed
@@ -73,7 +75,7 @@ class Aggregate:
         """Expected total of ``metric`` over 10,000 runs."""
         return self.mean(metric) * 10_000
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[Any, Any]:
         return {
             "scenario": self.scenario, "model": self.model, "runs": self.runs,
             "completed_rate": self.completed / self.runs if self.runs else math.nan,
@@ -84,7 +86,7 @@ class Aggregate:
         }
 
 
-def run_chunk(scenario, model, seeds: range, faults: FaultSchedule) -> Aggregate:
+def run_chunk(scenario: Any, model: Any, seeds: range, faults: FaultSchedule) -> Aggregate:
     """Run one chunk of seeds without histories; picklable for process pools."""
     from .engine import run_to_end
     from .registry import get_model
@@ -101,7 +103,7 @@ def run_chunk(scenario, model, seeds: range, faults: FaultSchedule) -> Aggregate
     return agg
 
 
-def sweep(scenario, model, runs: int = 1000, mtbf_s: float | None = 3600.0, faults: FaultSchedule | None = None,
+def sweep(scenario: Any, model: Any, runs: int = 1000, mtbf_s: float | None = 3600.0, faults: FaultSchedule | None = None,
           seed: int = DEFAULT_SEED, executor: Executor | None = None, workers: int = 1,
           chunk: int = 500, progress: Callable[[int], object] | None = None) -> Aggregate:
     """Monte Carlo of ``runs`` seeds (seed, seed+1, ...) of one scenario under one model.

@@ -8,7 +8,7 @@ without one charges the card again.
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 __all__ = ["Effect", "Ledger", "EFFECT_KINDS", "COMPENSATIONS"]
 
@@ -38,7 +38,7 @@ class Effect(NamedTuple):
     attempt: int
     kind: str
     key: str | None
-    payload: dict
+    payload: dict[Any, Any]
     result: str
     deduplicated: bool
 
@@ -48,13 +48,13 @@ class Ledger:
 
     __slots__ = ("effects", "_by_key", "_count")
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.effects: list[Effect] = []
         self._by_key: dict[str, str] = {}
         self._count = 0
 
     def apply(self, time: float, workflow: str, step: int, name: str, attempt: int, kind: str,
-              key: str | None, payload: dict | None = None) -> Effect:
+              key: str | None, payload: dict[Any, Any] | None = None) -> Effect:
         """Perform an effect (or recognise a repeat of a keyed one) and log it."""
         if key is not None and key in self._by_key:
             eff = Effect(time, workflow, step, name, attempt, kind, key, payload or {}, self._by_key[key], True)
@@ -82,7 +82,7 @@ class Ledger:
         A logical operation is its idempotency key when it has one, otherwise
         its (workflow, step number, step name).
         """
-        seen: dict = {}
+        seen: dict[Any, Any] = {}
         for e in self.effects:
             if e.deduplicated:
                 continue

@@ -25,7 +25,7 @@ from __future__ import annotations
 import textwrap
 from collections.abc import Callable, Mapping, Sequence
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import networkx as nx
 from matplotlib.figure import Figure
@@ -292,7 +292,7 @@ def draw_tree(path: Sequence[str] | None = None, ax: Axes | None = None) -> Figu
         fig = Figure(figsize=(15, 9), layout="constrained")
         ax = fig.add_subplot()
     else:
-        fig = ax.figure
+        fig = cast(Figure, ax.figure)
     pos = _layout(g)
     ax.set_xlim(-0.08, 1.08)
     ax.set_ylim(-0.6, max(y for _, y in pos.values()) + 0.5)

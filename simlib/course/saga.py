@@ -78,7 +78,7 @@ class Saga:
         """
         if not callable(compensate):
             raise TypeError(f"a compensation must be callable, got {compensate!r}")
-        self._comps.append((compensate, label or getattr(compensate, "__name__", "compensation"), result))
+        self._comps.append((compensate, label or str(getattr(compensate, "__name__", "compensation")), result))
 
     def step(self, event, compensate: Callable | None = None, label: str | None = None):
         """Wait for one step; when it succeeds, register its compensation. Use with ``yield from``.
@@ -126,7 +126,7 @@ class Saga:
         ctx = self.ctx
         key = ctx.key(name) if self.keyed else None
         result = yield ctx.tool(name, effect=effect, payload=payload, idempotency_key=key, **tool_kw)
-        undo_effect = COMPENSATIONS.get(effect) if undo is _DEFAULT else undo
+        undo_effect = (COMPENSATIONS.get(effect) if effect is not None else None) if undo is _DEFAULT else undo
         if undo_effect is not None:
             uname = undo_name or f"undo-{name}"
             self.add_compensation(self.undo(uname, undo_effect, payload), uname, result)

@@ -35,10 +35,13 @@ from __future__ import annotations
 
 import inspect
 import math
-from dataclasses import dataclass
+from collections.abc import Generator
+from typing import Any
+from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 
-from ..core.context import MISSING, Context, RetryPolicy, StepEvent
+from ..core.clock import StepEvent
+from ..core.context import MISSING, Context, RetryPolicy
 from ..core.errors import ActivityError, ConfigError, WorkerCrash
 from ..core.history import Record
 from ..core.stores import Component, NOTHING, STALL
@@ -47,8 +50,6 @@ from .base import EngineModel, ModelConfig
 __all__ = ["Dag", "DagConfig", "DagContext", "DagDeclaration", "DagDeclarationError", "declare_dag"]
 
 _TASK_KINDS = ("llm", "tool")
-_XCOM = "dag.xcom"                 # Instance.memo key: task id -> its recorded return value
-_FAILED = "dag.failed"             # Instance.memo key: (step, task, error) of a zombie with no retries left
 _MAX_PROBE_STEPS = 10_000          # a probe run longer than this is treated as unbounded
 
 
@@ -171,9 +172,10 @@ class _Probe:
 
 def _trace(workflow, params: dict, mode: int, signals: dict) -> tuple[list, bool]:
     """The steps one probe run issues, and whether it ran through without a probe error."""
-    gen = workflow(_Probe(mode, signals), **params)
-    if not inspect.isgenerator(gen):
+    made = workflow(_Probe(mode, signals), **params)
+    if not inspect.isgenerator(made):
         return [], True
+    gen: Generator[Any, Any, Any] = made
     steps: list = []
     value, error = None, None
     while True:
@@ -272,6 +274,19 @@ def _declaration(run, workflow) -> DagDeclaration:
 
 
 # ---------------------------------------------------------------------- the context
+@dataclass
+class DagState:
+    """The metadata database's rows for one DAG run.
+
+    Attributes:
+        xcom: task id -> its recorded return value.
+        failed: (step, task, error) of a zombie task with no retries left, until the scheduler acts on it.
+    """
+
+    xcom: dict = field(default_factory=dict)
+    failed: tuple | None = None
+
+
 class DagContext(Context):
     """Task instances whose states and XComs live in the metadata database."""
 
@@ -285,14 +300,14 @@ class DagContext(Context):
 
     def __init__(self, run, inst, worker: str, dag: DagDeclaration | None = None):
         super().__init__(run, inst, worker)
-        self.t0 = run.env._now
+        self.t0 = run.env.now
         self.cur: tuple | None = None
         self.dag = dag
         self.seen: dict = {}      # task name -> how often this invocation met it
         self.task_of: dict = {}   # step -> task id
 
     @property
-    def retry(self):
+    def retry(self):  # type: ignore[override]  # read from the model's settings on each use
         return _retry_policy(self.run.model.config)
 
     def lookup_step(self, seq: int, kind: str, name: str):
@@ -304,22 +319,22 @@ class DagContext(Context):
         if dag is not None and dag.verified and kind in _TASK_KINDS and name not in dag.task_ids:
             raise DagDeclarationError(f"task {name!r} is not in the declared DAG "
                                       f"({len(dag.tasks)} tasks); {_ADVICE}")
-        xcom = self.inst.memo.get(_XCOM)
-        if xcom is None or task_id not in xcom:
+        xcom = self.inst.state.xcom
+        if task_id not in xcom:
             self.replaying = False
             return MISSING
         value = xcom[task_id]
         self.replaying = True
         self.stats.replayed += 1
         if isinstance(value, ActivityError):
-            return StepEvent(self.env, 0.0, False, value, None)
+            return StepEvent(self.env, self.env.now, False, value, None)
         if self.history is not None:
-            self.history.append(Record(self.env._now, self.workflow_id, seq, self.inst.attempts.get(seq, 1), "info",
+            self.history.append(Record(self.env.now, self.workflow_id, seq, self.inst.attempts.get(seq, 1), "info",
                                      "scheduler", "replay", {"name": name, "kind": kind, "state": "success"}))
         return self.ready_now(value)
 
     def record_step(self, seq: int, kind: str, name: str, value) -> None:
-        self.inst.memo.setdefault(_XCOM, {})[self.task_of.get(seq, name)] = value
+        self.inst.state.xcom[self.task_of.get(seq, name)] = value
 
     def execute_step(self, seq, kind, name, latency, action, fail_p):
         self.cur = (seq, kind, self.task_of.get(seq, name))
@@ -327,15 +342,17 @@ class DagContext(Context):
 
 
 # ---------------------------------------------------------------------- the model
-class Dag(EngineModel):
+class Dag(EngineModel[DagConfig]):
     """A DAG engine with Airflow's defaults: declared graph, 0 retries, 300 s zombie detection."""
 
     name = "dag"
     title = "DAG-as-config (Airflow, Prefect, Dagster, Step Functions Standard)"
     family = "dag-as-config"
     state_location = "the metadata database: one row per task instance (state, try number) plus XCom values"
+    guarantees = frozenset({"duplicates-only-after-effect"})
     context_class = DagContext
     config_class = DagConfig
+    instance_state_class = DagState
     components = (
         Component("scheduler", "scheduler (parses DAG files, queues ready tasks, finds zombies)", False, STALL,
                   "stateless between loops: it reads everything from the metadata database"),
@@ -352,10 +369,7 @@ class Dag(EngineModel):
 
     def new_run_state(self, run) -> dict:
         # Without the scheduler nothing is queued either: its outage acts as the metadata DB's.
-        windows = run.plan.outages("scheduler")
-        if windows:
-            # FaultPlan has no public call for a second alias, so merge the windows directly.
-            run.plan._outages["metadata-db"] = sorted(run.plan.outages("metadata-db") + windows)
+        run.plan.alias_outages("scheduler", "metadata-db")
         return {}
 
     def _workflow(self, run, inst):
@@ -365,7 +379,8 @@ class Dag(EngineModel):
         return DagContext(run, inst, worker, _declaration(run, self._workflow(run, inst)))
 
     def admission(self, run, inst):
-        failed = inst.memo.pop(_FAILED, None)
+        state: DagState = inst.state
+        failed, state.failed = state.failed, None
         if failed is not None:
             # The scheduler found the zombie with no retries left: the task and the DAG run fail.
             _fail(run, inst, *failed)
@@ -381,7 +396,8 @@ class Dag(EngineModel):
                                       {"error": dag.reason}))
         return run.env.event()
 
-    def recovery_delay(self, run, inst, ctx: DagContext, crash: WorkerCrash) -> float | None:
+    def recovery_delay(self, run, inst, ctx: Context, crash: WorkerCrash) -> float | None:
+        assert isinstance(ctx, DagContext)
         cfg = self.config
         now = run.env.now
         resume = now + self.worker_back_in(run)
@@ -397,11 +413,12 @@ class Dag(EngineModel):
             inst.extra["zombie_tasks"] = inst.extra.get("zombie_tasks", 0) + 1
             task = cur[2]
             if tries > cfg.retries:
-                inst.memo[_FAILED] = (seq, task, f"TaskFailed: task {task!r} became a zombie (no heartbeat "
+                inst.state.failed = (seq, task, f"TaskFailed: task {task!r} became a zombie (no heartbeat "
                                                  f"for {cfg.zombie_threshold_s:g} s) and retries={cfg.retries} "
                                                  f"are used up, so the DAG run failed; clear the task to run it again")
                 return found - now
             wait = _retry_policy(cfg).delay(tries) or 0.0
+            assert seq is not None    # cur matched it
             _note_later(run, inst, found, seq, "zombie",
                         {"task": task, "state": "up_for_retry", "try_number": tries, "retry_in_s": wait})
             resume = max(resume, found + wait)

@@ -23,11 +23,11 @@ inline. Each graph step is one node (one super-step).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from simpy.events import Event
 
-from ..core.context import MISSING, RetryPolicy
+from ..core.context import MISSING, Context, RetryPolicy
 from ..core.errors import ActivityError, ConfigError, NondeterminismError, WorkerCrash
 from ..core.history import Record
 from .langgraph import DURABILITY_MODES, Thread
@@ -86,6 +86,23 @@ class LangGraphInTemporalConfig(TemporalConfig):
             raise ConfigError(f"unknown durability {self.durability!r}; allowed: {', '.join(DURABILITY_MODES)}")
 
 
+@dataclass
+class LayeredState:
+    """What one workflow keeps across invocations, in both layers.
+
+    Attributes:
+        history_events: Temporal's history: step -> (kind, name, value) of the workflow's own steps.
+        graph_results: agent activity name -> (step, result) once the activity completed.
+        graph_attempts: agent activity name -> attempts Temporal made.
+        graph_threads: agent activity name -> its LangGraph thread in the checkpointer.
+    """
+
+    history_events: dict = field(default_factory=dict)
+    graph_results: dict = field(default_factory=dict)
+    graph_attempts: dict = field(default_factory=dict)
+    graph_threads: dict = field(default_factory=dict)
+
+
 class LayeredContext(TemporalContext):
     """Temporal rules outside an agent activity, LangGraph rules inside it."""
 
@@ -118,18 +135,18 @@ class LayeredContext(TemporalContext):
     # ------------------------------------------------------------------ agent activity
     def enter_graph(self, name: str) -> Event | None:
         """Start (or skip, when the history has its result) the agent activity ``name``."""
-        memo = self.inst.memo
-        done = memo.setdefault("graph_results", {}).get(name)
+        memo: LayeredState = self.inst.state
+        done = memo.graph_results.get(name)
         if done is not None:
             self.seq = done[0]
             self.stats.replayed += 1
             self._note(done[0], "replay", {"name": name, "kind": "activity", "from": "history",
                                            "layer": "temporal"})
             return self.env.event().succeed(done[1])
-        attempts = memo.setdefault("graph_attempts", {})
+        attempts = memo.graph_attempts
         attempts[name] = attempts.get(name, 0) + 1
         self.activity = name
-        self.thread = memo.setdefault("graph_threads", {}).setdefault(name, Thread())
+        self.thread = memo.graph_threads.setdefault(name, Thread())
         self._note(None, "activity-start", {"activity": name, "attempt": attempts[name],
                                             "thread_id": f"{self.workflow_id}:{name}"})
         self._inner()
@@ -140,22 +157,28 @@ class LayeredContext(TemporalContext):
         now = self.env.now
         if self.failed_write is not None:
             # A background write failed: invoke() raises now, so the activity fails and Temporal retries it.
-            self.thread.flush(now)
+            self.graph.flush(now)
             raise WorkerCrash("checkpoint write failed", self.failed_write, "store-unavailable")
-        self.thread.persist_all(now, collapse=self.cfg.durability == "exit")
-        self.thread.log(now, self.inst, self.history, self.cfg.durability)
+        self.graph.persist_all(now, collapse=self.cfg.durability == "exit")
+        self.graph.log(now, self.inst, self.history, self.cfg.durability)
         self.activity = None
         self._outer()
         self._closing = (self.seq + 1, name, result)
         return self.tool(name, effect=None, latency_s=0.0)
 
+    @property
+    def graph(self) -> Thread:
+        """The LangGraph thread of the agent activity in progress (there is one whenever it is asked for)."""
+        assert self.thread is not None, "no agent activity is running"
+        return self.thread
+
     # ------------------------------------------------------------------ lookups and records
     def lookup_step(self, seq: int, kind: str, name: str):
         if self.activity is not None:
-            item = self.thread.writes.get(seq)
+            item = self.graph.writes.get(seq)
             where, layer = "checkpoint", "langgraph"
         else:
-            item = self.inst.memo.setdefault("history_events", {}).get(seq)
+            item = self.inst.state.history_events.get(seq)
             where, layer = "history", "temporal"
             if item is not None and (item[0], item[1]) != (kind, name):
                 raise NondeterminismError(
@@ -180,13 +203,13 @@ class LayeredContext(TemporalContext):
             landed = now if mode == "sync" else (now + self.cfg.checkpoint_write_s if mode == "async" else float("inf"))
             if mode == "async":
                 landed = self._background_write(seq, landed)
-            self.thread.writes[seq] = [kind, name, value, landed]
-            self.thread.add(seq, (name,), landed)
-            self.thread.log(now, self.inst, self.history, mode)
+            self.graph.writes[seq] = [kind, name, value, landed]
+            self.graph.add(seq, (name,), landed)
+            self.graph.log(now, self.inst, self.history, mode)
             return
-        self.inst.memo.setdefault("history_events", {})[seq] = (kind, name, value)
+        self.inst.state.history_events[seq] = (kind, name, value)
         if self._closing is not None and seq == self._closing[0]:
-            self.inst.memo["graph_results"][self._closing[1]] = (seq, self._closing[2])
+            self.inst.state.graph_results[self._closing[1]] = (seq, self._closing[2])
             self._closing = None
 
     def _background_write(self, seq: int, landed: float) -> float:
@@ -199,7 +222,7 @@ class LayeredContext(TemporalContext):
                                                  "raised": "when the graph returns"})
             return float("inf")
         if self.failed_write is not None:
-            self.thread.cover_failed(landed)
+            self.graph.cover_failed(landed)
         return landed
 
     def _note(self, seq, event: str, detail: dict) -> None:
@@ -218,6 +241,8 @@ class LangGraphInTemporal(Temporal):
                       "the graph's nodes inside the agent activity")
     context_class = TemporalContext          # the engine reads class attributes (the outer store) from here
     config_class = LangGraphInTemporalConfig
+    instance_state_class = LayeredState
+    config: LangGraphInTemporalConfig
     components = (
         Component("worker", "Temporal worker (workflow code, activities, the graph inside one activity)", False,
                   NOTHING, "stateless: the history and the checkpointer hold everything"),
@@ -230,10 +255,12 @@ class LangGraphInTemporal(Temporal):
     def context(self, run, inst, worker: str) -> LayeredContext:
         return LayeredContext(run, inst, worker, self.config)
 
-    def recovery_delay(self, run, inst, ctx: LayeredContext, crash: WorkerCrash) -> float | None:
+    def recovery_delay(self, run, inst, ctx: Context, crash: WorkerCrash) -> float | None:
+        assert isinstance(ctx, LayeredContext)
         now = run.env.now
         if ctx.activity is None:
             delay = super().recovery_delay(run, inst, ctx, crash)
+            assert delay is not None      # Temporal always resumes
             ctx._note(None, "recovery", {
                 "layer": "temporal", "failure": f"worker crash at step {crash.step} ({crash.point})",
                 "by": "temporal: another worker replays the history; an unfinished activity is retried",
@@ -241,8 +268,8 @@ class LangGraphInTemporal(Temporal):
             return delay
         cfg = self.config
         name = ctx.activity
-        ctx.thread.lose(now, inst, run.history, ctx.worker, cfg.durability)
-        attempts = inst.memo["graph_attempts"]
+        ctx.graph.lose(now, inst, run.history, ctx.worker, cfg.durability)
+        attempts = inst.state.graph_attempts
         attempt = attempts[name]
         if crash.point == "store-unavailable":
             # The write raised inside the activity: the worker reports the failure at once and the
@@ -265,6 +292,6 @@ class LangGraphInTemporal(Temporal):
             t = back
         ctx._note(None, "recovery", {
             "layer": "langgraph (inside temporal)", "failure": failure,
-            "by": f"{how}; langgraph resumes thread {inst.id}:{name} from checkpoint {ctx.thread.checkpoints[-1][0]}",
+            "by": f"{how}; langgraph resumes thread {inst.id}:{name} from checkpoint {ctx.graph.checkpoints[-1][0]}",
             "after_s": round(t - now, 6)})
         return t - now

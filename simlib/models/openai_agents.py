@@ -26,7 +26,8 @@ No retries by default (the SDK's Runner retries are opt-in).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 from simpy.events import Event
 
@@ -85,7 +86,7 @@ class AgentsContext(Context):
     def __init__(self, run, inst, worker: str, cfg: OpenAIAgentsConfig | None = None):
         super().__init__(run, inst, worker)
         self.store_kind = (cfg or OpenAIAgentsConfig()).session_store
-        self.session: Session = inst.memo.setdefault("session", Session())
+        self.session: Session = inst.state.session
         self._turn: list = []          # items of the turn in flight (process memory only)
 
     def llm(self, name: str, prompt: str = "", choices=None, mean_latency_s: float | None = None) -> Event:
@@ -124,15 +125,24 @@ class AgentsContext(Context):
         self._turn.append((seq, kind, name, value))
 
 
-class OpenAIAgents(EngineModel):
+@dataclass
+class AgentsState:
+    """What the session store keeps for one workflow instance."""
+
+    session: Session = field(default_factory=Session)
+
+
+class OpenAIAgents(EngineModel[OpenAIAgentsConfig]):
     """The Agents SDK alone: per-turn session saves, no automatic recovery."""
 
     name = "openai-agents"
     title = "OpenAI Agents SDK (sessions)"
     family = "agent-runtime"
     state_location = "the session store, one save per finished turn (in memory by default: lost with the process)"
+    guarantees = frozenset({"duplicates-only-after-effect"})
     context_class = AgentsContext
     config_class = OpenAIAgentsConfig
+    instance_state_class = AgentsState
     components = (
         Component("app", "your process running Runner.run (the agent loop and its tools)", True, LOSE,
                   "the turn in flight lives here, and with the default in-memory session so does every saved turn"),
@@ -164,7 +174,7 @@ class OpenAIAgents(EngineModel):
             by = (f"supervisor calls Runner.run again on the same session ({ses.turns} saved turn(s)); "
                   "the in-flight turn repeats")
         if run.history is not None:
-            detail = {"layer": "openai-agents", "failure": failure, "by": by}
+            detail: dict[str, Any] = {"layer": "openai-agents", "failure": failure, "by": by}
             if delay is not None:
                 detail["after_s"] = round(delay, 6)
             run.history.append(Record(run.env.now, inst.id, None, 0, "info", ctx.worker, "recovery", detail))

@@ -117,6 +117,7 @@ class _BusLedger(Ledger):
     """The world's ledger, with the bus listening for ``publish_event`` effects."""
 
     __slots__ = ("bus",)
+    bus: _Bus
 
     def apply(self, time, workflow, step, name, attempt, kind, key, payload=None):
         eff = super().apply(time, workflow, step, name, attempt, kind, key, payload)
@@ -158,7 +159,7 @@ class _Bus:
     def _deliver(self, svc: Service, event: dict, eff) -> None:
         inst = self.state.spawn(svc, event)
         self._note(self.run.env.now, eff, "bus-deliver", {"topic": event["name"], "id": event["id"], "to": inst.id})
-        self.run._invoke(inst, first=True)
+        self.run.invoke(inst, first=True)
 
 
 # ---------------------------------------------------------------------- the composite model
@@ -177,6 +178,7 @@ class _State:
 
     def __init__(self, model, run):
         self.system = model.system
+        self.models = model.models
         self.run = run
         self.sub: dict = {}
         self.counts: dict = {}
@@ -188,7 +190,8 @@ class _State:
         inst.params = dict(svc.params)
         if event is not None:
             inst.params["event"] = event
-        inst.memo["service"] = svc.name
+        inst.service = svc.name
+        inst.state = self.models[svc.name].new_instance_state()
         return inst
 
     def spawn(self, svc: Service, event: dict) -> Instance:
@@ -226,7 +229,7 @@ class SystemModel(EngineModel):
         return state
 
     def _call(self, run, inst, method: str, *args):
-        svc = inst.memo["service"]
+        svc = _service(inst)
         state = run.model_state
         run.model_state = state.sub[svc]
         try:
@@ -254,7 +257,7 @@ class SystemModel(EngineModel):
         mark = len(hist) if hist is not None else 0
         delay = self._call(run, inst, "recovery_delay", ctx, crash)
         if hist is not None and not any(r.event == "recovery" for r in hist[mark:]):
-            m = self.models[inst.memo["service"]]
+            m = self.models[_service(inst)]
             detail = {"layer": m.name, "failure": f"worker crash at step {crash.step} ({crash.point})",
                       "by": f"{m.name} resumes from {m.state_location}" if delay is not None else
                       f"nobody: {m.name} does not resume by itself"}
@@ -266,7 +269,7 @@ class SystemModel(EngineModel):
 
 def _dispatch(workflows: dict):
     def system_workflow(ctx, **params):
-        return (yield from workflows[ctx.inst.memo["service"]](ctx, **params))
+        return (yield from workflows[_service(ctx.inst)](ctx, **params))
     return system_workflow
 
 
@@ -338,7 +341,7 @@ def recovery_table(result: RunResult) -> list[dict]:
                 "recovered_by": d.get("by", f"{result.run.model.name} resumed the run" if resume
                                       else "nobody: the run stayed stopped"),
                 "resumed_after_s": None if resume is None else round(resume.time - r.time, 6),
-                "replayed": replayed, "re_executed": sorted(again)})
+                "replayed": replayed, "re_executed": sorted(s for s in again if s is not None)})
         elif r.event == "effect" and r.detail.get("deduplicated") and r.detail.get("effect") != "publish_event":
             rows.append({"time": r.time, "workflow": r.workflow, "layer": "outside world",
                          "failure": f"{r.detail['effect']} sent again by step {r.step} after a crash",
@@ -373,3 +376,9 @@ def format_recovery_table(rows: list[dict]) -> str:
     lines = ["  ".join(h.ljust(w) for h, w in zip(heads, widths)), "  ".join("-" * w for w in widths)]
     lines += ["  ".join(c.ljust(w) for c, w in zip(b, widths)) for b in body]
     return "\n".join(lines)
+
+
+def _service(inst: Instance) -> str:
+    """The service a system's instance runs as (every instance of a system has one)."""
+    assert inst.service is not None, f"{inst.id} belongs to no service"
+    return inst.service

@@ -27,10 +27,13 @@ def _thread(result: RunResult, workflow: str | None):
     if workflow is None:
         inst = insts[0]
     else:
-        inst = next((i for i in insts if i.id == workflow), None)
-        if inst is None:
+        found = next((i for i in insts if i.id == workflow), None)
+        if found is None:
             raise ConfigError(f"unknown workflow {workflow!r}; allowed: {', '.join(i.id for i in insts)}")
-    thread = inst.memo.get("thread")
+        inst = found
+    from .langgraph import LangGraphState
+
+    thread = inst.state.thread if isinstance(inst.state, LangGraphState) else None
     if thread is None:
         raise ConfigError(f"run was made with model {result.run.model.name!r}; time travel needs a langgraph run")
     return inst, thread
@@ -68,7 +71,7 @@ def fork_from_checkpoint(result: RunResult, checkpoint: int, *, workflow: str | 
     Returns:
         The new branch's `RunResult`; its history starts with the shared prefix.
     """
-    from .langgraph import Thread
+    from .langgraph import LangGraph, Thread
 
     inst, thread = _thread(result, workflow)
     n = len(thread.checkpoints)
@@ -83,8 +86,9 @@ def fork_from_checkpoint(result: RunResult, checkpoint: int, *, workflow: str | 
             raise ConfigError(f"cannot update step {step!r}: checkpoint {checkpoint} holds steps "
                               f"{', '.join(map(str, sorted(fork.writes))) or 'none'}")
         fork.writes[step][2] = value
-    model = result.run.model.with_config()
-    model._fork = (inst.id, fork)
+    model = result.run.model
+    assert isinstance(model, LangGraph)     # `_thread` found a LangGraph thread
+    model = model.starting_from(inst.id, fork)
     scenario = result.run.model_state["scenario"]
     return simulate(scenario, model, seed=result.token.seed if seed is None else seed,
                     faults=NO_FAULTS if faults is None else faults)

@@ -13,6 +13,8 @@ rather than registered scenarios: run them with `simlib.models.systems.run_syste
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from ..models.systems import (LangGraphInTemporal, Service, System, agent_activity, publish)
 from ..core.faults import CrashAt, FaultSchedule
 
@@ -107,4 +109,4 @@ def nested_agent_system(notifier: str = "temporal", durability: str = "async") -
     )
 
 
-SYSTEMS = {"migration": migration_system, "nested-agent": nested_agent_system}
+SYSTEMS: dict[str, Callable[..., System]] = {"migration": migration_system, "nested-agent": nested_agent_system}

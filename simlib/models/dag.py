@@ -275,7 +275,7 @@ def _declaration(run, workflow) -> DagDeclaration:
 class DagContext(Context):
     """Task instances whose states and XComs live in the metadata database."""
 
-    __slots__ = ("t0", "cur", "dag", "seen", "task_of")
+    __slots__ = ("t0", "cur", "dag", "seen", "task_of", "cfg")
     durable = True
     store = "metadata-db"
     outage = "stall"
@@ -283,8 +283,10 @@ class DagContext(Context):
     check_determinism = False   # nothing is replayed: finished task instances are skipped by id
     record_latency_s = 0.1
 
-    def __init__(self, run, inst, worker: str, dag: DagDeclaration | None = None):
+    def __init__(self, run, inst, worker: str, dag: DagDeclaration | None = None, cfg: DagConfig | None = None):
         super().__init__(run, inst, worker)
+        # The model's own settings: in a composed system ``run.model`` is the composite, not the DAG model.
+        self.cfg = cfg if cfg is not None else run.model.config
         self.t0 = run.env._now
         self.cur: tuple | None = None
         self.dag = dag
@@ -293,7 +295,7 @@ class DagContext(Context):
 
     @property
     def retry(self):
-        return _retry_policy(self.run.model.config)
+        return _retry_policy(self.cfg)
 
     def lookup_step(self, seq: int, kind: str, name: str):
         n = self.seen.get(name, 0)
@@ -362,7 +364,7 @@ class Dag(EngineModel):
         return run.scenario.workflow_for(run.plan.code_variant(inst.crashes))
 
     def context(self, run, inst, worker: str) -> DagContext:
-        return DagContext(run, inst, worker, _declaration(run, self._workflow(run, inst)))
+        return DagContext(run, inst, worker, _declaration(run, self._workflow(run, inst)), self.config)
 
     def admission(self, run, inst):
         failed = inst.memo.pop(_FAILED, None)

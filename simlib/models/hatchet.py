@@ -155,12 +155,13 @@ class HatchetContext(Context):
     check_determinism = True   # a durable parent replays its event log and must issue the same tasks
     record_latency_s = 0.05
 
-    def __init__(self, run, inst, worker: str):
+    def __init__(self, run, inst, worker: str, cfg: HatchetConfig):
         super().__init__(run, inst, worker)
         self.t0 = run.env._now      # the worker's heartbeats are counted from here
         self.proc = None
         self.cur: tuple | None = None   # (step, kind, name) being issued
-        self.cfg = run.model.config     # read on every step
+        # The model's own settings: in a composed system ``run.model`` is the composite, not Hatchet.
+        self.cfg = cfg
 
     @property
     def retry(self):
@@ -317,7 +318,7 @@ class Hatchet(EngineModel):
         return _Slots()
 
     def context(self, run, inst, worker: str) -> HatchetContext:
-        ctx = HatchetContext(run, inst, worker)
+        ctx = HatchetContext(run, inst, worker, self.config)
         run.model_state.ctx[inst.id] = ctx
         return ctx
 

@@ -1,4 +1,4 @@
-"""The DAG-as-config family (Airflow, Prefect, Dagster, Step Functions Standard), with Airflow's defaults.
+"""The DAG-as-config family (Airflow, Dagster, Step Functions Standard; Prefect 1), with Airflow's defaults.
 
 The graph is declared before anything runs: the scheduler parses the DAG file
 into tasks, and a *DAG run* is a set of *task instances* whose states live in the
@@ -333,7 +333,7 @@ class Dag(EngineModel):
     """A DAG engine with Airflow's defaults: declared graph, 0 retries, 300 s zombie detection."""
 
     name = "dag"
-    title = "DAG-as-config (Airflow, Prefect, Dagster, Step Functions Standard)"
+    title = "DAG-as-config (Airflow, Dagster, Step Functions Standard; Prefect 1)"
     family = "dag-as-config"
     state_location = "the metadata database: one row per task instance (state, try number) plus XCom values"
     context_class = DagContext

@@ -296,7 +296,7 @@ class Hatchet(EngineModel):
     name = "hatchet"
     title = "Hatchet"
     family = "workflow-as-code"
-    state_location = "PostgreSQL (task queue, task states and outputs); the engine and the Python workers are stateless"
+    state_location = "PostgreSQL (task queue, states, outputs); the engine and the Python/TS/Go workers are stateless"
     context_class = HatchetContext
     config_class = HatchetConfig
     components = (
@@ -304,7 +304,7 @@ class Hatchet(EngineModel):
                   "stateless: it restarts from Postgres; while it is away nothing is dispatched"),
         Component("postgres", "PostgreSQL (task queue, states, outputs)", True, STALL,
                   "the source of truth: while it is down the engine stalls, and nothing is lost"),
-        Component("worker", "Python worker process (runs tasks in slots, heartbeats every 4 s)", False, NOTHING,
+        Component("worker", "worker (Python/TS/Go SDK; runs tasks in slots, heartbeats every 4 s)", False, NOTHING,
                   "its running task is reassigned 30 s after the last heartbeat and runs again from the top"),
     )
 

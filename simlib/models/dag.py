@@ -37,6 +37,7 @@ import inspect
 import math
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
+from typing import cast
 
 from ..core.context import MISSING, Context, RetryPolicy, StepEvent
 from ..core.errors import ActivityError, ConfigError, WorkerCrash
@@ -364,7 +365,8 @@ class Dag(EngineModel):
         return run.scenario.workflow_for(run.plan.code_variant(inst.crashes))
 
     def context(self, run, inst, worker: str) -> DagContext:
-        return DagContext(run, inst, worker, _declaration(run, self._workflow(run, inst)), self.config)
+        return DagContext(run, inst, worker, _declaration(run, self._workflow(run, inst)),
+                          cast(DagConfig, self.config))
 
     def admission(self, run, inst):
         failed = inst.memo.pop(_FAILED, None)

@@ -41,6 +41,7 @@ import math
 from collections import deque
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import cast
 
 from simpy.events import Interrupt, Interruption
 
@@ -155,13 +156,13 @@ class HatchetContext(Context):
     check_determinism = True   # a durable parent replays its event log and must issue the same tasks
     record_latency_s = 0.05
 
-    def __init__(self, run, inst, worker: str, cfg: HatchetConfig):
+    def __init__(self, run, inst, worker: str, cfg: HatchetConfig | None = None):
         super().__init__(run, inst, worker)
         self.t0 = run.env._now      # the worker's heartbeats are counted from here
         self.proc = None
         self.cur: tuple | None = None   # (step, kind, name) being issued
         # The model's own settings: in a composed system ``run.model`` is the composite, not Hatchet.
-        self.cfg = cfg
+        self.cfg = cfg if cfg is not None else run.model.config
 
     @property
     def retry(self):
@@ -318,7 +319,7 @@ class Hatchet(EngineModel):
         return _Slots()
 
     def context(self, run, inst, worker: str) -> HatchetContext:
-        ctx = HatchetContext(run, inst, worker, self.config)
+        ctx = HatchetContext(run, inst, worker, cast(HatchetConfig, self.config))
         run.model_state.ctx[inst.id] = ctx
         return ctx
 

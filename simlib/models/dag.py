@@ -1,4 +1,4 @@
-"""The DAG-as-config family (Airflow, Prefect, Dagster, Step Functions Standard), with Airflow's defaults.
+"""The DAG-as-config family (Airflow, Dagster, Step Functions Standard; Prefect 1), with Airflow's defaults.
 
 The graph is declared before anything runs: the scheduler parses the DAG file
 into tasks, and a *DAG run* is a set of *task instances* whose states live in the
@@ -36,8 +36,8 @@ from __future__ import annotations
 import inspect
 import math
 from collections.abc import Generator
-from typing import Any
 from dataclasses import dataclass, field
+from typing import Any, cast
 from functools import cached_property, lru_cache
 
 from ..core.clock import StepEvent
@@ -290,7 +290,7 @@ class DagState:
 class DagContext(Context):
     """Task instances whose states and XComs live in the metadata database."""
 
-    __slots__ = ("t0", "cur", "dag", "seen", "task_of")
+    __slots__ = ("t0", "cur", "dag", "seen", "task_of", "cfg")
     durable = True
     store = "metadata-db"
     outage = "stall"
@@ -298,8 +298,10 @@ class DagContext(Context):
     check_determinism = False   # nothing is replayed: finished task instances are skipped by id
     record_latency_s = 0.1
 
-    def __init__(self, run, inst, worker: str, dag: DagDeclaration | None = None):
+    def __init__(self, run, inst, worker: str, dag: DagDeclaration | None = None, cfg: DagConfig | None = None):
         super().__init__(run, inst, worker)
+        # The model's own settings: in a composed system ``run.model`` is the composite, not the DAG model.
+        self.cfg = cfg if cfg is not None else run.model.config
         self.t0 = run.env.now
         self.cur: tuple | None = None
         self.dag = dag
@@ -307,8 +309,8 @@ class DagContext(Context):
         self.task_of: dict = {}   # step -> task id
 
     @property
-    def retry(self):  # type: ignore[override]  # read from the model's settings on each use
-        return _retry_policy(self.run.model.config)
+    def retry(self):  # type: ignore[override]  # read from the model's own settings on each use
+        return _retry_policy(self.cfg)
 
     def lookup_step(self, seq: int, kind: str, name: str):
         n = self.seen.get(name, 0)
@@ -346,7 +348,7 @@ class Dag(EngineModel[DagConfig]):
     """A DAG engine with Airflow's defaults: declared graph, 0 retries, 300 s zombie detection."""
 
     name = "dag"
-    title = "DAG-as-config (Airflow, Prefect, Dagster, Step Functions Standard)"
+    title = "DAG-as-config (Airflow, Dagster, Step Functions Standard; Prefect 1)"
     family = "dag-as-config"
     state_location = "the metadata database: one row per task instance (state, try number) plus XCom values"
     guarantees = frozenset({"duplicates-only-after-effect"})
@@ -376,7 +378,8 @@ class Dag(EngineModel[DagConfig]):
         return run.scenario.workflow_for(run.plan.code_variant(inst.crashes))
 
     def context(self, run, inst, worker: str) -> DagContext:
-        return DagContext(run, inst, worker, _declaration(run, self._workflow(run, inst)))
+        return DagContext(run, inst, worker, _declaration(run, self._workflow(run, inst)),
+                          cast(DagConfig, self.config))
 
     def admission(self, run, inst):
         state: DagState = inst.state

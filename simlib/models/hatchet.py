@@ -41,6 +41,7 @@ import math
 from collections import deque
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import cast
 
 from simpy.events import Interrupt
 
@@ -169,12 +170,13 @@ class HatchetContext(Context):
     check_determinism = True   # a durable parent replays its event log and must issue the same tasks
     record_latency_s = 0.05
 
-    def __init__(self, run, inst, worker: str):
+    def __init__(self, run, inst, worker: str, cfg: HatchetConfig | None = None):
         super().__init__(run, inst, worker)
         self.t0 = run.env.now      # the worker's heartbeats are counted from here
         self.proc = None
         self.cur: tuple | None = None   # (step, kind, name) being issued
-        self.cfg = run.model.config     # read on every step
+        # The model's own settings: in a composed system ``run.model`` is the composite, not Hatchet.
+        self.cfg = cfg if cfg is not None else run.model.config
 
     @property
     def retry(self):  # type: ignore[override]  # a policy worked out per step (shifted after reassignments)
@@ -257,7 +259,7 @@ class Hatchet(EngineModel[HatchetConfig]):
     name = "hatchet"
     title = "Hatchet"
     family = "workflow-as-code"
-    state_location = "PostgreSQL (task queue, task states and outputs); the engine and the Python workers are stateless"
+    state_location = "PostgreSQL (task queue, states, outputs); the engine and the Python/TS/Go workers are stateless"
     context_class = HatchetContext
     guarantees = frozenset({"keeps-finished-steps", "duplicates-only-after-effect"})
     config_class = HatchetConfig
@@ -267,7 +269,7 @@ class Hatchet(EngineModel[HatchetConfig]):
                   "stateless: it restarts from Postgres; while it is away nothing is dispatched"),
         Component("postgres", "PostgreSQL (task queue, states, outputs)", True, STALL,
                   "the source of truth: while it is down the engine stalls, and nothing is lost"),
-        Component("worker", "Python worker process (runs tasks in slots, heartbeats every 4 s)", False, NOTHING,
+        Component("worker", "worker (Python/TS/Go SDK; runs tasks in slots, heartbeats every 4 s)", False, NOTHING,
                   "its running task is reassigned 30 s after the last heartbeat and runs again from the top"),
     )
 
@@ -278,7 +280,7 @@ class Hatchet(EngineModel[HatchetConfig]):
         return _Slots()
 
     def context(self, run, inst, worker: str) -> HatchetContext:
-        ctx = HatchetContext(run, inst, worker)
+        ctx = HatchetContext(run, inst, worker, cast(HatchetConfig, self.config))
         run.model_state.ctx[inst.id] = ctx
         return ctx
 

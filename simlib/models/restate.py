@@ -1,7 +1,9 @@
 """Restate: a journal per invocation on the Restate server; handlers replay it after a crash.
 
-Your service is a stateless handler; the Restate server (one binary: log, journal
-and key-value state) sits in front of it like a sidecar. Every context operation
+Your service is a set of stateless handlers that run anywhere (containers,
+serverless functions); the Restate server (one binary, a replicated cluster, or
+Restate Cloud: log, journals and key-value state) is a central service that many
+services register with and that invokes their handlers. Every context operation
 (``ctx.run``, a call, ``ctx.sleep``, an awakeable) becomes a journal entry, and
 a ``ctx.run`` result is persisted before the handler is allowed to continue, so
 the window in which a crash repeats a side effect is one short round trip. When

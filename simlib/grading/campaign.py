@@ -34,7 +34,7 @@ __all__ = ["Case", "Outcome", "INVARIANTS", "campaign_cases", "draw_orders", "ru
            "DEFAULT_EVENT_BUDGET"]
 
 PRACTICE_SEED = 1
-DEFAULT_EVENT_BUDGET = 20_000
+DEFAULT_EVENT_BUDGET = 2_000
 GRID_STEPS = 6
 
 

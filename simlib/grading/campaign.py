@@ -27,6 +27,7 @@ from ..models import get_model
 from ..rng import RunRandom
 from .feedback import CORRECT, ERROR, WRONG, Feedback
 from .invariants import HINTS as _HINTS, INVARIANTS, Outcome, judge
+from .rubric import as_sentence
 from .returns import MODEL, ORDERS, RETURN_WINDOW_DAYS, RunTrace, make_scenario
 
 __all__ = ["Case", "Outcome", "INVARIANTS", "campaign_cases", "draw_orders", "run_case", "judge", "shrink",
@@ -332,7 +333,7 @@ def grade_workflow(factory, cases: list[Case], event_budget: int = DEFAULT_EVENT
             reason = judge(inv, o) or reason
             if broken():
                 o = failing[0]
-        out.append(Feedback(inv, 0.0, 1.0, WRONG, reason, hint=_HINTS.get(inv, ""),
+        out.append(Feedback(inv, 0.0, 1.0, WRONG, reason, hint=as_sentence(_HINTS.get(inv, "")),
                             detail=_counterexample(o)))
         if inv == "b_happy_path":
             gate_ok = False

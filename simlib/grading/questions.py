@@ -23,7 +23,7 @@ from typing import Any, Callable
 from . import digest as dg
 from .feedback import CORRECT, INVALID, MISSING as MISSING_STATUS, PARTIAL, WRONG, Feedback
 from .normalize import AnswerError, as_choice, as_number, as_step_set, as_text
-from .rubric import Concept, Rubric
+from .rubric import Concept, Rubric, as_sentence
 
 __all__ = ["Question", "SimNumber", "SimSet", "KeyedSet", "KeyedChoice", "Text", "MISSING", "sim_value"]
 
@@ -69,6 +69,7 @@ class Question:
             hint = ""
         elif hint is None:
             hint = self.hint
+        hint = as_sentence(hint) if hint else ""
         return Feedback(self.id, round(score, 2), float(self.points), status, message, hint)
 
     def _scaled(self, fraction: float, message_ok: str, message_part: str, message_bad: str,
@@ -148,12 +149,14 @@ class SimSet(Question):
 
 
 def _set_message(extra: int, missing: int) -> str:
-    parts = []
+    """What is wrong with a set, without counting (a count would let a learner search the answer)."""
+    if extra and missing:
+        return "some of your steps do not belong in the set, and some that do are not in it"
     if extra:
-        parts.append(f"{extra} of your steps should not be in the set")
+        return "some of your steps do not belong in the set"
     if missing:
-        parts.append(f"{missing} step(s) are missing")
-    return "; ".join(parts) or "not the right set"
+        return "the set is not complete yet"
+    return "not the right set"
 
 
 @dataclass(frozen=True)
@@ -212,13 +215,19 @@ class Text(Question):
     def _grade(self, value, answers) -> Feedback:
         text = as_text(value, self.min_words, self.max_words)
         r = self.rubric.grade(text)
+        if not r.prose:
+            return self._fb(0.0, WRONG, "no full sentence found: the answer reads as a list of words",
+                            as_sentence(self.hint) + " Write sentences that say how the ideas connect: what "
+                            "happens, why, and what follows from it.")
         frac = r.score / r.max_score if r.max_score else 0.0
-        hint = " ".join(r.hints) if r.hints else self.hint
-        found = f"covers {len(r.found)} of {len(self.rubric.concepts)} ideas"
+        hint = " ".join(r.hints) if r.hints else as_sentence(self.hint)
+        parts = []
         if r.misconceptions:
-            found += f"; it also says something misleading ({', '.join(r.misconceptions)})"
+            parts.append("it claims something that is not right (" + "; ".join(r.misconceptions) + ")")
+        if r.found:
+            parts.append("it explains " + ", ".join(r.found))
         if r.missing:
-            found += f"; missing: {', '.join(r.missing)}"
+            parts.append("it does not yet say " + " or ".join(r.missing))
         if r.score >= r.max_score and not r.misconceptions:
             return self._fb(self.points, CORRECT, "covers every idea the rubric looks for")
-        return self._fb(self.points * frac, PARTIAL if r.score > 0 else WRONG, found, hint)
+        return self._fb(self.points * frac, PARTIAL if r.score > 0 else WRONG, "; ".join(parts), hint)

@@ -57,6 +57,15 @@ def test_hatchet_needs_a_task_queue_justification():
     assert not justified.passed
 
 
+def test_structured_parts_get_a_nudge_aimed_at_the_chosen_reasoning():
+    assert check("q2_failure_mode", "B").passed and check("a_engine_property", "b").passed
+    fb = check("a_engine_property", "a")
+    assert fb.score == 0 and fb.hint == "Think of a crash after the provider refunded but before the engine recorded it."
+    assert check("a_engine_property", "c").hint.startswith("Which line of your workflow")
+    hints = {check("q2_failure_mode", x).hint for x in "acd"}
+    assert len(hints) == 3 and not any("recorded" in h for h in hints)
+
+
 def test_feedback_never_names_the_reference():
     for value in ("restate", "hatchet", "inngest", "langgraph"):
         fb = check("a_engine", value)
@@ -153,7 +162,8 @@ def test_digests_depend_on_the_question():
 
 # ---------------------------------------------------------------- notebook-level
 def test_check_all_and_assert_all_correct_grade_from_the_namespace():
-    ns = {"a_idempotency_steps": {3, 4, 5}, "a_compensation_steps": {3, 4}, "a_engine": "temporal",
+    ns = {"a_idempotency_steps": {3, 4, 5}, "a_compensation_steps": {3, 4}, "a_engine_property": "b",
+          "a_engine": "temporal",
           "a_why": TEMPORAL_WHY}
     part_a = check_all(EXERCISE.id, ns)
     assert [f.question for f in part_a.failing()] == [inv for inv in
@@ -171,5 +181,5 @@ def test_the_public_names_are_pinned():
         "timeline_text", "ASSIGNMENTS", "get_assignment", "Feedback", "Report", "AnswerError", "ORDERS",
         "RETURN_WINDOW_DAYS"])
     assert set(ASSIGNMENTS) == {"self-check-64.4", "exercise-64.4.1-returns-agent"}
-    assert sum(q.points for q in SELF_CHECK.questions) == 20
-    assert sum(q.points for q in EXERCISE.questions) == 9
+    assert sum(q.points for q in SELF_CHECK.questions) == 21
+    assert sum(q.points for q in EXERCISE.questions) == 10

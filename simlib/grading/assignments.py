@@ -119,6 +119,12 @@ _Q2 = (
            "without a record?", run="five-temporal"),
     SimSet("q2_repeated_temporal_keyed", 1, "the provider remembers every key it has seen (use set() for "
            "no step)", run="five-keyed-temporal"),
+    KeyedChoice("q2_failure_mode", 1, "answer with one letter: a, b, c or d",
+                aliases=_LETTERS, sentences=False, nudges={
+                    "a": "look at steps 1 and 2 after the crash: did they run again, or were they replayed?",
+                    "b": "compare when the effect happened with when the result was recorded",
+                    "c": "count the effects of steps 1 and 2 in the same run",
+                    "d": "read the crash point: had the effect already happened when the worker died?"}),
     Text("q2_why", 3, "explain how a repeat happens, what it costs the customer, and what prevents it",
          rubric=Rubric((
              C("how a step runs again", "say what happens to a step when its worker crashes or an attempt "
@@ -177,6 +183,11 @@ _PART_A = (
              universe=range(1, 6), names=STEP_NAMES),
     KeyedSet("a_compensation_steps", 2, "if the refund fails, what has already happened that must be undone?",
              universe=range(1, 6), names=STEP_NAMES),
+    KeyedChoice("a_engine_property", 1, "answer with one letter: a, b, c or d", aliases=_LETTERS, sentences=False, nudges={
+                    "a": "think of a crash after the provider refunded but before the engine recorded it",
+                    "b": "think about what the engine records, and when",
+                    "c": "which line of your workflow calls the void when the refund is declined?",
+                    "d": "does this workflow's next step depend on a model's choice?"}),
     KeyedChoice("a_engine", 2, "money moves, the order of steps is strict and a failure must be undone",
                 aliases=ENGINE_ALIASES, justification=("a_why", _TASK_QUEUE)),
     Text("a_why", 3, "justify the engine with the workflow's needs",

@@ -182,11 +182,15 @@ class KeyedChoice(Question):
         justification: the variable holding the learner's reasons, and the concept that
             unlocks a choice's second credit (Hatchet with a task-queue-shaped system).
         sentences: accept a sentence naming one option (off for single-letter options).
+        nudges: option -> a hint aimed at the reasoning that leads to it, shown when that
+            option is chosen and is not the best (every option has one, so their presence
+            says nothing about which is right).
     """
 
     aliases: dict = field(default_factory=dict)
     justification: tuple[str, Concept] | None = None
     sentences: bool = True
+    nudges: dict = field(default_factory=dict)
 
     def _grade(self, value, answers) -> Feedback:
         got = as_choice(value, self.aliases, self.sentences)
@@ -198,10 +202,12 @@ class KeyedChoice(Question):
         frac = dg.grade_choice(self.id, _key(self.id), got, justified)
         if frac >= 1.0:
             return self._fb(self.points, CORRECT, "the best fit")
+        nudge = self.nudges.get(got)
         if frac > 0:
             return self._fb(self.points * frac, PARTIAL,
-                            f"partial credit for {got}: it can work, but another option fits this case better")
-        return self._fb(0.0, WRONG, f"{got} does not fit this case")
+                            f"partial credit for {got}: it can work, but another option fits this case better",
+                            nudge)
+        return self._fb(0.0, WRONG, f"{got} does not fit this case", nudge)
 
 
 @dataclass(frozen=True)

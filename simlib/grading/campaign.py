@@ -163,7 +163,8 @@ def run_case(case: Case, factory, event_budget: int = DEFAULT_EVENT_BUDGET) -> O
         # A run that never ended leaves the learner's invocation suspended: end it now, at a fixed
         # point, not whenever the garbage collector closes the generator.
         trace.close()
-    run.history.sort(key=lambda r: r.time)
+    history = run.history if run.history is not None else []
+    history.sort(key=lambda r: r.time)
     inst = run.instances[0]
     led = run.ledger
     effects = tuple((e.kind, e.key is not None, e.deduplicated) for e in led.effects)
@@ -171,7 +172,7 @@ def run_case(case: Case, factory, event_budget: int = DEFAULT_EVENT_BUDGET) -> O
     return Outcome(case, led.count("create_label"), led.count("void_label"), led.count("refund_card"),
                    led.count("send_email"), bool(inst.finished), inst.error, inst.stalled, over,
                    inst.result if inst.finished else None, steps, effects, trace.incarnations,
-                   list(run.history))
+                   list(history))
 
 
 # ---------------------------------------------------------------------- shrinking

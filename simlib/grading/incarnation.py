@@ -40,9 +40,9 @@ def _code_names(code: types.CodeType, out: set) -> set:
 class _Copier:
     """One copy of a function's reachable state; objects shared inside it stay shared in the copy."""
 
-    def __init__(self, namespace: dict | None):
+    def __init__(self, namespace: dict):
         self.ns = namespace
-        self.globals: dict | None = dict(namespace) if namespace is not None else None
+        self.globals: dict = dict(namespace)
         self.memo: dict = {}
         self.done: set = set()
 

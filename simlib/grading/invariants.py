@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
 from .returns import RESULTS
 
@@ -38,7 +39,7 @@ class Outcome:
         incarnations: how many times the learner's code was started.
     """
 
-    case: object
+    case: Any
     labels: int
     voids: int
     refunds: int
@@ -64,7 +65,7 @@ class Outcome:
     @property
     def declined_error(self) -> bool:
         """The workflow ended by re-raising the declined refund."""
-        return bool(self.error) and "declined by the provider" in self.error
+        return self.error is not None and "declined by the provider" in self.error
 
     def applied(self, kind: str | None = None) -> list:
         return [e for e in self.effects if not e[2] and (kind is None or e[0] == kind)]

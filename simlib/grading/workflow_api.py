@@ -21,6 +21,8 @@ import sys
 import threading
 import time
 
+from typing import Any
+
 from ..errors import ActivityError
 from .normalize import AnswerError, to_plain
 
@@ -189,7 +191,7 @@ class _Limit:
     REFIRE_S = 0.05
 
     def __init__(self, seconds: float | None, api: WorkflowAPI):
-        self.seconds = seconds
+        self.seconds = float(seconds or 0.0)
         self.api = api
         self.fired = False
         self.interrupted = False
@@ -241,7 +243,7 @@ class _Limit:
         self.active = True
         return self
 
-    def __exit__(self, *exc) -> bool:
+    def __exit__(self, *exc) -> None:
         self.active = False
         if self._on:
             if self._use_alarm:
@@ -253,7 +255,6 @@ class _Limit:
                     _signal.setitimer(_signal.ITIMER_REAL,
                                       max(1e-3, self._outer - (time.monotonic() - self._start)))
             _signal.signal(_signal.SIGINT, self._old_int)
-        return False
 
 
 class Session:
@@ -281,7 +282,7 @@ class Session:
         self.api = WorkflowAPI(workflow_id)
         self.order = order
         self.step_limit_s = step_limit_s
-        self.gen = None
+        self.gen: Any = None
         self.over = False
 
     def _sync(self, now: float, journal_len: int) -> None:
@@ -328,7 +329,7 @@ class Session:
         self.gen = None
 
     def _end(self, reply: dict | None, limit: _Limit) -> dict:
-        if limit.fired:
+        if limit.fired or reply is None:
             reply = {"op": "raise", "type": "StepTimeout",
                      "error": f"StepTimeout: ran for more than {self.step_limit_s:g} s without reaching the "
                               f"next step"}

@@ -214,3 +214,25 @@ def test_the_reference_solution_scores_full_marks_and_the_blank_exercise_zero():
         exec(_cell(path, "setup"), ns)
         exec(_cell(path, "workflow"), ns)
         assert check_workflow(ns["returns_workflow"], seed=6441).score == want
+
+
+def test_grading_through_the_sandbox_is_deterministic_and_matches_the_notebook():
+    """The batch path (a child process at the end of a pipe) gives the same verdicts, run after run."""
+    from simlib.grading.runner import Limits, Sandbox
+
+    setup = _cell(ROOT / "solutions" / "exercise-64.4.1-returns-agent.ipynb", "setup")
+    texts = []
+    for name in ("declined-run-never-ends", "second-void"):
+        cells = [{"index": 0, "id": "setup", "source": setup},
+                 {"index": 1, "id": "workflow", "source": MISTAKES[name][0]}]
+        for _ in range(2):
+            with Sandbox(cells, Limits(wall_s=120)) as box:
+                assert box.start() == []
+                items = grade_workflow(box.factory("returns_workflow"), campaign_cases(6441, 2),
+                                       broken=lambda: box.broken)
+            texts.append((name, "\n".join(f.text() for f in items)))
+            gc.collect()
+        local = check_workflow(workflow_of(MISTAKES[name][0]), seed=6441)
+        assert {f.question for f in local.failing()} == expected(MISTAKES[name][1])[0]
+    assert texts[0] == texts[1] and texts[2] == texts[3]
+    assert "label was voided more than once" in texts[2][1]

@@ -60,7 +60,9 @@ def check_workflow(workflow, seed: int = PRACTICE_SEED, random_runs: int = 2,
                    event_budget: int = DEFAULT_EVENT_BUDGET) -> Report:
     """Run Part B's practice campaign on ``workflow`` and report each invariant.
 
-    The batch grader runs the same invariants on other seeds and more random crashes.
+    The orders are drawn from ``seed``; every worker start runs a fresh copy of the workflow
+    and the module-level state it uses, as a new process would. The batch grader runs the
+    same invariants on a seed of its own (other orders) and more random crashes.
     """
     title = "Exercise 64.4.1 Part B (practice campaign)"
     if _in_sandbox():

@@ -6,18 +6,23 @@ run it under the Temporal model with any fault schedule. The wrapper forwards
 each step the learner's code asks for to the real context, after checking its
 arguments, and makes the refund provider decline in the ``declined`` case. The
 learner's code never sees whether the refund will be declined; it only sees
-the `ActivityError` when it is.
+the `ActivityError` when it is. Every start of a worker (the first, and each
+restart after a crash) runs a new incarnation of the learner's code (see
+`LocalFactory`), so state kept outside the engine is lost as it would be.
 
-The contract (the grader reads these effects from the ledger):
+The contract (the grader reads the effects from the ledger, the steps from
+what the workflow asked for; see `simlib.grading.invariants`):
 
-1. validate the return: ``ctx.tool(name)`` (a read, no effect), then decide;
-2. check inventory: ``ctx.tool(name)`` (a read);
+1. validate the return: a read (no effect) whose name says so (``"validate"``), then decide;
+2. check inventory: a read named after the inventory (``"check_inventory"``);
 3. create the shipping label: ``ctx.tool(name, effect="create_label", ...)``;
 4. issue the refund: ``ctx.tool(name, effect="refund_card", ...)``;
-5. send the confirmation: ``ctx.tool(name, effect="send_email", ...)``;
-   and, to compensate a declined refund, void the label: ``effect="void_label"``.
+5. send the confirmation: ``ctx.tool(name, effect="send_email", ...)``, only after the refund;
+   and, to compensate a declined refund, void the label: ``effect="void_label"``, keyed.
 
-A return is valid when it arrives within `RETURN_WINDOW_DAYS` days of delivery.
+A return is valid when ``order["days_since_delivery"] <= RETURN_WINDOW_DAYS``; an
+invalid one ends after the validation with no side effect. The workflow returns
+`RESULTS` [kind]: ``"refunded"``, ``"refund-declined"`` or ``"rejected"``.
 """
 
 from __future__ import annotations

@@ -176,7 +176,8 @@ def returns_workflow(ctx, order):
                            .replace(',\n                   idempotency_key=ctx.key("email")', ""),
                            {"b_one_email", "b_one_label"}, "keys only the money"),
 
-    "key-from-the-clock": (_REF.replace('ctx.key("refund")', 'f"refund-{ctx.now()}"'), {"b_one_refund"},
+    "key-from-the-clock": (_REF.replace('ctx.key("refund")', 'f"refund-{ctx.now()}"'),
+                           {"b_one_refund", "b_keys_per_return"},
                            "makes a 'unique' key from the time"),
 
     "one-key-for-every-step": (_REF.replace('ctx.key("label")', 'order["order_id"]')
@@ -184,6 +185,10 @@ def returns_workflow(ctx, order):
                                .replace('ctx.key("email")', 'order["order_id"]')
                                .replace('ctx.key("void")', 'order["order_id"]'),
                                {GATE}, "uses the order id as the key of every step"),
+
+    "constant-keys": (_REF.replace('ctx.key("label")', '"label"').replace('ctx.key("refund")', '"refund"')
+                      .replace('ctx.key("email")', '"email"').replace('ctx.key("void")', '"void"'),
+                      {"b_keys_per_return"}, "writes a fixed key per step, the same for every customer"),
 
     "void-reuses-the-label-key": (_ref('idempotency_key=ctx.key("void")', 'idempotency_key=ctx.key("label")'),
                                   {"b_saga_voids_label"}, "keys the void like the label it undoes"),

@@ -169,7 +169,7 @@ def test_check_all_and_assert_all_correct_grade_from_the_namespace():
     assert [f.question for f in part_a.failing()] == [inv for inv in
                                                       [f.question for f in part_a.items] if inv.startswith("b_")]
     assert check_all(EXERCISE.id, ns, only="a_").passed
-    with pytest.raises(AssertionError, match=r"^11 answer\(s\) not right yet: b_happy_path"):
+    with pytest.raises(AssertionError, match=r"^12 answer\(s\) not right yet: b_happy_path"):
         grading.assert_all_correct(EXERCISE.id, ns)
     with pytest.raises(ConfigError, match="no question"):
         check_all(SELF_CHECK.id, {}, only="zz")

@@ -26,7 +26,7 @@ from ..faults import CRASH_POINTS, CrashAt, CrashAtTime, FaultSchedule, RandomCr
 from ..models import get_model
 from ..rng import RunRandom
 from .feedback import CORRECT, ERROR, WRONG, Feedback
-from .invariants import HINTS as _HINTS, INVARIANTS, Outcome, judge
+from .invariants import HINTS as _HINTS, INVARIANTS, Outcome, judge, keys_shared
 from .rubric import as_sentence
 from .returns import MODEL, ORDERS, RETURN_WINDOW_DAYS, RunTrace, make_scenario
 
@@ -167,7 +167,7 @@ def run_case(case: Case, factory, event_budget: int = DEFAULT_EVENT_BUDGET) -> O
     history.sort(key=lambda r: r.time)
     inst = run.instances[0]
     led = run.ledger
-    effects = tuple((e.kind, e.key is not None, e.deduplicated) for e in led.effects)
+    effects = tuple((e.kind, e.key is not None, e.deduplicated, e.key) for e in led.effects)
     steps = tuple(trace.steps[k] for k in sorted(trace.steps))
     return Outcome(case, led.count("create_label"), led.count("void_label"), led.count("refund_card"),
                    led.count("send_email"), bool(inst.finished), inst.error, inst.stalled, over,
@@ -324,12 +324,15 @@ def grade_workflow(factory, cases: list[Case], event_budget: int = DEFAULT_EVENT
         if not gate_ok:
             out.append(Feedback(inv, 0.0, 1.0, WRONG, f"not judged: {desc}; fix the run without faults first"))
             continue
-        failing = next(((o, r) for o in outcomes if (r := judge(inv, o)) is not None), None)
+        if inv == "b_keys_per_return":
+            failing = keys_shared(outcomes)
+        else:
+            failing = next(((o, r) for o in outcomes if (r := judge(inv, o)) is not None), None)
         if failing is None:
             out.append(Feedback(inv, 1.0, 1.0, CORRECT, desc))
             continue
         o, reason = failing
-        if do_shrink:
+        if do_shrink and inv != "b_keys_per_return":
             o = shrink(inv, o, factory, event_budget)
             reason = judge(inv, o) or reason
             if broken():

@@ -15,7 +15,7 @@ from typing import Any
 
 from .returns import RESULTS
 
-__all__ = ["Outcome", "INVARIANTS", "HINTS", "judge", "COMPENSATION_EFFECTS"]
+__all__ = ["Outcome", "INVARIANTS", "HINTS", "judge", "keys_shared", "COMPENSATION_EFFECTS"]
 
 # Effects that undo an earlier one (a refund is a forward step in this exercise, not an undo).
 COMPENSATION_EFFECTS = ("void_label", "release_inventory", "cancel_flight", "cancel_hotel")
@@ -35,7 +35,7 @@ class Outcome:
         budget_exceeded: the run went past its budget of simulated events.
         result: what the workflow returned (plain data).
         steps: ``(kind, name, effect, keyed)`` of each step the workflow asked for, in step order.
-        effects: every effect the world saw, in time order: ``(kind, keyed, deduplicated)``.
+        effects: every effect the world saw, in time order: ``(kind, keyed, deduplicated, key)``.
         incarnations: how many times the learner's code was started.
     """
 
@@ -116,7 +116,7 @@ def _confirm_after_refund(o: Outcome) -> str | None:
     if o.kind == "invalid":
         return None     # judged by b_refund_only_if_valid: an invalid return has no effect at all
     refunded = False
-    for kind, _keyed, dedup in o.effects:
+    for kind, _keyed, dedup, _key in o.effects:
         if dedup:
             continue
         if kind == "refund_card":
@@ -141,7 +141,7 @@ def _saga(o: Outcome) -> str | None:
 
 def _compensation_keyed(o: Outcome) -> str | None:
     undo = [e for e in o.effects if e[0] in COMPENSATION_EFFECTS]
-    if any(not keyed for _k, keyed, _d in undo):
+    if any(not e[1] for e in undo):
         return "a compensation step (the label's void) was sent without an idempotency key"
     for kind in COMPENSATION_EFFECTS:
         n = len(o.applied(kind))
@@ -208,6 +208,30 @@ def _result(o: Outcome) -> str | None:
     return None
 
 
+def keys_shared(outcomes) -> tuple[Outcome, str] | None:
+    """The first run that reused another return's idempotency key, and why that is wrong.
+
+    Unlike the other checks this one reads the whole campaign: a key such as ``"refund"`` is
+    stable across retries, but the provider would also take the next customer's refund for a
+    repeat of this one and skip it.
+    """
+    owner: dict[str, str] = {}
+    for o in outcomes:
+        oid = str(o.case.order_data().get("order_id"))
+        for kind, _keyed, _dedup, key in o.effects:
+            if key is None:
+                continue
+            first = owner.setdefault(key, oid)
+            if first != oid:
+                return o, (f"two different returns sent the same idempotency key {key!r} ({kind}): the provider "
+                           f"would take the second return's effect for a repeat of the first and skip it")
+    return None
+
+
+def _per_return(o: Outcome) -> str | None:
+    return None     # judged over the whole campaign by `keys_shared`
+
+
 # (id, what it checks, check); the first is the gate: without it nothing else is judged.
 INVARIANTS = (
     ("b_happy_path", "without faults, a valid return gets one label, one refund and one email", _happy),
@@ -219,6 +243,8 @@ INVARIANTS = (
     ("b_saga_voids_label", "the label is voided whenever the refund is declined (and only then)", _saga),
     ("b_compensation_keyed", "every compensation carries an idempotency key and takes effect once",
      _compensation_keyed),
+    ("b_keys_per_return", "each return's idempotency keys are its own (two returns never share one)",
+     _per_return),
     ("b_refund_only_if_valid", "valid returns are refunded; an invalid one causes no side effect at all",
      _valid_only),
     ("b_steps", "validate and check inventory run, and every step comes in the spec's order", _steps),
@@ -240,6 +266,8 @@ HINTS = {
     "b_saga_voids_label": "catch the refund's ActivityError and undo what already happened.",
     "b_compensation_keyed": "a compensation can be retried after a crash like any other step. Give it its "
                             "own stable key.",
+    "b_keys_per_return": "a key must stay the same when a step is retried and differ from one return to the "
+                         "next: build it from the workflow's id (ctx.key does) or the order's id.",
     "b_refund_only_if_valid": "decide from order['days_since_delivery'] and RETURN_WINDOW_DAYS, before any "
                               "side effect; read the spec's rule for the last day of the window.",
     "b_steps": "follow the spec's table: validate, check inventory, label, refund, confirmation.",

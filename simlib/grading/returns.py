@@ -163,6 +163,12 @@ class RunTrace:
             session.abandon()
 
 
+def _workflow_id(ctx, order) -> str:
+    """The id the learner's workflow sees: one per return, as a real engine gives each order its own."""
+    oid = order.get("order_id") if isinstance(order, dict) else None
+    return f"return-{oid}" if isinstance(oid, str) and oid else ctx.workflow_id
+
+
 def _make_workflow(factory, decline_refunds: bool, trace: RunTrace):
     """The scenario's workflow: drives the learner's session against the real context."""
 
@@ -176,7 +182,7 @@ def _make_workflow(factory, decline_refunds: bool, trace: RunTrace):
         if new is not None:
             new()
         trace.incarnations += 1
-        session = factory(ctx.workflow_id, copy.deepcopy(order))
+        session = factory(_workflow_id(ctx, order), copy.deepcopy(order))
         trace.sessions.append(session)
         trace.live.append(session)
         seq = 0

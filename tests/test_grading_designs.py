@@ -236,3 +236,21 @@ def test_grading_through_the_sandbox_is_deterministic_and_matches_the_notebook()
         assert {f.question for f in local.failing()} == expected(MISTAKES[name][1])[0]
     assert texts[0] == texts[1] and texts[2] == texts[3]
     assert "label was voided more than once" in texts[2][1]
+
+
+def test_a_dead_invocation_never_runs_its_handlers_not_even_at_exit(tmp_path):
+    """A handler that swallows GeneratorExit in a loop would hang the process if the dead generator were
+    ever closed; the grader keeps dead invocations suspended for good, so the process exits at once."""
+    import subprocess
+
+    script = tmp_path / "grade.py"
+    script.write_text(
+        "import sys\n"
+        f"sys.path.insert(0, {str(Path(__file__).parent)!r})\n"
+        "from partb_designs import PRELUDE, MISTAKES\n"
+        "from simlib.grading import check_workflow\n"
+        "ns = {}\n"
+        "exec(PRELUDE + MISTAKES['retries-declined-refund-catching-base-exception'][0], ns)\n"
+        "print(check_workflow(ns['returns_workflow']).score)\n")
+    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=120, cwd=ROOT)
+    assert done.returncode == 0 and done.stdout.strip() == "10.0", done.stderr[-2000:]

@@ -272,11 +272,6 @@ class Session:
         step_limit_s: longest run of learner code between two steps.
     """
 
-    # Generators of crashed invocations are kept, never closed: closing one would run the
-    # learner's ``finally`` blocks, which a real killed process never does. Their ``ctx`` is
-    # dead, so even a late close by the garbage collector cannot issue a step.
-    _graveyard: list = []
-
     def __init__(self, fn, workflow_id: str, order, step_limit_s: float | None = 5.0):
         self.fn = fn
         self.api = WorkflowAPI(workflow_id)
@@ -322,11 +317,9 @@ class Session:
         if not self.api._dead:
             self.api._dead = "its worker is gone"
         self.over = True
-        if self.gen is not None:
-            Session._graveyard.append(self.gen)
-            if len(Session._graveyard) > 10_000:
-                del Session._graveyard[:5_000]
-        self.gen = None
+        gen, self.gen = self.gen, None
+        if gen is not None:
+            bury(gen)
 
     def _end(self, reply: dict | None, limit: _Limit) -> dict:
         if limit.fired or reply is None:
@@ -371,6 +364,28 @@ class Session:
             return {"op": "raise", "type": "TypeError",
                     "error": f"TypeError: the workflow yielded a {type(out).__name__}; yield only what "
                              f"ctx.tool, ctx.llm, ctx.sleep or ctx.wait_event return"}
+
+
+_GRAVEYARD: list = []
+
+
+def bury(gen) -> None:
+    """Keep a dead invocation's suspended generator alive for good, so it is never closed.
+
+    Closing it would run the learner's ``except`` and ``finally`` blocks, which a killed
+    process never runs, and at a moment chosen by the garbage collector; a handler that
+    swallows ``GeneratorExit`` in a loop would then never return (in a notebook kernel, at
+    shutdown). The generator's reference count is raised once more than anything will ever
+    lower it, so neither the collector nor the interpreter's shutdown finalizes it; its
+    ``ctx`` is dead, so nothing can resume it usefully either. Where ``ctypes`` is missing,
+    a module-level list keeps it instead.
+    """
+    try:
+        import ctypes
+
+        ctypes.pythonapi.Py_IncRef(ctypes.py_object(gen))
+    except Exception:  # noqa: BLE001 - no ctypes: keep it in a list (finalized only at shutdown)
+        _GRAVEYARD.append(gen)
 
 
 def _not_running() -> dict:

@@ -184,8 +184,10 @@ class _Limit:
 
     When the time is up, `StepTimeout` is raised, and raised again every 50 ms and at every
     line of learner code and every ``ctx`` call until control is back here, so that a
-    ``try/except BaseException`` loop cannot keep the invocation alive. A real Ctrl-C
-    during the learner's code is told apart from a ``KeyboardInterrupt`` the code raises.
+    ``try/except BaseException`` loop cannot keep the invocation alive. (Code that nests
+    catch-alls two deep inside an endless loop can still outlast it in-process; the batch
+    grader then kills the sandbox after ``step_s + 3`` s, which costs Part B only.) A real
+    Ctrl-C during the learner's code is told apart from a ``KeyboardInterrupt`` the code raises.
     """
 
     REFIRE_S = 0.05
@@ -210,13 +212,14 @@ class _Limit:
         if not self.fired:
             self.fired = True
             self.api._dead = "timeout"
-            # From now on every line of learner code raises again (see the class docstring).
-            f = frame
-            while f is not None and f.f_code.co_filename != __file__:
-                f.f_trace = self._tracer
-                f = f.f_back
-            sys.settrace(self._tracer)
             _signal.setitimer(_signal.ITIMER_REAL, self.REFIRE_S, self.REFIRE_S)
+        # From now on every line of learner code raises again (see the class docstring). Python
+        # drops a tracer that raised, so every alarm installs it afresh.
+        f = frame
+        while f is not None and f.f_code.co_filename != __file__:
+            f.f_trace = self._tracer
+            f = f.f_back
+        sys.settrace(self._tracer)
         raise StepTimeout(f"ran for more than {self.seconds:g} s without reaching the next step")
 
     def _sigint(self, signum, frame):

@@ -254,3 +254,20 @@ def test_a_dead_invocation_never_runs_its_handlers_not_even_at_exit(tmp_path):
         "print(check_workflow(ns['returns_workflow']).score)\n")
     done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=120, cwd=ROOT)
     assert done.returncode == 0 and done.stdout.strip() == "10.0", done.stderr[-2000:]
+
+
+def test_module_memory_is_lost_in_the_sandbox_too():
+    """The batch path starts a fresh learner incarnation per worker start (``factory.new_incarnation()``)."""
+    from simlib.grading.runner import Limits, Sandbox
+
+    setup = _cell(ROOT / "solutions" / "exercise-64.4.1-returns-agent.ipynb", "setup")
+    name = "module-memory-instead-of-keys"
+    cells = [{"index": 0, "id": "setup", "source": setup},
+             {"index": 1, "id": "workflow", "source": MISTAKES[name][0]}]
+    with Sandbox(cells, Limits(wall_s=120)) as box:
+        assert box.start() == []
+        factory = box.factory("returns_workflow")
+        if not hasattr(factory, "new_incarnation"):
+            pytest.skip("the sandbox's factory has no new_incarnation() yet (see LocalFactory's docstring)")
+        items = grade_workflow(factory, campaign_cases(6441, 2), broken=lambda: box.broken)
+    assert {f.question for f in items if not f.passed} == expected(MISTAKES[name][1])[0]

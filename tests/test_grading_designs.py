@@ -271,3 +271,28 @@ def test_module_memory_is_lost_in_the_sandbox_too():
             pytest.skip("the sandbox's factory has no new_incarnation() yet (see LocalFactory's docstring)")
         items = grade_workflow(factory, campaign_cases(6441, 2), broken=lambda: box.broken)
     assert {f.question for f in items if not f.passed} == expected(MISTAKES[name][1])[0]
+
+
+def test_an_exception_with_a_hostile_message_costs_the_same():
+    source = '''
+class Declined(Exception):
+    def __str__(self):
+        while True:
+            pass
+
+class Loud(Exception):
+    def __str__(self):
+        raise KeyboardInterrupt
+
+def returns_workflow(ctx, order):
+    yield ctx.tool("validate")
+    raise (Declined if order["days_since_delivery"] % 2 else Loud)()
+'''
+    from simlib.grading.workflow_api import Session
+
+    for days in (1, 2):
+        order = dict(ORDERS["valid"], days_since_delivery=days)
+        session = Session(workflow_of(source), "wf-1", order, step_limit_s=2.0)
+        assert session.start()["op"] == "command"
+        out = session.send(None)
+        assert out["op"] == "raise" and out["error"].endswith("<the message could not be shown>"), out

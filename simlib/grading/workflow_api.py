@@ -174,8 +174,23 @@ def _unknown_argument(fn: str, unknown: dict, key_guesses: tuple, allowed: tuple
 
 
 def one_line(exc: BaseException, limit: int = 200) -> str:
-    """``Type: message`` on one line, shortened."""
-    text = f"{type(exc).__name__}: {exc}".replace("\n", " ")
+    """``Type: message`` on one line, shortened.
+
+    The message comes from the exception's own ``__str__``, which may be the learner's code:
+    it runs under a one-second limit, and whatever it does wrong gives a fixed text instead.
+    """
+    name = type.__dict__["__name__"].__get__(type(exc))
+    guard = _Limit(1.0, WorkflowAPI("one_line"))
+    try:
+        with guard:
+            message = str(exc)
+        if type(message) is not str:
+            raise TypeError("not a string")
+    except BaseException:  # noqa: BLE001 - a broken __str__ costs its message, nothing more
+        if guard.interrupted:
+            raise
+        message = "<the message could not be shown>"
+    text = f"{name}: {message}".replace("\n", " ")
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
@@ -408,4 +423,4 @@ def _raised(e: BaseException) -> dict:
         return {"op": "raise", "type": "SystemExit", "error": "SystemExit: the workflow called sys.exit()"}
     if isinstance(e, StepTimeout):
         return {"op": "raise", "type": "StepTimeout", "error": one_line(e)}
-    return {"op": "raise", "type": type(e).__name__, "error": one_line(e)}
+    return {"op": "raise", "type": type.__dict__["__name__"].__get__(type(e)), "error": one_line(e)}

@@ -6,6 +6,7 @@ correct designs, in several styles, must score full marks.
 """
 
 import gc
+import re
 import json
 import sys
 from pathlib import Path
@@ -296,3 +297,16 @@ def returns_workflow(ctx, order):
         assert session.start()["op"] == "command"
         out = session.send(None)
         assert out["op"] == "raise" and out["error"].endswith("<the message could not be shown>"), out
+
+
+def test_wrong_keywords_name_the_right_ones():
+    from simlib.grading.workflow_api import WorkflowAPI
+
+    api = WorkflowAPI("wf-1")
+    for call, words in ((lambda: api.tool("refund", effect="refund_card", idem_key="k"), "idempotency_key="),
+                        (lambda: api.tool("refund", efect="refund_card"), "Did you mean effect=?"),
+                        (lambda: api.llm("pick", promt="?"), "Did you mean prompt=?"),
+                        (lambda: api.sleep("wait", secs=3), "Did you mean seconds=?"),
+                        (lambda: api.sleep("wait"), "needs seconds=")):
+        with pytest.raises(TypeError, match=re.escape(words)):
+            call()

@@ -125,8 +125,11 @@ class WorkflowAPI:
         return Command(op, _plain_arg(name, "step name"),
                        {k: _plain_arg(v, k) for k, v in args.items()}, self)
 
-    def llm(self, name, prompt="", choices=None, mean_latency_s=None) -> Command:
+    def llm(self, name, prompt="", choices=None, mean_latency_s=None, **unknown) -> Command:
         """Call the fake LLM; yields its answer."""
+        if unknown:
+            raise TypeError(_unknown_argument("ctx.llm", unknown, (), ("name", "prompt", "choices",
+                                                                     "mean_latency_s")))
         return self._cmd("llm", name, prompt=prompt, choices=choices, mean_latency_s=mean_latency_s)
 
     def tool(self, name, effect=None, payload=None, idempotency_key=None, latency_s=1.0, fail_p=0.0,
@@ -149,12 +152,20 @@ class WorkflowAPI:
         """Pure computation inside the workflow: no step, runs again on every replay."""
         return _Immediate(fn(*args))
 
-    def sleep(self, name, seconds) -> Command:
+    def sleep(self, name, seconds=None, **unknown) -> Command:
         """A durable timer."""
+        if unknown:
+            raise TypeError(_unknown_argument("ctx.sleep", unknown, (), ("name", "seconds")))
+        if seconds is None:
+            raise TypeError('ctx.sleep() needs seconds=, e.g. ctx.sleep("wait_for_pickup", 3600)')
         return self._cmd("sleep", name, seconds=seconds)
 
-    def wait_event(self, name, timeout_s) -> Command:
+    def wait_event(self, name, timeout_s=None, **unknown) -> Command:
         """Wait for an external event; None on timeout."""
+        if unknown:
+            raise TypeError(_unknown_argument("ctx.wait_event", unknown, (), ("name", "timeout_s")))
+        if timeout_s is None:
+            raise TypeError('ctx.wait_event() needs timeout_s=, e.g. ctx.wait_event("approval", 86400)')
         return self._cmd("wait_event", name, timeout_s=timeout_s)
 
 
@@ -165,7 +176,8 @@ def _unknown_argument(fn: str, unknown: dict, key_guesses: tuple, allowed: tuple
     bad = sorted(unknown)[0]
     msg = f"{fn}() got an unexpected keyword argument {bad!r}."
     norm = bad.replace("-", "_").lower()
-    if bad in key_guesses or norm in {g.lower() for g in key_guesses} or "key" in norm or "idem" in norm:
+    keyed = "idempotency_key" in allowed
+    if keyed and (norm in {g.lower() for g in key_guesses} or "key" in norm or "idem" in norm):
         return msg + " The idempotency key is passed as idempotency_key=, e.g. idempotency_key=ctx.key(\"refund\")."
     close = difflib.get_close_matches(bad, allowed, n=1)
     if close:

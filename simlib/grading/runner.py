@@ -63,7 +63,7 @@ class Limits:
     step_s: float = 5.0
     memory_mb: int = 2048
     output_kb: int = 1024
-    event_budget: int = 20_000
+    event_budget: int = 2_000   # a correct Part B run uses at most ~44 events
     processes: int = 64
 
     def __post_init__(self):
@@ -404,6 +404,14 @@ class RemoteFactory:
         """
         if self.current is not None:
             self.current.dead = True
+
+    def new_incarnation(self) -> None:
+        """A new worker incarnation for the sessions made from now on (the campaign's contract).
+
+        Every session start already forks a fresh incarnation from the notebook's state after
+        its cells, so this only marks the current one dead: nothing is sent, nothing can raise.
+        """
+        self.crash()
 
     def channel(self, fresh: bool) -> _Channel:
         if fresh or self.current is None or self.current.dead:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..core.engine import simulate
+from ..core.engine import RunResult, simulate
 from ..core.faults import CodeChange, CrashAt, FaultSchedule
 from ..models import get_model
 from ..scenarios import Scenario
@@ -46,12 +46,28 @@ def chain_scenario(steps: int, work_s: float) -> Scenario:
 class SimRun:
     """A simulated run and the numbers the conformance rows compare."""
 
-    result: object
-    crash_at: float | None
+    result: RunResult
+    crashed: float | None
 
     @property
     def summary(self):
         return self.result.summary
+
+    @property
+    def crash_at(self) -> float:
+        """When the crash happened (simulated seconds)."""
+        if self.crashed is None:
+            raise RuntimeError("the simulated run did not crash")
+        return self.crashed
+
+    @property
+    def history(self) -> list:
+        return list(self.result.history or [])
+
+    def starts(self, steps: int) -> list[int]:
+        """Executions started per step 1..steps (replays excluded)."""
+        inst = self.result.run.instances[0]
+        return [inst.starts.get(i, 0) for i in range(1, steps + 1)]
 
     def effects(self, steps: int) -> list[int]:
         """Effects per step 1..steps (zeros for steps never reached)."""
@@ -60,7 +76,7 @@ class SimRun:
 
     def rerun_start(self, step: int) -> float:
         """Simulated time when ``step`` started executing again (its second attempt)."""
-        times = [r.time for r in self.result.history
+        times = [r.time for r in self.history
                  if r.kind == "invoke" and r.step == step and r.attempt >= 2]
         if not times:
             raise RuntimeError(f"step {step} never ran again in the simulated run")
@@ -68,11 +84,11 @@ class SimRun:
 
     def completed_at(self) -> float:
         """When the workflow finished."""
-        return max(r.time for r in self.result.history if r.event == "complete")
+        return max(r.time for r in self.history if r.event == "complete")
 
     def checkpoints(self) -> int:
         """Checkpoint records in the history (LangGraph's super-step checkpoints)."""
-        return sum(1 for r in self.result.history if r.event == "checkpoint")
+        return len([r for r in self.history if r.event == "checkpoint"])
 
 
 def crash_run(model_name: str, steps: int, work_s: float, crash_step: int | None, restart_s: float = 0.0,
@@ -95,5 +111,5 @@ def crash_run(model_name: str, steps: int, work_s: float, crash_step: int | None
     faults = FaultSchedule(crashes=crashes, restart_delay_s=restart_s,
                            code_change=CodeChange(code_change) if code_change else None)
     result = simulate(chain_scenario(steps, work_s), model, seed=1, faults=faults)
-    crash = [r.time for r in result.history if r.event == "crash"]
+    crash = [r.time for r in (result.history or []) if r.event == "crash"]
     return SimRun(result, crash[0] if crash else None)

@@ -43,7 +43,7 @@ class _History:
                          {"taskQueue": QUEUE, "startToCloseTimeout": "10s", "attempt": 1})
         started = self.add("EVENT_TYPE_WORKFLOW_TASK_STARTED", "workflowTaskStartedEventAttributes",
                            {"scheduledEventId": str(sched), "identity": "worker-1"})
-        attrs = {"scheduledEventId": str(sched), "startedEventId": str(started), "identity": "worker-1"}
+        attrs: dict[str, object] = {"scheduledEventId": str(sched), "startedEventId": str(started), "identity": "worker-1"}
         if sched == 2:
             # The first completed task records the core SDK flags in use; flag 1 turns on the checks that an
             # activity's id and type match the history (without it the Replayer uses lenient legacy rules).

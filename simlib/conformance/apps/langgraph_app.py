@@ -15,7 +15,7 @@ import os
 import signal
 import sqlite3
 import time
-from typing import Annotated, TypedDict
+from typing import Annotated, Any, TypedDict
 
 from _ledger import note
 from langgraph.checkpoint.sqlite import SqliteSaver
@@ -70,9 +70,10 @@ def main() -> None:
     g.add_edge(prev, END)
     conn = sqlite3.connect(a.db, check_same_thread=False)
     app = g.compile(checkpointer=TimedSaver(conn))
-    cfg = {"configurable": {"thread_id": "t1"}}
+    cfg: Any = {"configurable": {"thread_id": "t1"}}
     t0 = time.time()
-    app.invoke({"done": []} if a.mode == "start" else None, cfg, durability=a.durability)
+    given: Any = {"done": []} if a.mode == "start" else None
+    app.invoke(given, cfg, durability=a.durability)
     t1 = time.time()
     stored = conn.execute("SELECT count(*) FROM checkpoints WHERE thread_id = 't1'").fetchone()[0]
     print(json.dumps({"invoke_at": t0, "done_at": t1, "put_s": PUT_S, "checkpoints": stored}))

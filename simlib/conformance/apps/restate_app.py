@@ -4,7 +4,9 @@ Each step notes its start, works ``--work-s`` seconds, then has its effect
 (ledger lines). With ``--crash N`` the process kills itself with SIGKILL right
 after step N's effect, before the SDK sends the result to the server's
 journal; a marker file makes that happen once, so the replacement process runs
-normally when the server retries the invocation.
+normally when the server retries the invocation. ``--serve-at`` holds the
+replacement's listening socket until a given moment, so the test controls when
+it comes back relative to the server's retry schedule.
 """
 
 import argparse
@@ -24,6 +26,7 @@ p.add_argument("--steps", type=int, default=5)
 p.add_argument("--crash", type=int, default=0)
 p.add_argument("--work-s", type=float, default=0.0)
 p.add_argument("--port", type=int, default=9080)
+p.add_argument("--serve-at", type=float, default=0.0, help="unix time to start listening (after imports)")
 ARGS = p.parse_args()
 
 chain = restate.Service("Chain")
@@ -52,6 +55,7 @@ def main() -> None:
     config = Config()
     config.bind = [f"127.0.0.1:{ARGS.port}"]
     config.accesslog = None
+    time.sleep(max(0.0, ARGS.serve_at - time.time()))
     asyncio.run(serve(restate.app([chain]), config))
 
 

@@ -43,7 +43,7 @@ def test_markdown_and_strict_json():
 
 
 def test_every_engine_is_listed_once():
-    assert list(ENGINES) == ["langgraph", "dbos", "restate", "temporal", "inngest"]
+    assert list(ENGINES) == ["langgraph", "dbos", "restate", "temporal", "inngest", "agents"]
 
 
 def test_exit_status_is_0_when_only_skipped_rows_and_1_on_a_disagreement(monkeypatch, capsys):

@@ -1,6 +1,6 @@
 """Conformance: run the real durable-execution engines installed here next to their models.
 
-Each engine module (`langgraph`, `dbos`, `restate`, `temporal`, `inngest`)
+Each engine module (`langgraph`, `dbos`, `restate`, `temporal`, `inngest`, `agents`)
 runs its real engine offline with a crash, runs the simulator with the same
 workflow and crash, and returns `Row` objects: a behaviour, the real value, the
 simulated value and whether they agree within a stated tolerance. An engine
@@ -29,6 +29,7 @@ ENGINES: dict[str, str] = {
     "restate": "simlib.conformance.restate",
     "temporal": "simlib.conformance.temporal",
     "inngest": "simlib.conformance.inngest",
+    "agents": "simlib.conformance.agents",
 }
 
 

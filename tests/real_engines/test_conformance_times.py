@@ -168,3 +168,25 @@ def inngest_rows():
 @pytest.mark.parametrize("fragment", ["effects per step", "attempts per step", "finished"])
 def test_inngest_mocked_server_agrees(inngest_rows, fragment):
     agrees(row(inngest_rows, fragment))
+
+
+# ----------------------------------------------------------------------------------------------- Agents SDK
+@pytest.fixture(scope="module")
+def agents_rows():
+    require("agents")
+    from simlib.conformance import agents
+
+    return agents.rows()
+
+
+def test_agents_runstate_resume_charges_once(agents_rows):
+    agrees(row(agents_rows, "charges"))
+
+
+def test_agents_runstate_resume_does_not_repeat_the_draft(agents_rows):
+    assert row(agents_rows, "model calls").real == 2, "the draft and the answer, once each"
+
+
+@KNOWN
+def test_agents_model_does_not_repeat_the_draft_after_an_approval_pause(agents_rows):
+    agrees(row(agents_rows, "model calls"))

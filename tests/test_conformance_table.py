@@ -61,3 +61,14 @@ def test_exit_status_is_0_when_only_skipped_rows_and_1_on_a_disagreement(monkeyp
 
 def test_rows_module_exports():
     assert {"Row", "exact", "within", "skipped"} <= set(rows_mod.__all__)
+
+
+@pytest.mark.parametrize("name", list(ENGINES))
+def test_an_engine_that_is_not_installed_gives_one_skipped_row(name, monkeypatch):
+    import importlib
+
+    module = importlib.import_module(ENGINES[name])
+    monkeypatch.setattr(module, "installed", lambda *mods: list(mods))
+    rows = [r for r in module.rows() if r.source != "recorded"]   # a recorded row needs no engine
+    assert len(rows) == 1 and rows[0].source == "skipped" and rows[0].agree is None
+    assert "missing" in rows[0].note

@@ -92,7 +92,7 @@ class SimRun:
 
 
 def crash_run(model_name: str, steps: int, work_s: float, crash_step: int | None, restart_s: float = 0.0,
-              code_change: str | None = None, **config) -> SimRun:
+              code_change: str | None = None, outages: tuple = (), **config) -> SimRun:
     """Simulate the chain under ``model_name`` (with ``config``), crashing after ``crash_step``'s effect.
 
     Args:
@@ -102,13 +102,14 @@ def crash_run(model_name: str, steps: int, work_s: float, crash_step: int | None
         crash_step: the step whose effect is followed by the crash (None: no crash).
         restart_s: seconds from the crash until the replacement process is up.
         code_change: a variant of the chain deployed at the restart (``"timer"``).
+        outages: `Outage` windows (a component unreachable for a while).
         **config: model settings.
     """
     model = get_model(model_name)
     if config:
         model = model.with_config(**config)
     crashes = (CrashAt(crash_step, "after-effect"),) if crash_step else ()
-    faults = FaultSchedule(crashes=crashes, restart_delay_s=restart_s,
+    faults = FaultSchedule(crashes=crashes, restart_delay_s=restart_s, outages=tuple(outages),
                            code_change=CodeChange(code_change) if code_change else None)
     result = simulate(chain_scenario(steps, work_s), model, seed=1, faults=faults)
     crash = [r.time for r in (result.history or []) if r.event == "crash"]

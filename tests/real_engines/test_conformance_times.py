@@ -121,11 +121,28 @@ def test_restate_effects_per_step_agree(restate_rows):
 
 def test_restate_retry_reaches_the_replacement_in_time(restate_rows):
     """The server's backoff (0.5 s x2, jittered) decides when the replacement gets the retry; ±0.6 s."""
-    agrees(row(restate_rows, "up to step 3 running again"))
+    agrees(row(restate_rows, "service killed: replacement up to step 3"))
 
 
 def test_restate_completion_after_the_service_restart_agrees(restate_rows):
-    agrees(row(restate_rows, "up to done"))
+    agrees(row(restate_rows, "service killed: replacement up to done"))
+
+
+def test_restate_is_never_slower_than_the_model_after_a_server_restart(restate_rows):
+    """The model keeps counting retries across the server restart, so it waits for the 7.5 s retry; the real
+    server, its count back at 1, finishes at that retry or sooner (0.6-3.3 s after the service came back,
+    measured). Whether the two agree depends on the jitter, so only the bound is checked."""
+    r = row(restate_rows, "server killed too: replacement up to done")
+    assert r.real <= r.simulated + 1.3, r
+
+
+def test_restate_server_restart_resets_the_retry_count(restate_rows):
+    assert row(restate_rows, "retry count").real == 1
+
+
+@KNOWN
+def test_restate_model_resets_the_retry_count_on_a_server_restart(restate_rows):
+    agrees(row(restate_rows, "retry count"))
 
 
 # ----------------------------------------------------------------------------------------------- Temporal

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, dataclass
 
-__all__ = ["Row", "exact", "within", "skipped", "to_text", "to_markdown", "to_json", "KNOWN_GAP"]
+__all__ = ["Row", "exact", "within", "skipped", "cell", "to_text", "to_markdown", "to_json", "KNOWN_GAP"]
 
 # The reason shown on rows where the model is known to be wrong today (issue 13 changes the models).
 KNOWN_GAP = "issue 13: model change pending"
@@ -58,17 +58,18 @@ def skipped(engine: str, why: str) -> Row:
     return Row(engine, "(all rows)", None, None, None, "", source="skipped", note=why)
 
 
-def _cell(v) -> str:
+def cell(v) -> str:
+    """A value as a table shows it: lists as ``1,1,2``, floats to the millisecond, None as ``-``."""
     if v is None:
         return "-"
     if isinstance(v, float):
         return f"{v:.3f}"
     if isinstance(v, (list, tuple)):
-        return ",".join(_cell(x) for x in v)
+        return ",".join(cell(x) for x in v)
     return str(v)
 
 
-def _agree_cell(r: Row) -> str:
+def _agreecell(r: Row) -> str:
     if r.agree is None:
         return "skipped (install the real extra)" if r.source == "skipped" else "-"
     word = "yes" if r.agree else "NO"
@@ -80,7 +81,7 @@ HEAD = ("engine", "behaviour", "real", "simulated", "agree", "tolerance", "sourc
 
 def _cells(r: Row) -> tuple:
     source = r.source if not r.note or r.source == "live" else f"{r.source}: {r.note}"
-    return (r.engine, r.behaviour, _cell(r.real), _cell(r.simulated), _agree_cell(r), r.tolerance, source)
+    return (r.engine, r.behaviour, cell(r.real), cell(r.simulated), _agreecell(r), r.tolerance, source)
 
 
 def to_text(rows: list[Row]) -> str:

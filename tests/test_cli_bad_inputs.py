@@ -283,6 +283,11 @@ CASES = [
     (["system"], 2, "name"),
     (["system", "nested-agent", "--seed", "-1"], 2, "--seed: must be a whole number"),
     (["exercises", "--solutions", "{d}/missing-solutions"], 2, "does not exist"),
+    # ---------------------------------------------------------------- conformance (refused before any engine runs)
+    (["conformance", "--engines", "temporal,nope"], 2, "unknown engine 'nope'"),
+    (["conformance", "--engines", ""], 2, "unknown engine ''"),
+    (["conformance", "--json", "--markdown"], 2, "not allowed with"),
+    (["conformance", "--fast"], 2, "unrecognized arguments: --fast"),
 ]
 
 GRADE_CASES = [
@@ -351,13 +356,13 @@ def test_version_and_help(capsys):
     status, out, _ = call(["--help"], capsys)
     assert status == 0
     for command in ("models", "scenarios", "run", "compare", "sweep", "recommend", "system", "self-heal", "grade",
-                    "exercises"):
+                    "exercises", "conformance"):
         line = next(ln for ln in out.splitlines() if ln.split()[:1] == [command])
         assert len(line.split()) > 2, f"{command} has no help line"
 
 
 @pytest.mark.parametrize("command", ["models", "scenarios", "run", "compare", "sweep", "recommend", "system",
-                                     "self-heal", "exercises"])
+                                     "self-heal", "exercises", "conformance"])
 def test_every_command_has_help(command, capsys):
     status, out, err = call([command, "--help"], capsys)
     assert status == 0 and out.startswith("usage: python -m simlib") and err == ""

@@ -6,10 +6,11 @@ Order, lowest first (each layer's reason for sitting where it does):
 2. ``models``    engine models and model-like compositions (nesting, systems, time travel);
 3. ``course``    matrix, decision tree, recommender, evidence, sagas, self-healing, drills;
 4. ``scenarios`` workflows; a scenario may use a course helper (the saga, the self-heal policy);
-5. ``viz``       pictures of histories, sweeps and the decision tree;
-6. ``widgets``   notebook widgets over viz and the library;
-7. ``grading``   graders for the exercises (draws with viz);
-8. ``cli``       every subcommand and its argument parser.
+5. ``conformance`` runs the real engines next to their models (simulates its own scenarios);
+6. ``viz``       pictures of histories, sweeps and the decision tree;
+7. ``widgets``   notebook widgets over viz and the library;
+8. ``grading``   graders for the exercises (draws with viz);
+9. ``cli``       every subcommand and its argument parser.
 
 The package root (``simlib/__init__.py``, ``__main__``, ``_moved``) is the facade above them all: it
 imports the model and scenario packages so their registries are filled before anything runs.
@@ -26,7 +27,7 @@ from pathlib import Path
 
 import pytest
 
-LAYERS = ("core", "models", "course", "scenarios", "viz", "widgets", "grading", "cli")
+LAYERS = ("core", "models", "course", "scenarios", "conformance", "viz", "widgets", "grading", "cli")
 FACADE = {"simlib", "simlib.__main__", "simlib._moved"}
 ROOT = Path(__file__).resolve().parent.parent / "simlib"
 _MODULE_STRING = re.compile(r"^(simlib(?:\.\w+)+)(?::\w+)?$")

@@ -25,6 +25,7 @@ EXTRA_COMMANDS: dict[str, str] = {
     "self-heal": "simlib.cli.selfheal:main",
     "grade": "simlib.cli.grade:main",
     "exercises": "simlib.cli.exercises:main",
+    "conformance": "simlib.cli.conformance:main",
 }
 # One line each for the top-level --help.
 COMMAND_HELP: dict[str, str] = {
@@ -33,6 +34,7 @@ COMMAND_HELP: dict[str, str] = {
     "self-heal": "retry policies for wrong LLM answers: success and dollars",
     "grade": "grade a folder of submitted exercise notebooks",
     "exercises": "generate exercises/ and the answer key from solutions/",
+    "conformance": "run the installed real engines next to their models",
 }
 
 

@@ -348,6 +348,39 @@ _N04B = (
     ),
 )
 
+_N04C = (
+    _q(
+        "n04c_q1",
+        "5d7e8864afb52d72bd824c0fed471a2f0d6a7baa82c597b9ce2458a27c24ba65",
+        (
+            ("dcf7107f3ac23bebc5ceb1a08a5bd1d707b88d3d36eee466efa30a8200f940fd", "the clock starts after launch() returned"),
+            ("80e0abbd40bfabc4bd9fdc4d296a33aec7fd5db831b556c5df026748c8a742a2", "no step failed: the process was killed"),
+            ("5df28207803fe8247a59c5e479261047bafc22d8af30b9b9d3e05521105bf12f", "nothing waits on a lock here"),
+        ),
+        "read the notebook's section on this again",
+    ),
+    _q(
+        "n04c_q2",
+        "60edfb81a0e373104bab8d3447fe5ffd34f5eff05f385d802642eaba460c41fb",
+        (
+            ("819ed3a9ba8d77d5b3b3eb00b75f683b3bb91256074d755332a7d87a68165856", "count the input and START checkpoints too"),
+            ("0a278335fa21e1096d81f1d5c65156f4dc930e5d220c18da449ffd869027cc20", "one more: the input checkpoint"),
+            ("a8234d4ec3d6377cc0f92912bdbf8fb17428c2f5f731e727417b8bf0ee41b0a7", "one checkpoint per super-step, not two"),
+        ),
+        "read the notebook's section on this again",
+    ),
+    _q(
+        "n04c_q3",
+        "039ab8ca1e326a4c9878c54fb811d26fc810b4bbee7fbce78b312800c9a945d9",
+        (
+            ("ca0de6db3d80a20e2b3953755bf63a3ecd9d0f5b1b827202f961ad75b36fc26f", "the history already holds the activity's ActivityTaskScheduled"),
+            ("b5a3a280d7fbbcf436d6e742c7a33b5051a32e9e9d4716beec4684783700c33a", "a replay never skips a scheduled activity"),
+            ("85c4f57d287c3f6b457734d2f9fd9ae515f05e982df28b4624a29b598e67071e", "the server does not check code on deploy"),
+        ),
+        "read the notebook's section on this again",
+    ),
+)
+
 _N05 = (
     _q(
         "n05_q1",
@@ -634,6 +667,7 @@ QUIZZES: tuple[Assignment, ...] = (
     Assignment("quiz-03", "Notebook 03: check yourself", _N03),
     Assignment("quiz-04a", "Notebook 04a: check yourself", _N04A),
     Assignment("quiz-04b", "Notebook 04b: check yourself", _N04B),
+    Assignment("quiz-04c", "Notebook 04c: check yourself", _N04C),
     Assignment("quiz-05", "Notebook 05: check yourself", _N05),
     Assignment("quiz-06", "Notebook 06: check yourself", _N06),
     Assignment("quiz-07", "Notebook 07: check yourself", _N07),

@@ -1,0 +1,1 @@
+"""The engine apps that `simlib.conformance` runs as child processes (scripts, not imported)."""

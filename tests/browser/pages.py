@@ -18,7 +18,8 @@ _SCAN = r"""(sel) => {
   const px = (r) => Math.round(r.width);
   const widestIn = (o) => {
     let widest = 0, what = 'nothing';
-    for (const el of o.querySelectorAll('img, svg, table, pre, .jupyter-widgets, .widget-output, canvas')) {
+    // Content, not containers: widget boxes are as wide as the column by design (overflow shows in scrollWidth).
+    for (const el of o.querySelectorAll('img, svg, table, pre, canvas, select, .widget-inline-hbox, .widget-button')) {
       if (el.closest('svg') && el.tagName.toLowerCase() !== 'svg') continue;
       const w = Math.max(px(el.getBoundingClientRect()), el.scrollWidth || 0);
       if (w > widest) { widest = w; what = el.tagName.toLowerCase() + (el.className && typeof el.className === 'string' ? '.' + el.className.split(' ')[0] : ''); }
@@ -125,3 +126,35 @@ def widest(cells: list[dict]) -> tuple[int, int, str]:
 
 
 WIDGET_REPR_RE = re.compile(r"\b[A-Z]\w*\((?:children|layout|value|outputs)=")
+
+
+def wait_voila(page, timeout_s: float = 300.0) -> None:
+    """Wait until Voila has run every cell, shown the page and drawn every widget."""
+    page.wait_for_selector("#rendered_cells", state="visible", timeout=timeout_s * 1000)
+    end = time.monotonic() + timeout_s
+    quiet = 0
+    while time.monotonic() < end:
+        busy = page.evaluate(r"""() => document.body.innerText.includes('Loading widget...')
+            || [...document.querySelectorAll('img')].some(i => !i.complete)""")
+        quiet = 0 if busy else quiet + 1
+        if quiet >= 3:
+            return
+        time.sleep(0.3)
+    raise TimeoutError(f"Voila page still loading after {timeout_s:.0f} s")
+
+
+def watch_requests(context) -> list[str]:
+    """Abort every request that would leave 127.0.0.1; the returned list fills with their URLs."""
+    from .harness import is_local
+
+    blocked: list[str] = []
+
+    def route(r):
+        if is_local(r.request.url):
+            r.continue_()
+        else:
+            blocked.append(r.request.url)
+            r.abort()
+
+    context.route("**/*", route)
+    return blocked

@@ -14,6 +14,8 @@ Example:
 
 from __future__ import annotations
 
+import textwrap
+
 import ipywidgets as widgets
 from matplotlib.figure import Figure
 
@@ -38,15 +40,18 @@ def state_explorer_view(model: str, component: str, scenario: str = "q1", seed: 
     """
     drill = crash_component(model, component, scenario=scenario, seed=seed)
     rows = len(lane_data(drill.result).lanes) + 1
-    top_h = 4.9
-    low_h = 1.6 + 0.3 * max(rows, 4)
+    # The timeline's title is wrapped (never cut) to the axes' width; each extra line gets room.
+    title = textwrap.fill(f"What the run did when {component} crashed: {drill.verdict}", 95,
+                          break_long_words=False)
+    extra = 0.18 * title.count("\n")
+    top_h = 5.5
+    low_h = 1.6 + 0.3 * max(rows, 4) + extra
     fig = Figure(figsize=(10.5, top_h + low_h))
     h = top_h + low_h
     ax_map = fig.add_axes((0.02, (low_h + 0.1) / h, 0.72, (top_h - 0.75) / h))
-    ax_tl = fig.add_axes((0.8 / 10.5, 0.55 / h, 1 - 3.55 / 10.5, (low_h - 1.2) / h))
+    ax_tl = fig.add_axes((0.8 / 10.5, 0.55 / h, 1 - 3.55 / 10.5, (low_h - 1.2 - extra) / h))
     state_map(drill.model, ax=ax_map, crashed=component, verdict=drill.verdict.split(":", 1)[0])
-    timeline({drill.model: drill.result}, ax=ax_tl,
-             title=f"What the run did when {component} crashed: {drill.verdict}"[:150])
+    timeline({drill.model: drill.result}, ax=ax_tl, title=title)
     return fig, drill
 
 

@@ -268,8 +268,10 @@ def draw_tree(path: Sequence[str] | None = None, ax: Axes | None = None) -> Figu
         raise ValueError(f"path steps {missing} are not edges of the graph")
 
     if ax is None:
-        fig = Figure(figsize=(15, 9), layout="constrained")
-        ax = fig.add_subplot()
+        # Fixed axes, not a layout engine: the recommender redraws this on every answer, and the
+        # constrained layout more than doubled the time to write the SVG.
+        fig = Figure(figsize=(15, 9))
+        ax = fig.add_axes((0.005, 0.005, 0.99, 0.92))
     else:
         fig = ax.figure
     pos = _layout(g)

@@ -24,15 +24,23 @@ _SCAN = r"""(sel) => {
       const w = Math.max(px(el.getBoundingClientRect()), el.scrollWidth || 0);
       if (w > widest) { widest = w; what = el.tagName.toLowerCase() + (el.className && typeof el.className === 'string' ? '.' + el.className.split(' ')[0] : ''); }
     }
-    return [widest, what];
+    // Images shrunk to the column: the smallest scale says how small their text became.
+    let scale = 1;
+    for (const img of o.querySelectorAll('img')) {
+      if (img.naturalWidth > 0) {
+        const s = img.getBoundingClientRect().width / img.naturalWidth;
+        if (s > 0 && s < scale) scale = s;
+      }
+    }
+    return [widest, what, scale];
   };
   return [...document.querySelectorAll(sel)].map((c, i) => ({
     index: i,
     prompt: ((c.querySelector('.jp-InputArea-prompt') || {}).textContent || '').trim(),
     outputs: [...c.querySelectorAll('.jp-OutputArea-output')].filter(o => !o.parentElement.closest('.jp-OutputArea-output')).map(o => {
-      const [widest, what] = widestIn(o);
+      const [widest, what, scale] = widestIn(o);
       return {mime: o.dataset.mimeType || '', text: o.innerText.slice(0, 2000), column: o.clientWidth,
-              scroll: o.scrollWidth, widest, what};
+              scroll: o.scrollWidth, widest, what, scale};
     }),
   }));
 }"""
@@ -116,13 +124,14 @@ def overflows(cells: list[dict]) -> list[str]:
 
 
 def widest(cells: list[dict]) -> tuple[int, int, str]:
-    """(widest element px, its column px, where) over all outputs."""
+    """(widest element px, its column px, where and the smallest image scale) over all outputs."""
     best = (0, 0, "no output")
+    scale = min((o["scale"] for c in cells for o in c["outputs"]), default=1.0)
     for c in cells:
         for o in c["outputs"]:
             if o["widest"] > best[0]:
                 best = (o["widest"], o["column"], f"cell {c['index']} {o['what']}")
-    return best
+    return best[0], best[1], f"{best[2]}; images shown at >= {scale:.0%} of their size"
 
 
 WIDGET_REPR_RE = re.compile(r"\b[A-Z]\w*\((?:children|layout|value|outputs)=")

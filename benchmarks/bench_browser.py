@@ -26,8 +26,8 @@ from pathlib import Path
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 
-from tests.browser import harness, pages  # noqa: E402
-from tests.browser.test_lab_widgets import write_panels_notebook  # noqa: E402
+from tests.browser import harness, pages
+from tests.browser.test_lab_widgets import write_panels_notebook
 
 # panel -> (constructor, how to change it, target ms)
 PANELS = {

@@ -78,7 +78,7 @@ def _free_port() -> int:
 
 def _parser() -> argparse.ArgumentParser:
     class Parser(argparse.ArgumentParser):
-        def error(self, message: str):  # noqa: D401 - argparse API
+        def error(self, message: str):
             raise ConfigError(message)
 
     p = Parser(prog="python -m simlib.widgets.app", description=__doc__.splitlines()[0])

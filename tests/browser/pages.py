@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 import time
 
-TRACEBACK = re.compile(r"Traceback \(most recent call last\)|^-{20,}\n\s*\w+(Error|Exception)", re.M)
+TRACEBACK = re.compile(r"Traceback \(most recent call last\)|^-{20,}\n\s*\w+(Error|Exception)", re.MULTILINE)
 IDLE = ".jp-StatusBar-TextItem:has-text('Idle')"
 ACTIVE_CELLS = ".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook .jp-Cell"
 

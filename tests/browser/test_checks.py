@@ -17,9 +17,9 @@ from .test_lab_widgets import KERNEL
 pytestmark = pytest.mark.browser
 
 FAULTS = [
-    "from IPython.display import SVG, HTML, display\n"
-    "display(SVG('<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"1500\" height=\"60\">"
-    "<rect width=\"1500\" height=\"60\" fill=\"#0072B2\"/></svg>'))",
+    ("from IPython.display import SVG, HTML, display\n"
+     "display(SVG('<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"1500\" height=\"60\">"
+     "<rect width=\"1500\" height=\"60\" fill=\"#0072B2\"/></svg>'))"),
     "print('VBox(children=(IntSlider(value=3),))')",
     "display(HTML('<img src=\"files/no-such-picture.png\">'))",
     "1 / 0",

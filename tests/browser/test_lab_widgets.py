@@ -75,7 +75,7 @@ def panels_page(lab, browser, course):
 @pytest.mark.parametrize("kind", list(PANELS))
 def test_every_control_redraws_to_its_value(panels_page, kind):
     page = panels_page
-    mirror = eval(PANELS[kind], vars(simlib_widgets))  # noqa: S307 - our own constant expressions
+    mirror = eval(PANELS[kind], vars(simlib_widgets))  # our own constant expressions
     cell = page.locator(pages.ACTIVE_CELLS).nth(1 + list(PANELS).index(kind))
     root = cell.locator(".simlib-live").first
     elements = root.locator(widget_driver.CONTROL_SELECTOR)
@@ -100,8 +100,11 @@ def test_every_control_redraws_to_its_value(panels_page, kind):
         if mirror.button is not None:
             root.locator("button.widget-button").click(timeout=5000)
         want = expected_src(mirror)
-        ok = wait_for(lambda: browser_figure(root) == want and (
-            redraws or root.locator(".widget-output").inner_text() != text_before))
+        def shown(want=want, redraws=redraws, text_before=text_before) -> bool:
+            return browser_figure(root) == want and (
+                redraws or root.locator(".widget-output").inner_text() != text_before)
+
+        ok = wait_for(shown)
         if not ok:
             problems.append(f"{w.description}: set to {value!r}, the browser's output does not match the panel's: "
                             + widget_driver.first_difference(browser_figure(root), want))

@@ -111,7 +111,7 @@ def apply_in_browser(page, element, w, old, value) -> None:
         box.fill(str(value))
         box.press("Enter")
     else:
-        raise AssertionError(f"no way to set a {type(w).__name__}")
+        raise TypeError(f"no way to set a {type(w).__name__}")
 
 
 def first_difference(src_a: str | None, src_b: str | None) -> str:

@@ -37,15 +37,20 @@ def write_panels_notebook(path, panels: dict) -> None:
     nbformat.write(nb, path)
 
 
-def browser_figure(root) -> str | None:
-    img = root.locator("img.simlib-figure")
-    return img.first.get_attribute("src") if img.count() else None
+def browser_figure(root) -> tuple:
+    """The ``src`` of every figure the panel shows in the browser, in order."""
+    return tuple(root.locator("img.simlib-figure").evaluate_all("imgs => imgs.map(i => i.getAttribute('src'))"))
 
 
-def expected_src(panel) -> str:
-    html = next(o["data"]["text/html"] for o in panel.out.outputs if "simlib-figure" in o["data"].get("text/html", ""))
-    start = html.index('src="') + 5
-    return html[start:html.index('"', start)]
+def expected_src(panel) -> tuple:
+    """The ``src`` of every figure the twin panel shows, in order."""
+    out = []
+    for o in panel.out.outputs:
+        html = o["data"].get("text/html", "")
+        if "simlib-figure" in html:
+            start = html.index('src="') + 5
+            out.append(html[start:html.index('"', start)])
+    return tuple(out)
 
 
 def wait_for(fn, timeout_s: float = 30.0) -> bool:

@@ -40,12 +40,12 @@ def snapshot(panel: Panel) -> tuple:
     return tuple(tuple(sorted(o["data"].items())) for o in panel.out.outputs)
 
 
-def figure(panel: Panel) -> str:
-    """The SVG of the panel's first figure."""
-    for o in panel.out.outputs:
-        if "simlib-figure" in o["data"].get("text/html", ""):
-            return figure_svg(o)
-    raise AssertionError(f"{type(panel).__name__} shows no figure: {[sorted(o['data']) for o in panel.out.outputs]}")
+def figure(panel: Panel) -> tuple:
+    """The SVGs of the panel's figures, in order."""
+    svgs = tuple(figure_svg(o) for o in panel.out.outputs if "simlib-figure" in o["data"].get("text/html", ""))
+    if not svgs:
+        raise AssertionError(f"{type(panel).__name__} shows no figure: {[sorted(o['data']) for o in panel.out.outputs]}")
+    return svgs
 
 
 def candidates(w) -> list:
@@ -114,13 +114,16 @@ def apply_in_browser(page, element, w, old, value) -> None:
         raise TypeError(f"no way to set a {type(w).__name__}")
 
 
-def first_difference(src_a: str | None, src_b: str | None) -> str:
-    """Where two figure ``src`` data URIs first differ, as SVG text (for a readable failure)."""
+def first_difference(srcs_a: tuple, srcs_b: tuple) -> str:
+    """Where two lists of figure ``src`` data URIs first differ, as SVG text (for a readable failure)."""
     import base64
 
-    if not src_a or not src_b:
-        return f"missing figure: {bool(src_a)=} {bool(src_b)=}"
-    a, b = (base64.b64decode(s.split(",", 1)[1]).decode() for s in (src_a, src_b))
+    if len(srcs_a) != len(srcs_b):
+        return f"{len(srcs_a)} figures != {len(srcs_b)}"
+    pairs = [(x, y) for x, y in zip(srcs_a, srcs_b) if x != y]
+    if not pairs:
+        return "no difference"
+    a, b = (base64.b64decode(s.split(",", 1)[1]).decode() for s in pairs[0])
     for n, (x, y) in enumerate(zip(a.splitlines(), b.splitlines())):
         if x != y:
             return f"line {n}: {x[:160]!r} != {y[:160]!r}"

@@ -244,13 +244,26 @@ def _layout(g: nx.DiGraph) -> dict[str, tuple[float, float]]:
 _LABEL_SPOTS = (0.33, 0.5, 0.22, 0.62, 0.42, 0.72, 0.15, 0.8)
 
 
-def _place_edge_labels(ax, labels: list, boxes: list) -> None:
+# (route, figure size, axes box) -> the spot chosen for each label: the tree never changes, so a
+# route drawn once is placed without measuring text again (the recommender redraws on every answer).
+_SPOT_CACHE: dict = {}
+
+
+def _place_edge_labels(ax, labels: list, boxes: list, route: tuple = ()) -> None:
     """Put each edge's answer on its edge where it covers no node box and no other answer.
 
     Each label tries the spots of `_LABEL_SPOTS` in turn and takes the first free one (else the
     least covered), so a label is never printed over a question, an engine or another label.
     """
     fig = ax.figure
+    key = (route, tuple(fig.get_size_inches()), tuple(ax.get_position().bounds))
+    if key in _SPOT_CACHE:
+        for (x0, y0, x1, y1, answer, hot), f in zip(labels, _SPOT_CACHE[key]):
+            ax.text(x0 + (x1 - x0) * f, y0 + (y1 - y0) * f, _wrap(answer, 16), fontsize=7.5, ha="center",
+                    va="center", fontweight="bold" if hot else "normal", zorder=4,
+                    bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.85})
+        return
+    chosen = []
     if not hasattr(fig.canvas, "get_renderer"):
         from matplotlib.backends.backend_agg import FigureCanvasAgg
 
@@ -279,6 +292,8 @@ def _place_edge_labels(ax, labels: list, boxes: list) -> None:
         _, f, ext = best
         t.set_position((x0 + (x1 - x0) * f, y0 + (y1 - y0) * f))
         taken.append(ext)
+        chosen.append(f)
+    _SPOT_CACHE[key] = chosen
 
 
 def draw_tree(path: Sequence[str] | None = None, ax: Axes | None = None) -> Figure:
@@ -364,7 +379,7 @@ def draw_tree(path: Sequence[str] | None = None, ax: Axes | None = None) -> Figu
             badge.set_gid(f"path-step:{steps[node]}")
             boxes.append(badge)
 
-    _place_edge_labels(ax, labels, boxes)
+    _place_edge_labels(ax, labels, boxes, tuple(path))
     title = "Choosing a durable-execution engine (after Figure 64.4.1)"
     if path:
         title += f"\nhighlighted route ends at: {g.nodes[path[-1]]['label']}"

@@ -7,14 +7,19 @@ Quick use::
     print(r.summary.table())
 """
 
-from .engine import ReplayToken, RunResult, simulate
-from .errors import ActivityError, BudgetExceeded, ConfigError, NondeterminismError, WorkerCrash
-from .faults import CRASH_POINTS, CodeChange, CrashAt, CrashAtTime, FaultSchedule, Outage, RandomCrashes, parse_crash
-from .history import History, Record
-from .llm import LLMConfig
+from . import _moved
+
+_moved.install()
+
+# noqa below: the finder must be in place before the rest of the package loads
+from .core.engine import ReplayToken, RunResult, simulate
+from .core.errors import ActivityError, BudgetExceeded, ConfigError, NondeterminismError, WorkerCrash
+from .core.faults import CRASH_POINTS, CodeChange, CrashAt, CrashAtTime, FaultSchedule, Outage, RandomCrashes, parse_crash
+from .core.history import History, Record
+from .core.llm import LLMConfig
 from .models import get_model, model_names
 from .scenarios import Scenario, get_scenario, register_scenario, scenario_names
-from .summary import Summary
+from .core.summary import Summary
 
 __all__ = [
     "simulate", "RunResult", "ReplayToken", "Summary",

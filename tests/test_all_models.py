@@ -17,9 +17,9 @@ from hypothesis import given, strategies as st
 
 from simlib import (CRASH_POINTS, CrashAt, FaultSchedule, Outage, RandomCrashes, ReplayToken, get_model,
                     get_scenario, model_names, scenario_names, simulate)
-from simlib.checkers import INVALID, effects_exactly_once
+from simlib.core.checkers import INVALID, effects_exactly_once
 from simlib.cli import main
-from simlib.compare import COMPARE_COLUMNS
+from simlib.core.compare import COMPARE_COLUMNS
 
 MODELS = model_names()
 SCENARIOS = scenario_names()

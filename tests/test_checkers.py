@@ -1,9 +1,9 @@
 """Checkers judge histories: valid, invalid or unknown, with a reason."""
 
 from simlib import CrashAt, FaultSchedule, simulate
-from simlib.checkers import (INVALID, UNKNOWN, VALID, check_all, completed_within, effects_exactly_once,
+from simlib.core.checkers import (INVALID, UNKNOWN, VALID, check_all, completed_within, effects_exactly_once,
                              no_recorded_result_lost, replay_deterministic, saga_compensated, same_history)
-from simlib.history import History, Record
+from simlib.core.history import History, Record
 
 
 def crash(step, point):

@@ -6,10 +6,10 @@ from hypothesis import given, strategies as st
 from simlib import (CRASH_POINTS, ConfigError, CrashAt, FaultSchedule, Outage, RandomCrashes, Scenario, get_model,
                     simulate)
 from simlib.cli import main
-from simlib.compose import (LangGraphInTemporal, Service, System, agent_activity, format_recovery_table, publish,
+from simlib.models.systems import (LangGraphInTemporal, Service, System, agent_activity, format_recovery_table, publish,
                             recovery_table, run_system)
-from simlib.scenarios_compose import migration_system, nested_agent_system
-from simlib.faults import NO_FAULTS
+from simlib.scenarios.compose import migration_system, nested_agent_system
+from simlib.core.faults import NO_FAULTS
 
 
 # ---------------------------------------------------------------- nesting
@@ -199,8 +199,34 @@ def test_cli_system_command(capsys):
 
 def test_migration_works_with_inngest_as_the_old_engine():
     """The bus keeps its own keys in the instance memo; Inngest's memo must live beside them."""
-    from simlib.compose import run_system
-    from simlib.scenarios_compose import migration_system
+    from simlib.models.systems import run_system
+    from simlib.scenarios.compose import migration_system
 
     r = run_system(migration_system(old="inngest"))
     assert not any("KeyError" in (i.error or "") for i in r.run.instances)
+
+
+def test_migration_to_hatchet_runs_under_the_composite_model():
+    """Regression: Hatchet's context read its settings from ``run.model``, the composite, and crashed."""
+    r = run_system(migration_system(old="none", new="hatchet"), seed=1)
+    s = r.summary
+    assert s.completed and s.duplicate_effects == 0
+    assert sum(i.id.startswith("fulfilment-") for i in r.run.instances) == 6
+    layers = {(row["workflow"], row["layer"]) for row in recovery_table(r)}
+    assert ("orders-new-2", "hatchet") in layers and ("fulfilment-2", "hatchet") in layers
+
+
+def _always_fails(ctx):
+    yield ctx.tool("load", latency_s=1.0, fail_p=1.0)
+
+
+@pytest.mark.parametrize("engine, starts", [
+    (get_model("dag", retries=2, retry_delay_s=7.0), [0.0, 8.0, 16.0]),          # 1 s call, then 7 s waits
+    (get_model("hatchet", retries=2, backoff_factor=3.0), [0.0, 4.0, 14.0]),     # waits of 3 s, then 9 s
+])
+def test_a_service_retries_with_its_own_engines_settings(engine, starts):
+    """Inside a system each context must use its service's model config, not the composite's."""
+    r = run_system(System("x", "", services=(Service("a", engine, _always_fails),)), seed=1)
+    invokes = [x.time for x in r.history if x.workflow == "a-1" and x.kind == "invoke"]
+    assert invokes == pytest.approx(starts)
+    assert not r.summary.completed

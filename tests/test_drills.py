@@ -3,7 +3,7 @@
 import pytest
 
 from simlib import ConfigError, CrashAt, Outage, model_names
-from simlib.drills import VERDICTS, components, crash_component, drill_faults
+from simlib.course.drills import VERDICTS, components, crash_component, drill_faults
 from simlib.models import get_model
 from simlib.viz.statemap import is_worker
 

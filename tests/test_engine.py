@@ -5,7 +5,7 @@ import json
 import pytest
 
 from simlib import ConfigError, FaultSchedule, RandomCrashes, ReplayToken, get_scenario, simulate
-from simlib.history import COLUMNS, History
+from simlib.core.history import COLUMNS, History
 
 
 

@@ -5,8 +5,8 @@ import json
 import pytest
 
 from simlib import ConfigError, CrashAt, FaultSchedule, Outage, RandomCrashes, parse_crash
-from simlib.faults import CodeChange, CrashAtTime, FaultPlan
-from simlib.rng import RunRandom
+from simlib.core.faults import CodeChange, CrashAtTime, FaultPlan
+from simlib.core.rng import RunRandom
 
 
 def test_parse_crash():

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from simlib.cli import main as cli
+from simlib.grading import isolate
 from simlib.grading.batch import CSV_COLUMNS, grade_dir
 from simlib.grading.runner import Limits
 
@@ -124,6 +125,7 @@ def test_pass_rate_table(graded):
     _, out = graded
     with open(out / "pass_rates.csv", newline="") as fh:
         rows = {(r["assignment"], r["question"]): r for r in csv.DictReader(fh)}
+    assert (out / "report.html").stat().st_size > 1000 and (out / "report.png").read_bytes()[:4] == b"\x89PNG"
     row = rows[("exercise-64.4.1-returns-agent", "b_saga_voids_label")]
     assert int(row["passed"]) <= int(row["submissions"])
     assert float(row["pass_rate"]) == pytest.approx(int(row["passed"]) / int(row["submissions"]), abs=1e-3)
@@ -161,12 +163,54 @@ def test_results_survive_a_killed_grader_and_resume_finishes_the_rest(tmp_path):
     (["grade", "."], "--out"),
     (["grade", "EMPTY", "--out", "x"], "no .ipynb files"),
     (["grade", "BANK", "--out", "x", "--jobs", "0"], "--jobs"),
-    (["grade", "BANK", "--out", "x", "--timeout", "-1"], "wall_s"),
+    (["grade", "BANK", "--out", "x", "--timeout", "-1"], "--timeout"),
+    (["grade", "BANK", "--out", "x", "--timeout", "nan"], "--timeout"),
+    (["grade", "BANK", "--out", "x", "--cell-timeout", "inf"], "--cell-timeout"),
+    (["grade", "BANK", "--out", "x", "--memory-mb", "0"], "--memory-mb"),
+    (["grade", "BANK", "--out", "FILE"], "is a file"),
+    (["grade", "BANK", "--out", "x", "--memory-mb", "40"], "grader problem"),
 ])
 def test_bad_command_lines_exit_2_with_one_line(tmp_path, capsys, args, msg):
+    """Bad options, an --out that is a file, and limits too small to start Python are refused before grading."""
+    if msg == "grader problem" and not isolate.bwrap_path():
+        pytest.skip("bubblewrap (bwrap) is not installed: apt-get install -y bubblewrap")
     (tmp_path / "empty").mkdir()
+    (tmp_path / "afile").write_text("x")
     args = [str(tmp_path / "empty") if a == "EMPTY" else str(BANK) if a == "BANK" else
-            str(tmp_path / "out") if a == "x" else a for a in args]
+            str(tmp_path / "out") if a == "x" else str(tmp_path / "afile") if a == "FILE" else a for a in args]
     assert cli(args) == 2
     err = capsys.readouterr().err.strip()
     assert msg in err and len(err.splitlines()) == 1
+
+
+def test_without_bwrap_the_grader_refuses_unless_told_to_run_unsafely(tmp_path, capsys, monkeypatch):
+    src = tmp_path / "src"
+    src.mkdir()
+    shutil.copy(ROOT / "solutions" / "self-check-64.4.ipynb", src / "self-check-64.4.ipynb")
+    monkeypatch.setattr(isolate, "bwrap_path", lambda: None)
+    assert cli(["grade", str(src), "--out", str(tmp_path / "out"), "--quiet"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "apt-get install -y bubblewrap" in err and "--unsafe-no-sandbox" in err
+    assert cli(["grade", str(src), "--out", str(tmp_path / "out"), "--quiet", "--unsafe-no-sandbox"]) == 0
+    with open(tmp_path / "out" / "grades.csv", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    assert rows and all(r["passed"] == "yes" for r in rows)
+
+
+def test_the_report_names_what_fails_and_what_could_not_be_graded(graded):
+    from simlib.grading.batch import pass_rates
+    from simlib.grading.manifest import Manifest
+    from simlib.grading.report import class_summary
+
+    _, out = graded
+    data = json.loads((out / "manifest.json").read_text())
+    m = Manifest(out, data["settings"])
+    m.entries = data["entries"]
+    summary = class_summary(m, pass_rates(m.rows()))
+    assert summary["submissions"] == len(data["entries"])
+    assert any(s == "bank/exercise-64.4.1-returns-agent-invalid-json" and "not a valid notebook" in why
+               for s, why in summary["ungraded"])
+    inv, count = summary["failing_invariant"]
+    assert inv.startswith("b_") and count >= 1
+    html = (out / "report.html").read_text()
+    assert inv in html and "not a valid notebook" in html

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from simlib.cli import main as cli
-from simlib.errors import ConfigError
+from simlib.core.errors import ConfigError
 from simlib.grading.generate import KEY_PATH, build_key, exercise_from_solution, generate
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -1,7 +1,7 @@
 """Finishing a step inline (without a trip through SimPy's queue) never changes what a run does.
 
 The context finishes a step at once when nothing else is scheduled before the
-step ends (see `simlib.context.Context._inline_until`). These tests run every
+step ends (see `simlib.core.context.Context.can_finish_inline`). These tests run every
 model on every scenario twice, once as usual and once with inlining switched
 off (every step a queued SimPy event), and require the same history byte for
 byte and the same summary.
@@ -11,11 +11,11 @@ import pytest
 from hypothesis import given, settings
 
 from simlib import FaultSchedule, RandomCrashes, get_model, get_scenario, model_names, scenario_names
-from simlib.engine import Run
-from simlib.errors import ConfigError
+from simlib.core.engine import Run
+from simlib.core.errors import ConfigError
 from simlib.models.langgraph import LangGraphContext
 from simlib.scenarios import Scenario
-from simlib.summary import summarize
+from simlib.core.summary import summarize
 from strategies import SMALL_Q1, schedule_st, seed_st
 
 UNTIL = 50_000.0
@@ -75,7 +75,7 @@ def test_the_fast_path_really_is_taken():
 
 
 def test_an_event_budget_counts_inline_steps():
-    from simlib.errors import BudgetExceeded
+    from simlib.core.errors import BudgetExceeded
 
     sc, m = get_scenario("q1"), get_model("temporal")
     with pytest.raises(BudgetExceeded):

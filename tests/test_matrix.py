@@ -5,17 +5,29 @@ import dataclasses
 import pandas as pd
 import pytest
 
-from simlib import matrix
-from simlib.matrix import ENGINES, Footprint, Guarantee, Maturity
+from simlib.core.registry import get_model, model_names
+from simlib.course import matrix
+from simlib.course.matrix import ENGINES, Footprint, Guarantee, Maturity
 
 EXPECTED = ["temporal", "inngest", "langgraph", "restate", "hatchet", "dag", "openai-agents",
-            "app-checkpoint", "none", "dbos"]
+            "openai-agents+temporal", "app-checkpoint", "none", "dbos"]
 CORE = ["State location", "Operates as", "Best for", "Watch out for"]
 
 
 def test_engine_names_match_the_model_registry_names():
     assert list(ENGINES) == EXPECTED
     assert all(ENGINES[n].name == n for n in ENGINES)
+
+
+def test_every_registered_model_has_a_matrix_entry_and_every_entry_a_model():
+    assert sorted(ENGINES) == sorted(model_names())
+
+
+@pytest.mark.parametrize("name", model_names())
+def test_the_matrix_and_the_model_state_the_same_facts(name):
+    model, entry = get_model(name), ENGINES[name]
+    assert (entry.family, entry.state_location) == (model.family, model.state_location)
+    assert model.family in matrix.FAMILIES
 
 
 def test_entries_are_frozen():
@@ -100,7 +112,23 @@ def test_families():
     assert fam["dag"] == "dag-as-config"
     assert fam["openai-agents"] == "agent-runtime"
     assert fam["app-checkpoint"] == fam["none"] == "homegrown"
-    assert {"Airflow", "Prefect", "Dagster"} <= set(ENGINES["dag"].members)
+    assert {"Airflow", "Dagster", "AWS Step Functions (Standard)"} <= set(ENGINES["dag"].members)
+
+
+def test_corrected_facts():
+    """DAG tools declare graphs (Python DSL, YAML, visual editor; 64.4.1.7), some as managed services;
+    Restate is a server, not a sidecar; Prefect 2+ is plain Python; Hatchet is Python-first, not Python-only."""
+    dag = ENGINES["dag"]
+    assert {"python", "yaml", "visual editor"} <= set(dag.languages)
+    assert dag.supports("typescript") and dag.footprint == Footprint.MINIMAL
+    assert "Step Functions" in dag.operates_as and "Prefect" not in dag.display_name
+    assert any("Prefect 2" in g for g in dag.gotchas)
+    restate = ENGINES["restate"]
+    assert "sidecar" not in restate.operates_as.lower() and "Restate Cloud" in restate.operates_as
+    assert restate.sdk_count < ENGINES["temporal"].sdk_count
+    assert f"{restate.sdk_count} against {ENGINES['temporal'].sdk_count}" in restate.watch_out_for
+    hatchet = ENGINES["hatchet"]
+    assert {"python", "typescript", "go"} <= set(hatchet.languages) and "Python first" in hatchet.operates_as
 
 
 def test_supports_language():

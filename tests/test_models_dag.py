@@ -5,9 +5,9 @@ from hypothesis import given, strategies as st
 
 from simlib import (ConfigError, CrashAt, FaultSchedule, Outage, Scenario,
                     get_model, get_scenario, simulate)
-from simlib.checkers import INVALID, no_recorded_result_lost
+from simlib.core.checkers import INVALID, no_recorded_result_lost
 from simlib.models.dag import DagDeclarationError, declare_dag
-from simlib.scenarios_dag import NIGHT_S
+from simlib.scenarios.dag import NIGHT_S
 
 
 def crash(*specs, **kw):

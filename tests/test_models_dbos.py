@@ -5,9 +5,8 @@ from hypothesis import given, strategies as st
 
 from simlib import (CRASH_POINTS, ActivityError, CodeChange, CrashAt, CrashAtTime, FaultSchedule, Outage,
                     Scenario, get_model, simulate)
-from simlib.checkers import INVALID, no_recorded_result_lost
 
-from strategies import SMALL_Q1, outage_st, schedule_st, seed_st
+from strategies import SMALL_Q1, outage_st, seed_st
 
 
 def _order(ctx):
@@ -24,25 +23,7 @@ ORDER = Scenario(name="order-with-transactions", description="steps and database
 
 
 # ---------------------------------------------------------------- guarantees under random faults
-@given(schedule_st, seed_st)
-def test_a_checkpointed_step_never_runs_again_and_the_workflow_completes(faults, seed):
-    r = simulate("q1", "dbos", seed=seed, faults=faults, params=SMALL_Q1)
-    assert no_recorded_result_lost(r.history).status != INVALID
-    assert r.summary.completed_steps_lost == 0
-    assert r.summary.completed, r.summary.stalled
-
-
-@given(schedule_st, seed_st)
-def test_duplicate_effects_come_only_from_steps_crashed_after_their_effect(faults, seed):
-    r = simulate("five-effects", "dbos", seed=seed, faults=faults)
-    dup_steps = {i + 1 for i, n in enumerate(r.summary.effects_per_step) if n > 1}
-    window = {x.step for x in r.history if x.event == "crash" and x.detail["point"] == "after-effect"}
-    assert dup_steps <= window
-    safe = FaultSchedule(crashes=tuple(c for c in faults.crashes if c.point != "after-effect"),
-                         outages=faults.outages, restart_delay_s=faults.restart_delay_s)
-    assert simulate("five-effects", "dbos", seed=seed, faults=safe).summary.duplicate_effects == 0
-
-
+# (keeps-finished-steps and duplicates-only-after-effect: tests/test_guarantees.py)
 @given(st.builds(FaultSchedule,
                  crashes=st.lists(st.builds(CrashAt, step=st.integers(1, 4), point=st.sampled_from(CRASH_POINTS),
                                             attempt=st.integers(1, 3)), max_size=6).map(tuple),
@@ -55,13 +36,6 @@ def test_transactions_commit_exactly_once_under_any_crash(faults, seed):
     assert r.summary.completed
     assert r.ledger.count("write_db") == 2
     assert r.summary.effects_per_step[1:3] == [1, 1]
-
-
-@given(schedule_st, seed_st)
-def test_same_token_same_history(faults, seed):
-    a = simulate("five-effects", "dbos", seed=seed, faults=faults)
-    b = simulate("five-effects", "dbos", seed=seed, faults=faults)
-    assert a.history.to_json() == b.history.to_json()
 
 
 # ---------------------------------------------------------------- Self-Check Q1

@@ -1,45 +1,18 @@
 """Inngest: one request per step, results memoized by step id, platform-driven retries."""
 
 import pytest
-from hypothesis import given
 
 from simlib import (ActivityError, CodeChange, ConfigError, CrashAt, CrashAtTime, FaultSchedule, Outage,
                     Scenario, get_model, simulate)
-from simlib.checkers import INVALID, no_recorded_result_lost
 from simlib.models.inngest import BACKOFF_TABLE_S, step_id_hash
 
-from strategies import SMALL_Q1, schedule_st, seed_st
 
 
 def steps_of(history, event="invoke"):
     return [x for x in history if x.kind == event]
 
 
-# ---------------------------------------------------------------- guarantees under random faults
-@given(schedule_st, seed_st)
-def test_a_memoized_step_never_runs_again_and_the_run_completes(faults, seed):
-    r = simulate("q1", "inngest", seed=seed, faults=faults, params=SMALL_Q1)
-    assert no_recorded_result_lost(r.history).status != INVALID
-    assert r.summary.completed_steps_lost == 0
-    assert r.summary.completed, r.summary.error
-
-
-@given(schedule_st, seed_st)
-def test_duplicate_effects_come_only_from_crashes_after_the_effect(faults, seed):
-    r = simulate("five-effects", "inngest", seed=seed, faults=faults)
-    dup_steps = {i + 1 for i, n in enumerate(r.summary.effects_per_step) if n > 1}
-    window = {x.step for x in r.history if x.event == "crash" and x.detail["point"] == "after-effect"}
-    assert dup_steps <= window
-    safe = FaultSchedule(crashes=tuple(c for c in faults.crashes if c.point != "after-effect"),
-                         outages=faults.outages, restart_delay_s=faults.restart_delay_s)
-    assert simulate("five-effects", "inngest", seed=seed, faults=safe).summary.duplicate_effects == 0
-
-
-@given(schedule_st, seed_st)
-def test_same_token_same_history(faults, seed):
-    a = simulate("five-effects", "inngest", seed=seed, faults=faults)
-    b = simulate("five-effects", "inngest", seed=seed, faults=faults)
-    assert a.history.to_json() == b.history.to_json()
+# Guarantees under random faults: tests/test_guarantees.py (declared in Inngest.guarantees).
 
 
 # ---------------------------------------------------------------- Self-Check Q1

@@ -5,9 +5,9 @@ from hypothesis import given, strategies as st
 
 from simlib import (CRASH_POINTS, ActivityError, ConfigError, CrashAt, CrashAtTime, FaultSchedule, Outage,
                     RandomCrashes, Scenario, get_model, simulate)
-from simlib.checkers import INVALID, no_recorded_result_lost
+from simlib.core.checkers import INVALID, no_recorded_result_lost
 from simlib.models.langgraph import begin_node
-from simlib.timetravel import fork_from_checkpoint, state_history
+from simlib.models.timetravel import fork_from_checkpoint, state_history
 
 
 def lg(**cfg):
@@ -325,4 +325,4 @@ def test_declined_tool_is_not_saved_and_raises_in_the_graph():
             return "declined"
 
     r = simulate(Scenario("d", "", wf, max_steps=1), "langgraph", seed=1)
-    assert r.run.instances[0].result == "declined" and 1 not in r.run.instances[0].memo["thread"].writes
+    assert r.run.instances[0].result == "declined" and 1 not in r.run.instances[0].state.thread.writes

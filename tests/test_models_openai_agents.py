@@ -5,7 +5,7 @@ from hypothesis import given, strategies as st
 
 from simlib import (CRASH_POINTS, ConfigError, CrashAt, CrashAtTime, FaultSchedule, Outage, RandomCrashes, Scenario,
                     get_model, simulate)
-from simlib.checkers import INVALID, no_recorded_result_lost
+from simlib.core.checkers import INVALID, no_recorded_result_lost
 
 
 def agents(**cfg):

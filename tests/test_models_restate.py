@@ -5,9 +5,8 @@ from hypothesis import given, strategies as st
 
 from simlib import (CRASH_POINTS, CodeChange, ConfigError, CrashAt, CrashAtTime, FaultSchedule, Outage,
                     RandomCrashes, Scenario, get_model, simulate)
-from simlib.checkers import INVALID, no_recorded_result_lost
 
-from strategies import SMALL_Q1, outage_st, schedule_st, seed_st  # noqa: E402
+from strategies import SMALL_Q1, outage_st, seed_st  # noqa: E402
 
 vo_schedule_st = st.builds(
     FaultSchedule,
@@ -21,25 +20,7 @@ vo_schedule_st = st.builds(
 
 
 # ---------------------------------------------------------------- guarantees under random faults
-@given(schedule_st, seed_st)
-def test_a_journaled_result_never_runs_again_and_the_invocation_completes(faults, seed):
-    r = simulate("q1", "restate", seed=seed, faults=faults, params=SMALL_Q1)
-    assert no_recorded_result_lost(r.history).status != INVALID
-    assert r.summary.completed_steps_lost == 0
-    assert r.summary.completed, r.summary.stalled
-
-
-@given(schedule_st, seed_st)
-def test_duplicate_effects_come_only_from_crashes_after_the_effect(faults, seed):
-    r = simulate("five-effects", "restate", seed=seed, faults=faults)
-    dup_steps = {i + 1 for i, n in enumerate(r.summary.effects_per_step) if n > 1}
-    window = {x.step for x in r.history if x.event == "crash" and x.detail["point"] == "after-effect"}
-    assert dup_steps <= window
-    safe = FaultSchedule(crashes=tuple(c for c in faults.crashes if c.point != "after-effect"),
-                         outages=faults.outages, restart_delay_s=faults.restart_delay_s)
-    assert simulate("five-effects", "restate", seed=seed, faults=safe).summary.duplicate_effects == 0
-
-
+# (keeps-finished-steps and duplicates-only-after-effect: tests/test_guarantees.py)
 @given(vo_schedule_st, seed_st)
 def test_same_token_same_history(faults, seed):
     a = simulate("virtual-object", "restate", seed=seed, faults=faults)
@@ -73,7 +54,7 @@ def test_recovery_follows_the_retry_schedule_until_the_deployment_is_back():
     r = simulate("q1", "restate", seed=1)
     assert r.summary.time_to_recover_s == pytest.approx(7.5)
     assert len([x for x in r.history if x.event == "attempt-failed"]) == 3
-    assert r.run.instances[0].memo["attempt"] == 5
+    assert r.run.instances[0].state.attempt == 5
 
 
 def test_with_a_second_replica_recovery_is_the_first_backoff():
@@ -105,7 +86,7 @@ def test_failed_connection_attempts_count_toward_the_70():
     faults = FaultSchedule(crashes=(CrashAt(3, "before-step", attempt=None),), restart_delay_s=5.0)
     r = simulate("q1", "restate", seed=1, faults=faults, params=SMALL_Q1)
     assert r.summary.stalled.startswith("paused") and r.summary.crashes < 70
-    assert r.run.instances[0].memo["attempt"] == 70
+    assert r.run.instances[0].state.attempt == 70
 
 
 def _flaky(ctx):
@@ -194,7 +175,7 @@ def test_durable_sleep_and_awakeable_survive_a_crash(crash_at):
     r = simulate("approval", "restate", seed=1, faults=FaultSchedule(timed=(CrashAtTime(crash_at),)))
     assert r.summary.completed and r.run.instances[0].result == "sent" and r.summary.llm_calls == 1
     # The invocation was suspended, so the crash used no retry attempt.
-    assert r.run.instances[0].memo.get("attempt", 1) == 1
+    assert r.run.instances[0].state.attempt == 1
 
 
 def test_a_server_outage_stalls_work_without_loss():
@@ -209,4 +190,4 @@ def test_no_retry_is_attempted_while_the_server_is_down():
                       restart_delay_s=0.0)
     r = simulate("q1", "restate", seed=1, faults=f)
     resumed = next(x.time for x in r.history if x.event == "resume")
-    assert resumed == pytest.approx(900.0) and r.run.instances[0].memo["attempt"] == 2
+    assert resumed == pytest.approx(900.0) and r.run.instances[0].state.attempt == 2

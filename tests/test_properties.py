@@ -3,7 +3,7 @@
 from hypothesis import given, strategies as st
 
 from simlib import FaultSchedule, simulate
-from simlib.checkers import INVALID, no_recorded_result_lost
+from simlib.core.checkers import INVALID, no_recorded_result_lost
 
 from strategies import SMALL_Q1, schedule_st, seed_st
 

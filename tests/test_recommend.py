@@ -7,9 +7,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from simlib import matrix
-from simlib.decision_tree import walk
-from simlib.recommend import (
+from simlib.course import matrix
+from simlib.course.decision_tree import walk
+from simlib.course.recommend import (
     BOOL_FIELDS,
     CHOICES,
     COMBINATIONS,
@@ -17,8 +17,8 @@ from simlib.recommend import (
     Profile,
     Recommendation,
     recommend,
-    recommend_main,
 )
+from simlib.cli.recommend import main as recommend_main
 
 EXERCISE = {"moves_money": True, "cost_of_failure": "high", "trigger": "on-demand",
             "graph": "runtime"}
@@ -89,7 +89,8 @@ def test_runtime_graph_pushes_dag_down():
 def test_agent_inside_the_openai_stack():
     assert rank(openai_stack=True)[0] == "openai-agents"
     money = recommend(Profile(openai_stack=True, moves_money=True))
-    assert money.top == "temporal"
+    assert money.top == "openai-agents+temporal"
+    assert money.answer == "OpenAI Agents SDK inside Temporal"
     assert "agents-sdk-plus-temporal" in money.combinations
     assert money.ranking.index("openai-agents") > 2
 
@@ -119,6 +120,8 @@ def test_combinations():
                                                                    graph="static")
     assert combos(openai_stack=True) == []
     assert set(combos(openai_stack=True, cost_of_failure="high")) == {"agents-sdk-plus-temporal"}
+    assert "langgraph-inside-temporal-with-event-bus" in combos(uses_langgraph=True, cost_of_failure="high",
+                                                                team_size="platform-team")
     assert all(COMBINATIONS[c] for c in COMBINATIONS)
 
 
@@ -193,7 +196,8 @@ def test_rules_are_named_and_reference_the_text():
 def test_path_and_watch_outs():
     rec = recommend(Profile(**EXERCISE))
     assert rec.path == walk(Profile(**EXERCISE))
-    assert list(rec.watch_outs) == rec.ranking[:3]
+    assert list(rec.watch_outs) == rec.section_ranking[:3]
+    assert "dbos" not in rec.section_ranking and len(rec.section_ranking) == len(rec.ranking) - 1
     assert matrix.get("temporal").watch_out_for in rec.watch_outs["temporal"]
     assert any("idempotency key" in w for w in rec.watch_outs["temporal"])
 
@@ -219,8 +223,9 @@ def test_to_dict_is_json_safe_and_format_text_reads_well():
     assert d["ranking"] == rec.ranking and d["reasons"]["temporal"]
     assert {"path", "watch_outs", "combinations", "profile", "evidence"} <= set(d)
     text = rec.format_text()
-    assert "1. Temporal" in text and "agents-sdk-plus-temporal" in text
-    assert "q:family ->" in text
+    assert text.startswith("Recommended: OpenAI Agents SDK inside Temporal")
+    assert "1. OpenAI Agents SDK inside Temporal" in text and "agents-sdk-plus-temporal" in text
+    assert "q:stack ->" in text
 
 
 @settings(max_examples=300, deadline=None)
@@ -248,7 +253,8 @@ def _write(tmp_path, content):
 def test_main_prints_text(tmp_path, capsys):
     assert recommend_main(["--profile", _write(tmp_path, EXERCISE)]) == 0
     out = capsys.readouterr().out
-    assert "Ranking" in out and "Temporal" in out and "Decision path" in out
+    assert out.startswith("Recommended: Temporal")
+    assert "Ranking" in out and "Decision path" in out
 
 
 def test_main_prints_json(tmp_path, capsys):
@@ -280,3 +286,92 @@ def test_main_usage_errors_exit_2_in_one_line(capsys, argv, needle):
     assert recommend_main(argv) == 2
     err = capsys.readouterr().err
     assert needle in err and err.count("\n") == 1
+
+
+# --- One decision model: floor, ties, outside engines, departures, crash evidence ------------------
+
+_PLACES = ("64.4", "Figure 64.4.1", "Self-Check Q", "Exercise 64.4.1")
+
+
+def test_every_rule_cites_the_section_or_says_it_is_the_course_own():
+    from simlib.course.rules import OWN
+
+    for rule in RULES:
+        own = rule.section.startswith(OWN)
+        assert own or any(place in rule.section for place in _PLACES), rule.name
+        if own:
+            assert "(" in rule.section, f"{rule.name}: a course addition must name its source"
+
+
+def test_human_waits_cite_q3_only_for_the_engines_q3_names():
+    """Self-Check Q3 names Temporal and Inngest; LangGraph's HITL comes from 64.4.1.3."""
+    q3 = [r for r in RULES if "Self-Check Q3" in r.section and r.name == "human-waits"]
+    assert q3 and all(set(r.points) & {"langgraph", "restate"} == set() for r in q3)
+    assert next(r for r in RULES if r.name == "langgraph-hitl").section == "64.4.1.3"
+
+
+@settings(max_examples=200, deadline=None)
+@given(profiles())
+def test_stakes_are_a_floor(profile):
+    rec = recommend(profile)
+    if profile.moves_money or profile.cost_of_failure == "critical":
+        assert matrix.get(rec.top).guarantee == matrix.Guarantee.EXACTLY_ONCE_RECORDING
+        assert rec.top not in rec.barred
+    assert rec.top != "dbos"
+
+
+def test_langgraph_that_outgrew_its_checkpoints_gets_the_combination_as_the_answer():
+    rec = recommend(Profile(uses_langgraph=True, cost_of_failure="critical"))
+    assert rec.top == "temporal" == rec.tree_leaf
+    assert rec.answer.startswith("LangGraph inside a Temporal workflow")
+    assert rec.summary_lines()[0] == f"Recommended: {rec.answer}"
+    assert "langgraph" in rec.barred
+
+
+def test_a_tie_is_shown_with_the_stated_rule():
+    from simlib.course.recommend import TIE_BREAK
+
+    recs = [recommend(Profile(cost_of_failure="low", needs_hitl=True, team_size="small", ops_appetite=ops,
+                              graph="static", language=lang))
+            for lang in ("python", "java") for ops in ("low", "high")]
+    with_tie = [r for r in recs if r.ties]
+    assert with_tie, "expected at least one tie among these profiles"
+    for rec in with_tie:
+        assert rec.top in rec.ties and len(rec.ties) >= 2
+        assert len({rec.scores[n] for n in rec.ties}) == 1
+        assert TIE_BREAK in rec.tie_break
+        assert rec.top == rec.tree_leaf or rec.tree_leaf not in rec.ties
+
+
+def test_dbos_is_only_ever_also_worth_a_look():
+    p = Profile(cost_of_failure="low", team_size="small", ops_appetite="low", graph="static", needs_hitl=True)
+    rec = recommend(p)
+    assert rec.scores["dbos"] > rec.scores[rec.top]
+    assert rec.top != "dbos" and "dbos" in rec.barred
+    assert "not covered by Section 64.4" in rec.also_worth_a_look["dbos"]
+    assert any(line.startswith("Also worth a look: DBOS") for line in rec.summary_lines())
+
+
+def test_a_departure_names_the_one_factor():
+    rec = recommend(Profile(graph="static", language="java", team_size="small", ops_appetite="none"))
+    assert rec.top != rec.tree_leaf
+    assert rec.departure.startswith(f"the tree says {matrix.get(rec.tree_leaf).display_name}; we rank")
+    assert "because" in rec.departure
+    assert recommend(Profile(**EXERCISE)).departure is None
+
+
+def test_crash_rate_changes_the_advice_with_the_reason():
+    """A LangGraph batch job: calm, its checkpoints suffice; at 20 crashes an hour every stopped run
+    costs, and the simulated difference (95% intervals apart) moves the first place to Hatchet."""
+    fields = {"uses_langgraph": True, "batch_shaped": True, "cost_of_failure": "low", "team_size": "small",
+              "graph": "static", "trigger": "schedule"}
+    calm = recommend(Profile(**fields, crash_rate_per_hour=0.5))
+    busy = recommend(Profile(**fields, crash_rate_per_hour=20.0))
+    assert calm.top == "langgraph" == calm.tree_leaf
+    assert busy.top == "hatchet"
+    assert "20 crashes/hour" in busy.departure and "95% interval" in busy.departure
+    lg = busy.crash["langgraph"]
+    assert lg["low"] > busy.crash["hatchet"]["high"]
+    assert busy.crash["langgraph"]["usd_per_10k"] > 5 * calm.crash["langgraph"]["usd_per_10k"]
+    assert busy.crash["langgraph"]["stranded_per_10k"] <= 10_000  # a run is left stopped at most once
+    assert recommend(Profile(**fields), crash_evidence=False).crash is None

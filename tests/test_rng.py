@@ -2,7 +2,7 @@
 
 import pytest
 
-from simlib.rng import RunRandom
+from simlib.core.rng import RunRandom
 
 
 def test_same_seed_same_stream():

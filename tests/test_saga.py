@@ -4,8 +4,8 @@ import pytest
 from hypothesis import given, strategies as st
 
 from simlib import ActivityError, CRASH_POINTS, CrashAt, FaultSchedule, Record, Scenario, model_names, simulate
-from simlib.checkers import INVALID, UNKNOWN, VALID, effects_exactly_once, saga_compensated
-from simlib.saga import Saga
+from simlib.core.checkers import INVALID, UNKNOWN, VALID, effects_exactly_once, saga_compensated
+from simlib.course.saga import Saga
 
 CORE = ["none", "app-checkpoint", "temporal"]
 NO_FAULTS = FaultSchedule()

@@ -8,7 +8,7 @@ from hypothesis import given, strategies as st
 
 from simlib import ConfigError, CrashAt, FaultSchedule, simulate
 from simlib.cli import main
-from simlib.selfheal import POLICIES, SelfHealConfig, policy_sweep, policy_table, theory
+from simlib.course.selfheal import POLICIES, SelfHealConfig, policy_sweep, policy_table, theory
 
 NO_FAULTS = FaultSchedule()
 RUNS = 600

@@ -5,7 +5,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from simlib import ConfigError
-from simlib.sweep import Aggregate, sweep
+from simlib.core.sweep import Aggregate, sweep
 
 
 def test_sweep_is_deterministic_and_executor_independent():

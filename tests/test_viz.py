@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 import simlib
 from simlib import CRASH_POINTS, ConfigError, CrashAt, FaultSchedule, Outage, Scenario, model_names, simulate
 from simlib.models import get_model
-from simlib.scenarios import llm_chain
+from simlib.scenarios.builtin import llm_chain
 from simlib.viz import (WORLD, count_gids, draw_decision_tree, lane_data, montecarlo_data, plot_montecarlo,
                         plot_recovery, state_graph, state_map, timeline, time_unit)
 
@@ -261,15 +261,15 @@ def test_montecarlo_is_reproducible():
 
 # ---------------------------------------------------------------- decision tree (re-exported)
 def test_decision_tree_is_reexported_not_copied():
-    import simlib.decision_tree
+    import simlib.course.decision_tree
     import simlib.viz
 
-    assert simlib.viz.decision_tree.draw_tree is simlib.decision_tree.draw_tree
+    assert simlib.viz.decision_tree.draw_tree is simlib.course.decision_tree.draw_tree
 
 
 def test_draw_decision_tree_highlights_the_learners_route():
     profile = {"moves_money": True, "cost_of_failure": "high"}
-    path = simlib.decision_tree.walk(profile)
+    path = simlib.course.decision_tree.walk(profile)
     fig = draw_decision_tree(profile)
     assert count_gids(fig, "path-node") == len(path)
     assert count_gids(fig, "path-edge") == len(path) - 1

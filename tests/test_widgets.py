@@ -154,6 +154,8 @@ def test_recommender_view_follows_the_profile():
     assert list(plain["engine"]) != list(money["engine"])
     assert count_gids(fig2, "path-node") == len(money.attrs["path"])
     assert "Why temporal" in money.attrs["report"]
+    assert money.attrs["answer"] == "Temporal" and money.attrs["summary"][0] == "Recommended: Temporal"
+    assert money["why"].iloc[0] and "reasons" in money
     with pytest.raises(ValueError, match="invalid value 'cobol' for field 'language'"):
         recommender_view({"language": "cobol"})
 
@@ -168,7 +170,12 @@ def test_recommender_widget_answers_each_question():
 
     w.held(answer)                  # two answers, one redraw
     assert list(w.last_result[1]["engine"]) != before
-    assert shown_text(w).startswith("Route: q:family")
+    shown = shown_text(w)
+    assert shown.startswith("Recommended: ")       # the answer first
+    assert "Top three" in shown and "Route: q:stack" in shown
+    assert len(shown.splitlines()) < 20             # the full report sits in the collapsed accordion
+    assert w.details.selected_index is None and "Ranking (best first)" in w.report.value
+    assert w.out.outputs[-1]["data"]["application/vnd.jupyter.widget-view+json"]["model_id"] == w.details.model_id
     assert set(w.profile) >= {"cost_of_failure", "moves_money", "crash_rate_per_hour"}
 
 

@@ -1,6 +1,6 @@
 """The ledger honours idempotency keys like a payment provider."""
 
-from simlib.world import Ledger
+from simlib.core.world import Ledger
 
 
 def test_repeated_key_has_no_second_effect_and_returns_first_result():

@@ -14,13 +14,14 @@ from __future__ import annotations
 
 import os
 
-from ..errors import ConfigError
-from .assignments import get_assignment, find_question
+from ..core.errors import ConfigError
+from .assignments import get_assignment
+from .quizzes import find_question
 from .campaign import DEFAULT_EVENT_BUDGET, PRACTICE_SEED, campaign_cases, grade_workflow
 from .feedback import INVALID, MISSING as MISSING_STATUS, Feedback, Report
 from .normalize import AnswerError, to_plain
 from .questions import MISSING
-from .returns import MODEL, kind_of_scenario, local_factory, make_scenario
+from .returns import MODEL, local_factory, make_scenario
 
 __all__ = ["check", "check_all", "check_workflow", "assert_all_correct", "try_returns", "replay", "plot_replay",
            "IN_SANDBOX_ENV"]
@@ -60,13 +61,15 @@ def check_workflow(workflow, seed: int = PRACTICE_SEED, random_runs: int = 2,
                    event_budget: int = DEFAULT_EVENT_BUDGET) -> Report:
     """Run Part B's practice campaign on ``workflow`` and report each invariant.
 
-    The batch grader runs the same invariants on other seeds and more random crashes.
+    The orders are drawn from ``seed``; every worker start runs a fresh copy of the workflow
+    and the module-level state it uses, as a new process would. The batch grader runs the
+    same invariants on a seed of its own (other orders) and more random crashes.
     """
     title = "Exercise 64.4.1 Part B (practice campaign)"
     if _in_sandbox():
         return Report(title + ": graded by the batch grader", ())
     if not callable(workflow):
-        from .campaign import INVARIANTS
+        from .invariants import INVARIANTS
 
         return Report(title, tuple(Feedback(i, 0.0, 1.0, INVALID, "returns_workflow is not a function")
                                    for i, _, _ in INVARIANTS))
@@ -94,7 +97,7 @@ def check_all(assignment_id: str, namespace: dict, only: str = "") -> Report:
     if a.workflow and not only:
         fn = namespace.get(a.workflow)
         if fn is None:
-            from .campaign import INVARIANTS
+            from .invariants import INVARIANTS
 
             items += [Feedback(i, 0.0, 1.0, MISSING_STATUS, f"`{a.workflow}` is not defined")
                       for i, _, _ in INVARIANTS]
@@ -117,33 +120,36 @@ def assert_all_correct(assignment_id: str, namespace: dict) -> Report:
 
 
 def try_returns(workflow, kind: str = "valid", faults=None, seed: int = PRACTICE_SEED,
-                event_budget: int | None = DEFAULT_EVENT_BUDGET):
+                event_budget: int | None = DEFAULT_EVENT_BUDGET, order: dict | None = None):
     """Run ``workflow`` once on one of Part B's orders; returns a `simlib.RunResult`.
+
+    Every worker start runs a fresh copy of the workflow, as a new process would: state kept
+    in module-level variables does not survive a crash.
 
     Args:
         kind: ``"valid"``, ``"declined"`` (the refund provider declines) or ``"invalid"``.
         faults: a `simlib.FaultSchedule` (None: no faults).
+        order: the order to send (default: ``ORDERS[kind]``).
     """
-    from ..engine import simulate
-    from ..faults import FaultSchedule
+    from ..core.engine import simulate
+    from ..core.faults import FaultSchedule
 
-    scenario = make_scenario(kind, local_factory(workflow))
+    scenario = make_scenario(kind, local_factory(workflow), order)
     return simulate(scenario, MODEL, seed=seed, faults=faults or FaultSchedule(), event_budget=event_budget)
 
 
 def replay(token: str, workflow, event_budget: int | None = DEFAULT_EVENT_BUDGET):
     """Run a case of Part B again from its replay token; returns a `simlib.RunResult`.
 
-    The history is the same, record for record, as the run the grader showed.
+    The token holds the case's kind, order, run seed and faults; the history is the same,
+    record for record, as the run the grader showed.
     """
-    from ..engine import ReplayToken, simulate
+    from ..core.engine import simulate
+    from .campaign import case_from_token
 
-    tok = ReplayToken.from_json(token) if isinstance(token, str) else token
-    kind = kind_of_scenario(tok.scenario)
-    if tok.model != MODEL:
-        raise ConfigError(f"Exercise 64.4.1 runs on the {MODEL!r} model, the token says {tok.model!r}")
-    scenario = make_scenario(kind, local_factory(workflow))
-    return simulate(scenario, MODEL, seed=tok.seed, faults=tok.faults, event_budget=event_budget)
+    case = case_from_token(token)
+    scenario = make_scenario(case.kind, local_factory(workflow), case.order_data())
+    return simulate(scenario, MODEL, seed=case.seed, faults=case.faults, event_budget=event_budget)
 
 
 def plot_replay(token: str, workflow, **kwargs):

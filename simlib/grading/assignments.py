@@ -10,13 +10,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..errors import ConfigError
+from ..core.errors import ConfigError
 from .normalize import ENGINE_ALIASES, FAMILY_ALIASES
 from .questions import KeyedChoice, KeyedSet, Question, SimNumber, SimSet, Text
 from .returns import STEP_NAMES
-from .rubric import Concept, Rubric
+from .rubric import Concept, Misconception, Rubric
 
-__all__ = ["Assignment", "ASSIGNMENTS", "get_assignment", "find_question", "SELF_CHECK", "EXERCISE"]
+__all__ = ["Assignment", "ASSIGNMENTS", "get_assignment", "SELF_CHECK", "EXERCISE"]
 
 
 @dataclass(frozen=True)
@@ -48,8 +48,48 @@ class Assignment:
         return [q.id for q in self.questions] + ([self.workflow] if self.workflow else [])
 
 
-def C(name: str, hint: str, *patterns: str, points: float = 1.0, penalty: float = 0.0) -> Concept:
-    return Concept(name, tuple(patterns), hint, points, penalty)
+def C(name: str, hint: str, *patterns: str, points: float = 1.0) -> Concept:
+    return Concept(name, tuple(patterns), hint, points)
+
+
+# ---------------------------------------------------------------------- misconceptions
+_ENGINES = r"(temporal|the engine|an engine|the workflow engine|durable execution|restate|inngest|hatchet|" \
+           r"langgraph|the framework|the platform)"
+
+NO_KEYS_NEEDED = Misconception(
+    "exactly-once makes idempotency keys unnecessary",
+    (r"(no|never|not|without|don't|doesn't|do not|does not|won't)\s+(\w+\s+){0,2}(need|needs|needed|necessary|"
+     r"required|have to)\b[^.;]*\b(idempoten\w*|keys?|de-?dup\w*)",
+     r"(idempoten\w*|keys?)\b[^.;]{0,40}\b(unnecessary|not needed|not necessary|not required|redundant|"
+     r"useless|pointless|needless|overkill)",
+     r"no (need|reason) (for|to use|to add) (\w+ ){0,2}(idempoten\w*|keys?)"),
+    "An engine records a step's result only after the step returns. A crash between the effect and that "
+    "record runs the step again, and only an idempotency key lets the provider recognise the repeat.")
+
+ENGINE_EXACTLY_ONCE = Misconception(
+    "the engine alone makes every effect exactly-once",
+    (_ENGINES,),
+    "Temporal makes the workflow's own progress durable, but its activities run at least once: a step "
+    "that crashed after its effect runs again. Exactly-once effects come from the engine and idempotency "
+    "keys together.",
+    with_=(r"(guarantee\w*|ensur\w*|provid\w*|gives?|promis\w*|makes? sure|handles?|takes? care|offers?)",
+           r"exactly[- ]once"),
+    unless=(r"idempoten\w*", r"de-?dup\w*", r"at[- ]least[- ]once", r"(idempotency|dedup\w*|unique) keys?"))
+
+NO_RETRIES = Misconception(
+    "exactly-once means a step is never retried",
+    (r"never (be |gets? )?retried", r"(no|without) retr(y|ies) (at all|ever)", r"only (ever )?(tried|attempted|"
+     r"run|executed) once", r"(is|are) not retried", r"never (re-?runs?|re-?execut\w*|runs? again)"),
+    "Exactly-once does not forbid retries: engines retry a lot. What must happen once is the effect in the "
+    "outside world.")
+
+AUTO_UNDO = Misconception(
+    "the engine undoes side effects by itself",
+    (_ENGINES, r"it"),
+    "No engine takes back an outside effect by itself. The workflow must call the compensation (void the "
+    "label) when the refund is declined; the engine makes sure that call runs.",
+    with_=(r"(automatic\w*|by itself|on its own|for you|for free|itself)",
+           r"(roll\w* back|rollback\w*|undo\w*|revers\w*|revert\w*|compensat\w*|cancel\w*)"))
 
 
 # ---------------------------------------------------------------------- Self-Check
@@ -79,6 +119,12 @@ _Q2 = (
            "without a record?", run="five-temporal"),
     SimSet("q2_repeated_temporal_keyed", 1, "the provider remembers every key it has seen (use set() for "
            "no step)", run="five-keyed-temporal"),
+    KeyedChoice("q2_failure_mode", 1, "answer with one letter: a, b, c or d",
+                aliases=_LETTERS, sentences=False, nudges={
+                    "a": "look at steps 1 and 2 after the crash: did they run again, or were they replayed?",
+                    "b": "compare when the effect happened with when the result was recorded",
+                    "c": "count the effects of steps 1 and 2 in the same run",
+                    "d": "read the crash point: had the effect already happened when the worker died?"}),
     Text("q2_why", 3, "explain how a repeat happens, what it costs the customer, and what prevents it",
          rubric=Rubric((
              C("how a step runs again", "say what happens to a step when its worker crashes or an attempt "
@@ -90,11 +136,7 @@ _Q2 = (
              C("what prevents it", "say what stops the repeat from reaching the customer",
                r"idempoten\w*", r"de-?dup\w*", r"histor(y|ies)", r"journal\w*", r"record\w*", r"cach\w*",
                r"memoi\w*", r"keys?\b"),
-         ), misconceptions=(
-             C("exactly-once as no retries", "exactly-once does not forbid retries: engines retry a lot, "
-               "the effect must still land once", r"never (be )?retried", r"(no|without) retr(y|ies)",
-               r"only (tried|attempted) once", penalty=1.0),
-         ))),
+         ), misconceptions=(NO_RETRIES, NO_KEYS_NEEDED, ENGINE_EXACTLY_ONCE))),
 )
 
 _Q3 = (
@@ -141,6 +183,11 @@ _PART_A = (
              universe=range(1, 6), names=STEP_NAMES),
     KeyedSet("a_compensation_steps", 2, "if the refund fails, what has already happened that must be undone?",
              universe=range(1, 6), names=STEP_NAMES),
+    KeyedChoice("a_engine_property", 1, "answer with one letter: a, b, c or d", aliases=_LETTERS, sentences=False, nudges={
+                    "a": "think of a crash after the provider refunded but before the engine recorded it",
+                    "b": "think about what the engine records, and when",
+                    "c": "which line of your workflow calls the void when the refund is declined?",
+                    "d": "does this workflow's next step depend on a model's choice?"}),
     KeyedChoice("a_engine", 2, "money moves, the order of steps is strict and a failure must be undone",
                 aliases=ENGINE_ALIASES, justification=("a_why", _TASK_QUEUE)),
     Text("a_why", 3, "justify the engine with the workflow's needs",
@@ -153,7 +200,7 @@ _PART_A = (
              C("durable, ordered execution", "say what the engine does for the order and the crashes",
                r"order(ed|ing)?", r"sequen\w*", r"durab\w*", r"crash\w*", r"histor(y|ies)", r"replay\w*",
                r"retr\w*", r"surviv\w*", r"persist\w*"),
-         ))),
+         ), misconceptions=(NO_KEYS_NEEDED, ENGINE_EXACTLY_ONCE, AUTO_UNDO))),
 )
 
 EXERCISE = Assignment("exercise-64.4.1-returns-agent", "Exercise 64.4.1: the returns agent", _PART_A,
@@ -168,13 +215,3 @@ def get_assignment(assignment_id: str) -> Assignment:
         return ASSIGNMENTS[assignment_id]
     except KeyError:
         raise ConfigError(f"unknown assignment {assignment_id!r}; allowed: {', '.join(ASSIGNMENTS)}") from None
-
-
-def find_question(question_id: str) -> tuple[Assignment, Question]:
-    """The assignment and question that own ``question_id``."""
-    for a in ASSIGNMENTS.values():
-        for q in a.questions:
-            if q.id == question_id:
-                return a, q
-    allowed = ", ".join(q.id for a in ASSIGNMENTS.values() for q in a.questions)
-    raise ConfigError(f"unknown question {question_id!r}; allowed: {allowed}")

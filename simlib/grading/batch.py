@@ -1,52 +1,54 @@
 """The instructor's batch grader: ``python -m simlib grade DIR --out OUTDIR``.
 
-Every ``.ipynb`` under DIR is graded in its own sandboxed process (see
-`simlib.grading.submission`). Results are written as each submission
-finishes, so a grader that is killed half-way keeps everything it had done:
+Every ``.ipynb`` under DIR is graded in its own bubblewrap sandbox (see
+`simlib.grading.runner`). The grader alone writes the output folder, each
+file atomically, after every submission, so a grader that is killed half-way
+keeps everything it had done:
 
-* ``grades.csv``: one row per submission and question (appended and flushed);
-* ``results/<submission>.json``: Gradescope-style (``score``, ``max_score``,
-  ``tests`` with ``name``, ``score``, ``max_score``, ``status``, ``output``),
-  written atomically;
-* ``pass_rates.csv``: per question, how many submissions got full marks (also printed).
+* ``results/<name>-<hash>.json``: Gradescope-style (``score``, ``max_score``,
+  ``tests`` with ``name``, ``score``, ``max_score``, ``status``, ``output``);
+* ``manifest.json``: the grader's own record (rows and digests; see
+  `simlib.grading.manifest`), the only thing ``--resume`` trusts;
+* ``grades.csv``: one row per submission and question, rebuilt from the manifest;
+* ``pass_rates.csv``: per question, how many submissions got full marks (also printed);
+* ``report.html`` and ``report.png``: the class at a glance (see `simlib.grading.report`).
 
-``--resume`` skips submissions that already have a results file. A broken
-submission never stops the batch; bad command-line input prints one line and
-exits with status 2.
+A broken, hostile or strange file never stops the batch: it gets rows that say
+why it could not be graded. Bad command-line input, and limits too small for
+the sandbox to start at all (a grader problem, not a learner's), print one
+line and exit with status 2 before anything is graded.
 """
 
 from __future__ import annotations
 
 import csv
+import hashlib
+import io
 import json
 import os
 import sys
 import threading
-import time
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict
 from pathlib import Path
 
-from ..errors import ConfigError
+from ..core.errors import ConfigError
+from .collect import Entry, find_entries, results_name
 from .feedback import Feedback
-from .runner import Limits
-from .submission import BATCH_SEED, SubmissionResult, grade_submission
+from .isolate import BWRAP_INSTALL
+from .manifest import Manifest, sha256, write_atomic
+from .runner import Limits, Sandbox, SandboxError, SandboxUnavailable
+from .submission import (
+    BATCH_SEED,
+    SubmissionResult,
+    grade_submission,
+    read_bounded,
+    ungradable,
+)
 
-__all__ = ["grade_dir", "results_json", "pass_rates", "main", "CSV_COLUMNS"]
+__all__ = ["grade_dir", "results_json", "pass_rates", "CSV_COLUMNS", "preflight", "BWRAP_INSTALL"]
 
 CSV_COLUMNS = ["submission", "assignment", "question", "score", "max_score", "status", "passed", "reason"]
-
-
-def find_submissions(src: Path) -> list[Path]:
-    """Every notebook under ``src``, checkpoints excluded, in a stable order."""
-    return sorted(p for p in Path(src).rglob("*.ipynb") if ".ipynb_checkpoints" not in p.parts)
-
-
-def submission_id(src: Path, path: Path) -> str:
-    return Path(path).relative_to(src).with_suffix("").as_posix()
-
-
-def _safe_name(sid: str) -> str:
-    return "".join(c if c.isalnum() or c in "-_." else "_" for c in sid.replace("/", "__"))
 
 
 def results_json(r: SubmissionResult) -> dict:
@@ -68,10 +70,9 @@ def results_json(r: SubmissionResult) -> dict:
         summary = f"{score:g}/{total:g} points: {failed} of {len(tests)} checks not passed"
     if r.reason and tests:
         summary += f" (grading was cut short: {r.reason})"
-    out = {"score": score, "max_score": total, "output": summary, "tests": tests,
-           "extra_data": {"submission": r.submission, "assignment": r.assignment,
-                          "cell_errors": r.cell_errors[:20]}}
-    return out
+    return {"score": score, "max_score": total, "output": summary, "tests": tests,
+            "extra_data": {"submission": r.submission, "assignment": r.assignment,
+                           "cell_errors": r.cell_errors[:20]}}
 
 
 def _test_output(f: Feedback) -> str:
@@ -85,70 +86,38 @@ def _test_output(f: Feedback) -> str:
 
 def _rows(r: SubmissionResult) -> list[list]:
     if not r.items:
-        return [[r.submission, r.assignment or "", "-", 0, 0, "error", "no", r.reason]]
+        return [[r.submission, r.assignment or "", "-", "0", "0", "error", "no", r.reason]]
     return [[r.submission, r.assignment or "", f.question, f"{f.score:g}", f"{f.max_score:g}", f.status,
              "yes" if f.passed else "no", f.message.replace("\n", " ")[:300]] for f in r.items]
 
 
-class _Writer:
-    """Appends CSV rows and writes results files as submissions finish (thread-safe)."""
-
-    def __init__(self, out: Path, resume: bool):
-        self.out = out
-        self.lock = threading.Lock()
-        (out / "results").mkdir(parents=True, exist_ok=True)
-        self.csv_path = out / "grades.csv"
-        done = self.done_ids() if resume else set()
-        kept = []
-        if resume and self.csv_path.exists():
-            with open(self.csv_path, newline="", encoding="utf-8") as fh:
-                kept = [row for row in csv.reader(fh)][1:]
-            # Rows of a submission whose results file is missing were cut off by a kill: regrade it.
-            kept = [row for row in kept if row and row[0] in done]
-        tmp = self.csv_path.with_suffix(".tmp")
-        with open(tmp, "w", newline="", encoding="utf-8") as fh:
-            w = csv.writer(fh)
-            w.writerow(CSV_COLUMNS)
-            w.writerows(kept)
-        os.replace(tmp, self.csv_path)
-
-    def done_ids(self) -> set[str]:
-        ids = set()
-        for p in (self.out / "results").glob("*.json"):
-            try:
-                ids.add(json.loads(p.read_text(encoding="utf-8"))["extra_data"]["submission"])
-            except (OSError, ValueError, KeyError, TypeError):
-                continue
-        return ids
-
-    def write(self, r: SubmissionResult) -> None:
-        with self.lock:
-            # CSV rows first, the results file last: a results file means the rows are on disk.
-            with open(self.csv_path, "a", newline="", encoding="utf-8") as fh:
-                csv.writer(fh).writerows(_rows(r))
-                fh.flush()
-                os.fsync(fh.fileno())
-            path = self.out / "results" / f"{_safe_name(r.submission)}.json"
-            tmp = path.with_suffix(".tmp")
-            tmp.write_text(json.dumps(results_json(r), indent=1, sort_keys=True), encoding="utf-8")
-            os.replace(tmp, path)
+def _csv_bytes(rows: list[list]) -> bytes:
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(CSV_COLUMNS)
+    w.writerows(rows)
+    return buf.getvalue().encode("utf-8", "backslashreplace")
 
 
-def pass_rates(csv_path: Path) -> list[dict]:
+def pass_rates(rows: list[list]) -> list[dict]:
     """Per assignment and question: submissions, full marks, pass rate and mean score."""
     table: dict = {}
-    with open(csv_path, newline="", encoding="utf-8") as fh:
-        for row in csv.DictReader(fh):
-            if row["question"] == "-":
-                continue
-            k = (row["assignment"], row["question"])
-            t = table.setdefault(k, {"assignment": k[0], "question": k[1], "submissions": 0, "passed": 0,
-                                     "score_sum": 0.0, "max_score": float(row["max_score"])})
-            t["submissions"] += 1
-            t["passed"] += row["passed"] == "yes"
-            t["score_sum"] += float(row["score"])
+    for row in rows:
+        if len(row) != len(CSV_COLUMNS) or row[2] == "-":
+            continue
+        try:
+            score, max_score = float(row[3]), float(row[4])
+        except ValueError:
+            continue
+        k = (row[1], row[2])
+        t = table.setdefault(k, {"assignment": k[0], "question": k[1], "submissions": 0, "passed": 0,
+                                 "score_sum": 0.0, "max_score": max_score})
+        t["submissions"] += 1
+        t["passed"] += row[6] == "yes"
+        t["score_sum"] += score
     out = []
-    for t in table.values():
+    for k in sorted(table):
+        t = dict(table[k])
         n = t.pop("submissions")
         s = t.pop("score_sum")
         out.append({**t, "submissions": n, "pass_rate": round(t["passed"] / n, 4) if n else 0.0,
@@ -156,12 +125,13 @@ def pass_rates(csv_path: Path) -> list[dict]:
     return out
 
 
-def _write_pass_rates(out: Path, rows: list[dict]) -> str:
+def _pass_rates_files(out: Path, rows: list[dict]) -> str:
     cols = ["assignment", "question", "submissions", "passed", "pass_rate", "mean_score", "max_score"]
-    with open(out / "pass_rates.csv", "w", newline="", encoding="utf-8") as fh:
-        w = csv.DictWriter(fh, fieldnames=cols)
-        w.writeheader()
-        w.writerows(rows)
+    buf = io.StringIO()
+    w = csv.DictWriter(buf, fieldnames=cols, lineterminator="\n")
+    w.writeheader()
+    w.writerows(rows)
+    write_atomic(out / "pass_rates.csv", buf.getvalue().encode())
     width = max([len(r["question"]) for r in rows] + [8])
     lines = [f"{'question':<{width}}  passed  rate   mean/max"]
     last = None
@@ -174,78 +144,151 @@ def _write_pass_rates(out: Path, rows: list[dict]) -> str:
     return "\n".join(lines)
 
 
+class _Writer:
+    """Writes one submission's results, the manifest and grades.csv, in that order (thread-safe)."""
+
+    def __init__(self, out: Path, manifest: Manifest):
+        self.out = out
+        self.manifest = manifest
+        self.lock = threading.Lock()
+
+    def write(self, entry: Entry, r: SubmissionResult, notebook_sha: str) -> None:
+        name = results_name(entry)
+        data = json.dumps(results_json(r), indent=1, sort_keys=True, ensure_ascii=True).encode()
+        summary = {"score": r.score, "max_score": r.max_score, "reason": r.reason, "graded": bool(r.items)
+                   and not r.reason.startswith(("could not", "cannot"))}
+        with self.lock:
+            write_atomic(self.out / "results" / name, data)
+            self.manifest.record(name, r.submission, _rows(r), name, data, notebook_sha, summary)
+            self.manifest.save()
+            self.flush_csv()
+
+    def flush_csv(self) -> None:
+        write_atomic(self.out / "grades.csv", _csv_bytes(self.manifest.rows()))
+
+
+def _prepare_out(out: Path) -> None:
+    if out.exists() and not out.is_dir():
+        raise ConfigError(f"--out {str(out)!r} is a file; give a folder (it is created if missing)")
+    try:
+        (out / "results").mkdir(parents=True, exist_ok=True)
+        probe = out / ".write-probe"
+        write_atomic(probe, b"")
+        probe.unlink()
+    except OSError as e:
+        raise ConfigError(f"--out {str(out)!r} is not writable ({e.strerror}); give a folder you can write") from None
+
+
+def preflight(limits: Limits, isolated: bool = True) -> None:
+    """Start one empty sandbox with these limits; a failure is the grader's problem, not a learner's.
+
+    Raises:
+        ConfigError: bubblewrap is missing or unusable, or the limits are too small to start Python.
+    """
+    probe = Limits(wall_s=max(30.0, min(limits.wall_s, 60.0)), cell_s=limits.cell_s, step_s=limits.step_s,
+                   memory_mb=limits.memory_mb, output_kb=limits.output_kb, processes=limits.processes)
+    # What every course notebook does first: Python, IPython, simlib and matplotlib must fit.
+    source = "import simlib, simlib.grading\nimport matplotlib.pyplot\nprobe = 1"
+    box = Sandbox([{"index": 0, "id": "probe", "source": source}], probe, isolated=isolated)
+    try:
+        errors = box.start()
+        values = box.answers(["probe"])
+        if errors or values.get("probe") != {"value": 1}:
+            raise SandboxError("the probe cell did not run")
+    except SandboxUnavailable as e:
+        raise ConfigError(f"{e}; or pass --unsafe-no-sandbox to run submissions without isolation") from None
+    except OSError as e:
+        raise ConfigError(f"grader problem: the sandbox could not be started ({e})") from None
+    except SandboxError as e:
+        printed = box.output(8000).strip().splitlines()
+        why = printed[-1][:80] if printed else str(e)[:80]
+        raise ConfigError(f"grader problem: an empty sandbox cannot start Python with --memory-mb {limits.memory_mb} "
+                          f"and --processes {limits.processes} ({why}); raise them") from None
+    finally:
+        box.close()
+
+
+def _settings_digest(limits: Limits, seed: int, random_runs: int, isolated: bool) -> dict:
+    # Only a digest: the manifest must not hold the campaign seed in clear.
+    numbers = {k: float(v) for k, v in asdict(limits).items()}     # 25 and 25.0 are the same limit
+    blob = json.dumps({"limits": numbers, "seed": seed, "random_runs": random_runs,
+                       "isolated": isolated}, sort_keys=True)
+    return {"sha256": hashlib.sha256(blob.encode()).hexdigest()}
+
+
 def grade_dir(src: Path, out: Path, limits: Limits = Limits(), seed: int = BATCH_SEED, random_runs: int = 8,
-              jobs: int = 1, resume: bool = False, progress=print, on_result=None) -> list[SubmissionResult]:
+              jobs: int = 1, resume: bool = False, progress=print, on_result=None, isolated: bool = True,
+              bar: bool = False, report: bool = True) -> list[SubmissionResult]:
     """Grade every notebook under ``src`` into ``out``; returns the results graded in this call.
 
     Args:
         on_result: called with each `SubmissionResult` after it is written (tests use it).
+        isolated: run submissions in bubblewrap (False: ``--unsafe-no-sandbox``).
+        bar: show a progress bar on stderr instead of one line per submission.
+        report: write ``report.html`` and ``report.png``.
     """
     src, out = Path(src), Path(out)
     if not src.is_dir():
         raise ConfigError(f"submissions folder {str(src)!r} does not exist or is not a folder")
-    paths = find_submissions(src)
-    if not paths:
-        raise ConfigError(f"no .ipynb files under {str(src)!r}")
     if jobs < 1:
         raise ConfigError(f"--jobs must be >= 1, got {jobs}")
-    writer = _Writer(out, resume)
-    done = writer.done_ids() if resume else set()
-    todo = [(p, submission_id(src, p)) for p in paths if submission_id(src, p) not in done]
-    results: list[SubmissionResult] = []
+    entries, walk_warnings = find_entries(str(src), skip=(os.path.realpath(out),))
+    if not entries:
+        raise ConfigError(f"no .ipynb files under {str(src)!r}")
+    _prepare_out(out)
+    preflight(limits, isolated)
+    manifest = Manifest(out, _settings_digest(limits, seed, random_runs, isolated))
+    warnings = list(walk_warnings)
+    if resume:
+        warnings += manifest.load_trusted()
+    writer = _Writer(out, manifest)
+    writer.flush_csv()
+    todo = []
+    for e in entries:
+        raw, why = (None, e.problem) if e.problem else read_bounded(e.path)
+        digest = sha256(raw) if raw is not None else "unreadable:" + why
+        if resume and manifest.done(results_name(e), digest):
+            continue
+        todo.append((e, raw, why, digest))
+    for w in warnings:
+        progress(f"warning: {w}")
 
-    def one(item):
-        path, sid = item
-        t0 = time.monotonic()
+    from tqdm import tqdm
+
+    meter = tqdm(total=len(todo), file=sys.stderr, unit="nb", disable=not bar, dynamic_ncols=True)
+    lock = threading.Lock()
+
+    def one(item) -> SubmissionResult:
+        e, raw, why, digest = item
         try:
-            r = grade_submission(path, limits, seed, random_runs, submission_id=sid)
-        except Exception as e:  # noqa: BLE001 - a grader bug must not stop the batch
-            r = SubmissionResult(sid, None, [], f"internal grader error: {type(e).__name__}: {e}")
-        writer.write(r)
-        progress(f"{sid}: {r.score:g}/{r.max_score:g}" + (f"  ({r.reason})" if r.reason else "")
-                 + f"  [{time.monotonic() - t0:.1f}s]")
+            if raw is None:
+                r = ungradable(e.sid, e.rel, why)
+            else:
+                r = grade_submission(Path(e.path), limits, seed, random_runs, submission_id=e.sid,
+                                     isolated=isolated, raw=raw)
+        except Exception as exc:  # noqa: BLE001 - a grader bug must not stop the batch
+            r = ungradable(e.sid, e.rel, f"internal grader error: {type(exc).__name__}: {exc}")
+        writer.write(e, r, digest)
+        with lock:
+            meter.update(1)
+            if not bar:
+                progress(f"{r.submission}: {r.score:g}/{r.max_score:g}" + (f"  ({r.reason})" if r.reason else ""))
         if on_result is not None:
             on_result(r)
         return r
 
-    if jobs == 1:
-        results = [one(item) for item in todo]
-    else:
-        with ThreadPoolExecutor(max_workers=jobs) as pool:
-            results = list(pool.map(one, todo))
-    rows = pass_rates(writer.csv_path)
-    progress(_write_pass_rates(out, rows))
-    return results
-
-
-def main(argv: list[str] | None = None) -> int:
-    """``python -m simlib grade DIR --out OUTDIR [options]``; returns the exit status."""
-    from ..cli import _Parser
-
-    p = _Parser(prog="python -m simlib grade", description="grade a folder of submitted notebooks")
-    p.add_argument("dir", help="folder of submitted .ipynb files (searched recursively)")
-    p.add_argument("--out", required=True, help="folder for grades.csv, results/ and pass_rates.csv")
-    p.add_argument("--timeout", type=float, default=120.0, help="wall-clock seconds per submission (120)")
-    p.add_argument("--cell-timeout", type=float, default=30.0, help="seconds per notebook cell (30)")
-    p.add_argument("--step-timeout", type=float, default=5.0,
-                   help="seconds a workflow may run between two steps (5)")
-    p.add_argument("--memory-mb", type=int, default=2048, help="memory limit per submission in MB (2048)")
-    p.add_argument("--output-kb", type=int, default=1024, help="cap on a submission's printed output (1024)")
-    p.add_argument("--event-budget", type=int, default=20_000, help="simulated events per Part B run (20000)")
-    p.add_argument("--seed", type=int, default=BATCH_SEED, help="Part B campaign seed (keep it private)")
-    p.add_argument("--random-runs", type=int, default=8, help="random-crash runs per order kind in Part B (8)")
-    p.add_argument("--jobs", type=int, default=1, help="submissions graded at once (1)")
-    p.add_argument("--resume", action="store_true", help="skip submissions already graded into OUTDIR")
     try:
-        args = p.parse_args(argv)
-        if args.seed < 0:
-            raise ConfigError(f"--seed must be >= 0, got {args.seed}")
-        if args.random_runs < 0:
-            raise ConfigError(f"--random-runs must be >= 0, got {args.random_runs}")
-        limits = Limits(wall_s=args.timeout, cell_s=args.cell_timeout, step_s=args.step_timeout,
-                        memory_mb=args.memory_mb, output_kb=args.output_kb, event_budget=args.event_budget)
-        grade_dir(Path(args.dir), Path(args.out), limits, args.seed, args.random_runs, args.jobs, args.resume)
-    except ConfigError as e:
-        print(f"error: {e}", file=sys.stderr)
-        return 2
-    return 0
+        if jobs == 1:
+            results = [one(item) for item in todo]
+        else:
+            with ThreadPoolExecutor(max_workers=jobs) as pool:
+                results = list(pool.map(one, todo))
+    finally:
+        meter.close()
+    rates = pass_rates(manifest.rows())
+    progress(_pass_rates_files(out, rates))
+    if report:
+        from .report import write_report
+
+        write_report(out, manifest, rates)
+    return results

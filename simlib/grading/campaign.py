@@ -1,43 +1,73 @@
 """Part B's fault campaign: run a learner's returns workflow under crashes and judge it.
 
-A campaign is a list of `Case` (which order, which seed, which fault
-schedule). Every run uses the Temporal model; the verdicts come from the
-simulator's own ledger and instance state, read as plain counts. Each
-invariant is worth one point and fails on its first counterexample, which is
-then shrunk (drop faults, move crashes earlier) to the smallest schedule that
-still breaks it, and shown with its timeline and a replay token.
+A campaign is a list of `Case` (which kind of return, which order, which run
+seed, which fault schedule). The orders (ids, ages in days, amounts) and the
+run seeds are drawn from the campaign seed, which the batch grader keeps to
+itself: a workflow that hard-codes an order id, or gets the last day of the
+return window wrong, meets orders it cannot guess. Every run uses the Temporal
+model; the verdicts come from the simulator's own ledger and what the workflow
+asked for (see `simlib.grading.invariants`). Each invariant is worth one point
+and fails on its first counterexample, which is then shrunk (drop faults, move
+crashes earlier) to the smallest schedule that still breaks it, and shown with
+its timeline and a replay token that holds that one case, never the campaign
+seed.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import dataclasses
+import hashlib
+import json
+from dataclasses import dataclass
 
-from ..engine import ReplayToken, Run
-from ..errors import BudgetExceeded
-from ..faults import CRASH_POINTS, CrashAt, CrashAtTime, FaultSchedule, RandomCrashes
+from ..core.engine import Run
+from ..core.errors import BudgetExceeded, ConfigError
+from ..core.faults import CRASH_POINTS, CrashAt, CrashAtTime, FaultSchedule, RandomCrashes
 from ..models import get_model
-from ..rng import RunRandom
+from ..core.rng import RunRandom
 from .feedback import CORRECT, ERROR, WRONG, Feedback
-from .returns import MODEL, make_scenario
+from .invariants import HINTS as _HINTS, INVARIANTS, Outcome, judge, keys_shared
+from .rubric import as_sentence
+from .returns import MODEL, ORDERS, RETURN_WINDOW_DAYS, RunTrace, make_scenario
 
-__all__ = ["Case", "Outcome", "INVARIANTS", "campaign_cases", "run_case", "judge", "shrink",
-           "timeline_text", "grade_workflow", "PRACTICE_SEED", "DEFAULT_EVENT_BUDGET"]
+__all__ = ["Case", "Outcome", "INVARIANTS", "campaign_cases", "draw_orders", "run_case", "judge", "shrink",
+           "timeline_text", "grade_workflow", "token_for", "case_from_token", "PRACTICE_SEED",
+           "DEFAULT_EVENT_BUDGET"]
 
 PRACTICE_SEED = 1
-DEFAULT_EVENT_BUDGET = 20_000
+DEFAULT_EVENT_BUDGET = 2_000
 GRID_STEPS = 6
 
 
 @dataclass(frozen=True)
 class Case:
-    """One run of the campaign: the order's kind, the run's seed and its faults."""
+    """One run of the campaign.
+
+    Attributes:
+        kind: ``valid``, ``declined`` or ``invalid``.
+        seed: the run's own seed (latencies, random crashes); a one-way hash of the campaign
+            seed, so showing it reveals nothing about the other cases.
+        faults: the fault schedule.
+        order: what the workflow receives (None: the example order of ``kind``).
+        gate: the fault-free run the happy-path check reads.
+    """
 
     kind: str
     seed: int
     faults: FaultSchedule = FaultSchedule()
+    order: dict | None = None
+    gate: bool = False
+
+    def order_data(self) -> dict:
+        return dict(self.order if self.order is not None else ORDERS[self.kind])
 
     def describe(self) -> str:
-        return f"{self.kind} return, seed {self.seed}, faults: {describe_faults(self.faults)}"
+        o = self.order_data()
+        return (f"{self.kind} return (order {o.get('order_id')}, {o.get('days_since_delivery')} days after "
+                f"delivery), faults: {describe_faults(self.faults)}")
+
+    def __hash__(self) -> int:
+        return hash((self.kind, self.seed, self.faults, json.dumps(self.order, sort_keys=True), self.gate))
 
 
 def describe_faults(f: FaultSchedule) -> str:
@@ -49,61 +79,79 @@ def describe_faults(f: FaultSchedule) -> str:
     return ", ".join(parts) or "none"
 
 
-@dataclass
-class Outcome:
-    """Plain facts about one run, read from the simulator's ledger and instance state."""
+def _case_seed(seed: int, index: int) -> int:
+    digest = hashlib.sha256(f"simlib/returns-campaign/{seed}/{index}".encode()).digest()
+    return int.from_bytes(digest[:4], "big") % 999_983 + 1
 
-    case: Case
-    labels: int
-    voids: int
-    refunds: int
-    emails: int
-    completed: bool
-    error: str | None
-    stalled: str | None
-    budget_exceeded: bool
-    history: list = field(repr=False, default_factory=list)
 
-    @property
-    def ended(self) -> bool:
-        return self.completed or self.error is not None
+def draw_orders(seed: int) -> dict[str, list[dict]]:
+    """The campaign's orders per kind, drawn from ``seed``.
 
-    @property
-    def declined_error(self) -> bool:
-        """The workflow ended by re-raising the declined refund (allowed after compensating)."""
-        return bool(self.error) and "declined by the provider" in self.error
+    Ids, SKUs, amounts and most ages are random; each kind also holds the window's edge
+    (the last valid day for valid and declined returns, the first late day for invalid
+    ones), so an off-by-one window check always meets its counterexample. The first valid
+    order sits well inside the window: it is the happy-path gate.
+    """
+    rnd = RunRandom(seed).stream("campaign-orders")   # the run-style generator: never the global one
+    used = {o["order_id"] for o in ORDERS.values()}
+    w = RETURN_WINDOW_DAYS
+
+    def order(days: int) -> dict:
+        while True:
+            oid = f"RMA-{rnd.randrange(1000, 100_000)}"
+            if oid not in used:
+                used.add(oid)
+                break
+        return {"order_id": oid, "sku": f"SKU-{rnd.randrange(1000, 10_000)}",
+                "amount_usd": round(rnd.uniform(5.0, 400.0), 2), "days_since_delivery": days}
+
+    return {
+        "valid": [order(rnd.randrange(1, w - 1)), order(w), order(rnd.randrange(0, w))],
+        "declined": [order(rnd.randrange(1, w)), order(w), order(rnd.randrange(0, w))],
+        "invalid": [order(w + 1), order(rnd.randrange(w + 2, 4 * w))],
+    }
 
 
 def campaign_cases(seed: int = PRACTICE_SEED, random_runs: int = 2, grid_steps: int = GRID_STEPS) -> list[Case]:
-    """The standard campaign: no faults, a crash at every step and point, double crashes, random crashes.
+    """The standard campaign: every order without faults, a crash at every step and point, double
+    crashes, random crashes.
 
     Args:
-        seed: derives every run's seed (the batch grader's is not the notebook's).
+        seed: derives every order and run seed (the batch grader's is not the notebook's).
         random_runs: runs with random crashes, per valid and declined order.
         grid_steps: crash steps 1..grid_steps are tried for the valid and declined orders.
     """
-    rnd = RunRandom(seed).stream("campaign")    # the run-style generator: never the global one
-    s0 = rnd.randrange(1, 10**6)
-    cases = [Case("valid", s0), Case("invalid", s0), Case("declined", s0)]
+    orders = draw_orders(seed)
+    rnd = RunRandom(seed).stream("campaign")
+    plan: list[tuple[str, FaultSchedule, dict, bool]] = []
+    for kind in ("valid", "declined", "invalid"):
+        for i, order in enumerate(orders[kind]):
+            plan.append((kind, FaultSchedule(), order, kind == "valid" and i == 0))
     for kind, steps in (("valid", grid_steps), ("declined", grid_steps), ("invalid", 2)):
+        n = 0
         for step in range(1, steps + 1):
             for point in CRASH_POINTS:
-                cases.append(Case(kind, s0, FaultSchedule(crashes=(CrashAt(step, point),))))
+                order = orders[kind][n % len(orders[kind])]
+                n += 1
+                plan.append((kind, FaultSchedule(crashes=(CrashAt(step, point),)), order, False))
     for kind in ("valid", "declined"):
         # The same step dies twice in a row: the retry of a retry must be as safe as the first one.
         for step in range(1, grid_steps + 1):
             twice = (CrashAt(step, "after-effect", 1), CrashAt(step, "after-effect", 2))
-            cases.append(Case(kind, s0, FaultSchedule(crashes=twice)))
-    for _ in range(random_runs):
+            plan.append((kind, FaultSchedule(crashes=twice), orders[kind][step % len(orders[kind])], False))
+    for r in range(random_runs):
         for kind in ("valid", "declined"):
             mtbf = rnd.choice((3.0, 4.0, 6.0, 8.0))
-            cases.append(Case(kind, rnd.randrange(1, 10**6), FaultSchedule(random=RandomCrashes(mtbf))))
-    return cases
+            plan.append((kind, FaultSchedule(random=RandomCrashes(mtbf)), orders[kind][r % len(orders[kind])],
+                         False))
+    return [Case(kind, _case_seed(seed, i), faults, order, gate)
+            for i, (kind, faults, order, gate) in enumerate(plan)]
 
 
 def run_case(case: Case, factory, event_budget: int = DEFAULT_EVENT_BUDGET) -> Outcome:
     """Run one case and read its outcome (a budget overrun ends the run, it does not raise)."""
-    scenario = make_scenario(case.kind, factory)
+    trace = RunTrace()
+    scenario = make_scenario(case.kind, factory, case.order_data(), trace)
     scenario.validate_faults(case.faults)
     run = Run(scenario, get_model(MODEL), case.seed, case.faults, record=True)
     over = False
@@ -111,92 +159,20 @@ def run_case(case: Case, factory, event_budget: int = DEFAULT_EVENT_BUDGET) -> O
         run.execute(until=scenario.horizon_s, event_budget=event_budget)
     except BudgetExceeded:
         over = True
-    run.history.sort(key=lambda r: r.time)
+    finally:
+        # A run that never ended leaves the learner's invocation suspended: end it now, at a fixed
+        # point, not whenever the garbage collector closes the generator.
+        trace.close()
+    history = run.history if run.history is not None else []
+    history.sort(key=lambda r: r.time)
     inst = run.instances[0]
     led = run.ledger
+    effects = tuple((e.kind, e.key is not None, e.deduplicated, e.key) for e in led.effects)
+    steps = tuple(trace.steps[k] for k in sorted(trace.steps))
     return Outcome(case, led.count("create_label"), led.count("void_label"), led.count("refund_card"),
-                   led.count("send_email"), bool(inst.finished), inst.error, inst.stalled, over, list(run.history))
-
-
-# ---------------------------------------------------------------------- invariants
-def _happy(o: Outcome) -> str | None:
-    problems = []
-    if not o.completed:
-        problems.append("it did not complete" + (f" ({o.error})" if o.error else ""))
-    for what, n, want in (("label", o.labels, 1), ("refund", o.refunds, 1), ("email", o.emails, 1),
-                          ("label void", o.voids, 0)):
-        if n != want:
-            problems.append(f"{n} {what}(s) instead of {want}")
-    return "; ".join(problems) or None
-
-
-def _finishes(o: Outcome) -> str | None:
-    if o.budget_exceeded:
-        return "the run never finished: it went past its budget of simulated events (a loop of steps?)"
-    if o.stalled:
-        return f"the run got stuck: {o.stalled}"
-    if o.error and not (o.case.kind == "declined" and o.declined_error):
-        return f"the workflow failed: {o.error}"
-    if not o.ended:
-        return "the run did not finish within a simulated day"
-    return None
-
-
-def _at_most_one(what: str, attr: str):
-    def check(o: Outcome) -> str | None:
-        n = getattr(o, attr)
-        return f"{n} {what} for one return" if n > 1 else None
-    return check
-
-
-def _one_email(o: Outcome) -> str | None:
-    if o.emails > 1:
-        return f"{o.emails} emails were sent for one return"
-    if o.case.kind == "valid" and o.completed and o.refunds >= 1 and o.emails == 0:
-        return "the refund went through but no confirmation email was sent"
-    return None
-
-
-def _saga(o: Outcome) -> str | None:
-    if o.case.kind == "declined":
-        if o.ended and o.labels > 0 and o.voids == 0:
-            return "the refund was declined but the shipping label was never voided"
-        return None
-    if o.voids > 0:
-        return "a label was voided although the refund did not fail"
-    return None
-
-
-def _valid_only(o: Outcome) -> str | None:
-    if o.case.kind == "invalid":
-        if o.refunds:
-            return "a return outside the return window was refunded"
-        if o.labels:
-            return "a return outside the return window got a shipping label"
-        return None
-    if o.case.kind == "valid" and o.ended and o.refunds == 0:
-        return "a valid return finished without a refund"
-    return None
-
-
-# (id, what it checks, check); the first is the gate: without it nothing else is judged.
-INVARIANTS = (
-    ("b_happy_path", "without faults, a valid return gets one label, one refund and one email", _happy),
-    ("b_finishes", "every run finishes (a declined refund may end it with that error)", _finishes),
-    ("b_one_refund", "never two refunds", _at_most_one("refunds were issued", "refunds")),
-    ("b_one_email", "never two emails, and a completed refund is confirmed", _one_email),
-    ("b_one_label", "never two shipping labels", _at_most_one("shipping labels were created", "labels")),
-    ("b_saga_voids_label", "the label is voided whenever the refund is declined (and only then)", _saga),
-    ("b_refund_only_if_valid", "valid returns are refunded; invalid ones get no label and no refund", _valid_only),
-)
-_BY_ID = {i: fn for i, _, fn in INVARIANTS}
-
-
-def judge(invariant: str, outcome: Outcome) -> str | None:
-    """None when ``outcome`` satisfies the invariant, else why not."""
-    if invariant == "b_happy_path" and (outcome.case.kind != "valid" or not outcome.case.faults.empty):
-        return None
-    return _BY_ID[invariant](outcome)
+                   led.count("send_email"), bool(inst.finished), inst.error, inst.stalled, over,
+                   inst.result if inst.finished else None, steps, effects, trace.incarnations,
+                   list(history))
 
 
 # ---------------------------------------------------------------------- shrinking
@@ -244,7 +220,7 @@ def shrink(invariant: str, outcome: Outcome, factory, event_budget: int = DEFAUL
             if runs >= max_runs:
                 break
             runs += 1
-            trial = run_case(Case(best.case.kind, best.case.seed, cand), factory, event_budget)
+            trial = run_case(dataclasses.replace(best.case, faults=cand), factory, event_budget)
             if judge(invariant, trial) is not None:
                 best = trial
                 improved = True
@@ -285,8 +261,36 @@ def timeline_text(history, limit: int = 60) -> str:
 
 
 def token_for(case: Case) -> str:
-    """The replay token of a case (see `simlib.grading.replay`)."""
-    return ReplayToken(f"returns-{case.kind}", MODEL, case.seed, case.faults).to_json()
+    """The replay token of one case: its kind, run seed, faults and order (see `simlib.grading.replay`).
+
+    It holds that single case only; the campaign seed that drew every order stays with the grader.
+    """
+    return json.dumps({"scenario": f"returns-{case.kind}", "model": MODEL, "seed": case.seed,
+                       "faults": case.faults.to_dict(), "order": case.order_data()}, sort_keys=True)
+
+
+def case_from_token(token) -> Case:
+    """The `Case` a replay token describes (raises `ConfigError` for a malformed token)."""
+    from .returns import kind_of_scenario
+
+    if isinstance(token, Case):
+        return token
+    try:
+        d = json.loads(token) if isinstance(token, str) else None
+    except ValueError as e:
+        raise ConfigError(f"replay token is not valid JSON: {e}") from None
+    if not isinstance(d, dict) or not {"scenario", "model", "seed"} <= set(d):
+        raise ConfigError("replay token needs the fields scenario, model, seed (and optionally faults, order)")
+    kind = kind_of_scenario(d["scenario"])
+    if d["model"] != MODEL:
+        raise ConfigError(f"Exercise 64.4.1 runs on the {MODEL!r} model, the token says {d['model']!r}")
+    if type(d["seed"]) is not int:
+        raise ConfigError(f"the token's seed must be an integer, got {d['seed']!r}")
+    order = d.get("order")
+    if order is not None and (not isinstance(order, dict) or
+                              set(order) != {"order_id", "sku", "amount_usd", "days_since_delivery"}):
+        raise ConfigError("the token's order must have order_id, sku, amount_usd and days_since_delivery")
+    return Case(kind, d["seed"], FaultSchedule.from_dict(d.get("faults") or {}), order)
 
 
 def _counterexample(outcome: Outcome) -> str:
@@ -320,31 +324,23 @@ def grade_workflow(factory, cases: list[Case], event_budget: int = DEFAULT_EVENT
         if not gate_ok:
             out.append(Feedback(inv, 0.0, 1.0, WRONG, f"not judged: {desc}; fix the run without faults first"))
             continue
-        failing = next(((o, r) for o in outcomes if (r := judge(inv, o)) is not None), None)
+        if inv == "b_keys_per_return":
+            failing = keys_shared(outcomes)
+        else:
+            failing = next(((o, r) for o in outcomes if (r := judge(inv, o)) is not None), None)
         if failing is None:
             out.append(Feedback(inv, 1.0, 1.0, CORRECT, desc))
             continue
         o, reason = failing
-        if do_shrink:
+        if do_shrink and inv != "b_keys_per_return":
             o = shrink(inv, o, factory, event_budget)
             reason = judge(inv, o) or reason
             if broken():
                 o = failing[0]
-        out.append(Feedback(inv, 0.0, 1.0, WRONG, reason, hint=_HINTS.get(inv, ""),
+        out.append(Feedback(inv, 0.0, 1.0, WRONG, reason, hint=as_sentence(_HINTS.get(inv, "")),
                             detail=_counterexample(o)))
         if inv == "b_happy_path":
             gate_ok = False
     return out
 
 
-_HINTS = {
-    "b_happy_path": "run the workflow once without faults and compare the ledger with the five steps",
-    "b_finishes": "a crash is thrown into your code at a yield: don't catch BaseException, and keep the "
-                  "code deterministic so the replay issues the same steps",
-    "b_one_refund": "a step whose effect happened but was not recorded runs again after a crash; what "
-                    "makes the provider recognise the repeat?",
-    "b_one_email": "the email is a side effect like the refund; what protects it from a repeat?",
-    "b_one_label": "creating a label is a side effect too",
-    "b_saga_voids_label": "catch the refund's ActivityError and undo what already happened",
-    "b_refund_only_if_valid": "decide from order['days_since_delivery'] before any side effect",
-}

@@ -19,7 +19,7 @@ the questions graded against a key, read from the solution regions with
 ``ast.literal_eval`` (never executed). Partial credit for other choices comes
 from the answer cell's ``metadata.simlib.credit``.
 
-Usage: ``python -m simlib exercises [--check]`` (or ``python -m simlib.grading.generate``).
+Usage: ``python -m simlib exercises [--check]``.
 ``--check`` changes nothing and exits 1 when a generated file differs from the
 one on disk (the drift test in CI).
 """
@@ -29,13 +29,12 @@ from __future__ import annotations
 import ast
 import copy
 import json
-import sys
 import textwrap
 from pathlib import Path
 
-from ..errors import ConfigError
+from ..core.errors import ConfigError
 
-__all__ = ["exercise_from_solution", "build_key", "generate", "main", "BEGIN", "END"]
+__all__ = ["exercise_from_solution", "build_key", "generate", "BEGIN", "END"]
 
 BEGIN = "# BEGIN SOLUTION"
 END = "# END SOLUTION"
@@ -241,32 +240,3 @@ def generate(solutions_dir: Path, exercises_dir: Path, key_path: Path = KEY_PATH
                 p.write_text(text, encoding="utf-8")
     return differ
 
-
-def main(argv: list[str] | None = None) -> int:
-    """``python -m simlib exercises [--check] [--solutions DIR] [--exercises DIR]``."""
-    from ..cli import _Parser
-
-    p = _Parser(prog="python -m simlib exercises",
-                description="generate exercises/ and the answer key from solutions/")
-    p.add_argument("--solutions", default="solutions", help="reference notebooks (default: solutions)")
-    p.add_argument("--exercises", default="exercises", help="where learner notebooks go (default: exercises)")
-    p.add_argument("--key", default=str(KEY_PATH), help="the answer key module to write")
-    p.add_argument("--check", action="store_true", help="change nothing; exit 1 when anything differs")
-    try:
-        args = p.parse_args(argv)
-        differ = generate(Path(args.solutions), Path(args.exercises), Path(args.key), check=args.check)
-    except ConfigError as e:
-        print(f"error: {e}", file=sys.stderr)
-        return 2
-    if args.check:
-        if differ:
-            print("out of date (run `python -m simlib exercises`): " + ", ".join(differ))
-            return 1
-        print("exercises/ and the answer key match solutions/")
-        return 0
-    print(f"wrote {len(differ)} file(s)" + (": " + ", ".join(differ) if differ else " (all up to date)"))
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

@@ -35,6 +35,15 @@ KEY = {
         },
         "kind": "choice"
     },
+    "a_engine_property": {
+        "credits": {
+            "7ce79a98b448122f67141cd9f284eeee0d77ab9a32977f3218fe6efb3626d856": [
+                1.0,
+                1.0
+            ]
+        },
+        "kind": "choice"
+    },
     "a_idempotency_steps": {
         "exact": "b84f2bb8ba821d22c107c7733a29b3b71e5d36ca412377205b4212f3eb99d05c",
         "kind": "set",
@@ -47,6 +56,15 @@ KEY = {
     "q2_definition": {
         "credits": {
             "e8bee1ae64182b2c8d7427d71c9830882acd1bcdd9986fad69a8ff4fc505eade": [
+                1.0,
+                1.0
+            ]
+        },
+        "kind": "choice"
+    },
+    "q2_failure_mode": {
+        "credits": {
+            "55f1ae7237730fc8ad7571602a5bb04b598cabd16b8c42a5d5ea003e29843820": [
                 1.0,
                 1.0
             ]

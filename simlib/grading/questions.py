@@ -23,7 +23,7 @@ from typing import Any, Callable
 from . import digest as dg
 from .feedback import CORRECT, INVALID, MISSING as MISSING_STATUS, PARTIAL, WRONG, Feedback
 from .normalize import AnswerError, as_choice, as_number, as_step_set, as_text
-from .rubric import Concept, Rubric
+from .rubric import Concept, Rubric, as_sentence
 
 __all__ = ["Question", "SimNumber", "SimSet", "KeyedSet", "KeyedChoice", "Text", "MISSING", "sim_value"]
 
@@ -69,6 +69,7 @@ class Question:
             hint = ""
         elif hint is None:
             hint = self.hint
+        hint = as_sentence(hint) if hint else ""
         return Feedback(self.id, round(score, 2), float(self.points), status, message, hint)
 
     def _scaled(self, fraction: float, message_ok: str, message_part: str, message_bad: str,
@@ -83,8 +84,8 @@ class Question:
 @functools.lru_cache(maxsize=None)
 def sim_value(name: str):
     """A number or set the simulator computes for a question (cached per process)."""
-    from ..engine import simulate
-    from ..faults import CrashAt, FaultSchedule
+    from ..core.engine import simulate
+    from ..core.faults import CrashAt, FaultSchedule
 
     crash3 = FaultSchedule(crashes=(CrashAt(3, "after-effect"),))
     table: dict[str, Callable] = {
@@ -148,12 +149,14 @@ class SimSet(Question):
 
 
 def _set_message(extra: int, missing: int) -> str:
-    parts = []
+    """What is wrong with a set, without counting (a count would let a learner search the answer)."""
+    if extra and missing:
+        return "some of your steps do not belong in the set, and some that do are not in it"
     if extra:
-        parts.append(f"{extra} of your steps should not be in the set")
+        return "some of your steps do not belong in the set"
     if missing:
-        parts.append(f"{missing} step(s) are missing")
-    return "; ".join(parts) or "not the right set"
+        return "the set is not complete yet"
+    return "not the right set"
 
 
 @dataclass(frozen=True)
@@ -179,11 +182,15 @@ class KeyedChoice(Question):
         justification: the variable holding the learner's reasons, and the concept that
             unlocks a choice's second credit (Hatchet with a task-queue-shaped system).
         sentences: accept a sentence naming one option (off for single-letter options).
+        nudges: option -> a hint aimed at the reasoning that leads to it, shown when that
+            option is chosen and is not the best (every option has one, so their presence
+            says nothing about which is right).
     """
 
     aliases: dict = field(default_factory=dict)
     justification: tuple[str, Concept] | None = None
     sentences: bool = True
+    nudges: dict = field(default_factory=dict)
 
     def _grade(self, value, answers) -> Feedback:
         got = as_choice(value, self.aliases, self.sentences)
@@ -195,10 +202,12 @@ class KeyedChoice(Question):
         frac = dg.grade_choice(self.id, _key(self.id), got, justified)
         if frac >= 1.0:
             return self._fb(self.points, CORRECT, "the best fit")
+        nudge = self.nudges.get(got)
         if frac > 0:
             return self._fb(self.points * frac, PARTIAL,
-                            f"partial credit for {got}: it can work, but another option fits this case better")
-        return self._fb(0.0, WRONG, f"{got} does not fit this case")
+                            f"partial credit for {got}: it can work, but another option fits this case better",
+                            nudge)
+        return self._fb(0.0, WRONG, f"{got} does not fit this case", nudge)
 
 
 @dataclass(frozen=True)
@@ -212,13 +221,19 @@ class Text(Question):
     def _grade(self, value, answers) -> Feedback:
         text = as_text(value, self.min_words, self.max_words)
         r = self.rubric.grade(text)
+        if not r.prose:
+            return self._fb(0.0, WRONG, "no full sentence found: the answer reads as a list of words",
+                            as_sentence(self.hint) + " Write sentences that say how the ideas connect: what "
+                            "happens, why, and what follows from it.")
         frac = r.score / r.max_score if r.max_score else 0.0
-        hint = " ".join(r.hints) if r.hints else self.hint
-        found = f"covers {len(r.found)} of {len(self.rubric.concepts)} ideas"
+        hint = " ".join(r.hints) if r.hints else as_sentence(self.hint)
+        parts = []
         if r.misconceptions:
-            found += f"; it also says something misleading ({', '.join(r.misconceptions)})"
+            parts.append("it claims something that is not right (" + "; ".join(r.misconceptions) + ")")
+        if r.found:
+            parts.append("it explains " + ", ".join(r.found))
         if r.missing:
-            found += f"; missing: {', '.join(r.missing)}"
+            parts.append("it does not yet say " + " or ".join(r.missing))
         if r.score >= r.max_score and not r.misconceptions:
             return self._fb(self.points, CORRECT, "covers every idea the rubric looks for")
-        return self._fb(self.points * frac, PARTIAL if r.score > 0 else WRONG, found, hint)
+        return self._fb(self.points * frac, PARTIAL if r.score > 0 else WRONG, "; ".join(parts), hint)

@@ -6,18 +6,23 @@ run it under the Temporal model with any fault schedule. The wrapper forwards
 each step the learner's code asks for to the real context, after checking its
 arguments, and makes the refund provider decline in the ``declined`` case. The
 learner's code never sees whether the refund will be declined; it only sees
-the `ActivityError` when it is.
+the `ActivityError` when it is. Every start of a worker (the first, and each
+restart after a crash) runs a new incarnation of the learner's code (see
+`LocalFactory`), so state kept outside the engine is lost as it would be.
 
-The contract (the grader reads these effects from the ledger):
+The contract (the grader reads the effects from the ledger, the steps from
+what the workflow asked for; see `simlib.grading.invariants`):
 
-1. validate the return: ``ctx.tool(name)`` (a read, no effect), then decide;
-2. check inventory: ``ctx.tool(name)`` (a read);
+1. validate the return: a read (no effect) whose name says so (``"validate"``), then decide;
+2. check inventory: a read named after the inventory (``"check_inventory"``);
 3. create the shipping label: ``ctx.tool(name, effect="create_label", ...)``;
 4. issue the refund: ``ctx.tool(name, effect="refund_card", ...)``;
-5. send the confirmation: ``ctx.tool(name, effect="send_email", ...)``;
-   and, to compensate a declined refund, void the label: ``effect="void_label"``.
+5. send the confirmation: ``ctx.tool(name, effect="send_email", ...)``, only after the refund;
+   and, to compensate a declined refund, void the label: ``effect="void_label"``, keyed.
 
-A return is valid when it arrives within `RETURN_WINDOW_DAYS` days of delivery.
+A return is valid when ``order["days_since_delivery"] <= RETURN_WINDOW_DAYS``; an
+invalid one ends after the validation with no side effect. The workflow returns
+`RESULTS` [kind]: ``"refunded"``, ``"refund-declined"`` or ``"rejected"``.
 """
 
 from __future__ import annotations
@@ -25,20 +30,23 @@ from __future__ import annotations
 import copy
 import math
 
-from ..errors import ActivityError, NondeterminismError
+from ..core.errors import ActivityError, NondeterminismError
 from ..scenarios import Scenario
-from ..world import EFFECT_KINDS
+from ..core.world import EFFECT_KINDS
 from .workflow_api import Session
 
 __all__ = [
     "RETURN_WINDOW_DAYS", "ORDERS", "CASE_KINDS", "STEP_NAMES", "MAX_STEPS", "MODEL",
     "WorkflowContractError", "WorkflowRaised", "make_scenario", "local_factory", "kind_of_scenario",
+    "LocalFactory", "RunTrace", "RESULTS",
 ]
 
 RETURN_WINDOW_DAYS = 30
 MODEL = "temporal"
 MAX_STEPS = 12
 CASE_KINDS = ("valid", "declined", "invalid")
+# What the workflow returns for each kind of return (the exercise's spec).
+RESULTS = {"valid": "refunded", "declined": "refund-declined", "invalid": "rejected"}
 
 # What the workflow receives. The declined case's order looks exactly like a valid one:
 # the decline comes from the payment provider, not from anything the code can read.
@@ -127,23 +135,77 @@ def _journal_len(ctx) -> int:
     return len(ctx.inst.journal) if ctx.durable else 0
 
 
-def _make_workflow(factory, decline_refunds: bool):
+class RunTrace:
+    """What the grader saw of one run's workflow, beyond the ledger.
+
+    Attributes:
+        steps: step number -> ``(kind, name, effect, keyed)`` of the step the workflow asked
+            for there (the first incarnation to reach it; a deterministic workflow asks for the
+            same step on every replay).
+        sessions: every session (one per incarnation), in the order they were started.
+        incarnations: how many times the learner's code was started afresh.
+    """
+
+    def __init__(self):
+        self.steps: dict[int, tuple] = {}
+        self.sessions: list = []
+        self.live: list = []
+        self.incarnations = 0
+
+    def close(self) -> None:
+        """Abandon every session still suspended (a run that never ended), in start order.
+
+        Called by the grader once the run is over, so the learner's side hears about it at a
+        fixed point of the grading, never when the garbage collector gets round to it.
+        """
+        live, self.live = self.live, []
+        for session in live:
+            session.abandon()
+
+
+def _workflow_id(ctx, order) -> str:
+    """The id the learner's workflow sees: one per return, as a real engine gives each order its own."""
+    oid = order.get("order_id") if isinstance(order, dict) else None
+    return f"return-{oid}" if isinstance(oid, str) and oid else ctx.workflow_id
+
+
+def _make_workflow(factory, decline_refunds: bool, trace: RunTrace):
     """The scenario's workflow: drives the learner's session against the real context."""
 
+    def finish(session) -> None:
+        if session in trace.live:
+            trace.live.remove(session)
+
     def returns_case(ctx, order):
-        session = factory(ctx.workflow_id, copy.deepcopy(order))
+        # Every worker start is a new process: the learner's in-memory state starts afresh.
+        new = getattr(factory, "new_incarnation", None)
+        if new is not None:
+            new()
+        trace.incarnations += 1
+        session = factory(_workflow_id(ctx, order), copy.deepcopy(order))
+        trace.sessions.append(session)
+        trace.live.append(session)
+        seq = 0
         reply = session.start(ctx.now(), _journal_len(ctx))
         while True:
             op = reply.get("op") if type(reply) is dict else None
             if op == "return":
+                finish(session)
                 return reply.get("value")
             if op == "raise":
+                finish(session)
                 raise WorkflowRaised(str(reply.get("error"))[:300])
             if op != "command":
+                finish(session)
                 raise WorkflowContractError("the workflow sent a malformed reply")
+            seq += 1
+            args = reply.get("args") if type(reply.get("args")) is dict else {}
+            trace.steps.setdefault(seq, (reply.get("kind"), reply.get("name"), args.get("effect"),
+                                         args.get("idempotency_key") is not None))
             try:
                 event = _issue(ctx, reply, decline_refunds)
             except (WorkflowContractError, NondeterminismError):
+                finish(session)
                 session.abandon()
                 raise
             try:
@@ -151,8 +213,13 @@ def _make_workflow(factory, decline_refunds: bool):
             except ActivityError as e:
                 reply = session.throw(e.step_name, e.message, ctx.now(), _journal_len(ctx))
                 continue
+            except GeneratorExit:
+                # The run is over and this generator is being collected, at a moment that depends
+                # on the garbage collector: say nothing to the learner's side (RunTrace.close does).
+                raise
             except BaseException:
                 # The worker died (WorkerCrash): the learner's invocation dies with it.
+                finish(session)
                 session.abandon()
                 raise
             reply = session.send(value, ctx.now(), _journal_len(ctx))
@@ -160,24 +227,27 @@ def _make_workflow(factory, decline_refunds: bool):
     return returns_case
 
 
-def make_scenario(kind: str, factory) -> Scenario:
+def make_scenario(kind: str, factory, order: dict | None = None, trace: RunTrace | None = None) -> Scenario:
     """A scenario for one case of the exercise, running the workflow ``factory`` makes sessions of.
 
     Args:
         kind: ``valid``, ``declined`` (the refund provider declines) or ``invalid``.
         factory: ``factory(workflow_id, order)`` -> a `simlib.grading.workflow_api.Session`
-            (or a remote session with the same methods).
+            (or a remote session with the same methods); see `LocalFactory` for the
+            ``new_incarnation`` contract.
+        order: the order the workflow gets (default: the example order of ``kind``).
+        trace: filled with what the workflow asked for (default: a throw-away one).
     """
     if kind not in ORDERS:
-        from ..errors import ConfigError
+        from ..core.errors import ConfigError
 
         raise ConfigError(f"unknown returns case {kind!r}; allowed: {', '.join(CASE_KINDS)}")
     return Scenario(
         name=f"returns-{kind}",
         description=f"Exercise 64.4.1: the returns agent, {kind} case",
-        workflow=_make_workflow(factory, kind == "declined"),
+        workflow=_make_workflow(factory, kind == "declined", trace if trace is not None else RunTrace()),
         max_steps=MAX_STEPS,
-        params={"order": dict(ORDERS[kind])},
+        params={"order": dict(order if order is not None else ORDERS[kind])},
         horizon_s=86400.0,
     )
 
@@ -186,29 +256,65 @@ def kind_of_scenario(name: str) -> str:
     """``"returns-declined"`` -> ``"declined"`` (for replay tokens)."""
     kind = name[len("returns-"):] if isinstance(name, str) and name.startswith("returns-") else ""
     if kind not in ORDERS:
-        from ..errors import ConfigError
+        from ..core.errors import ConfigError
 
         raise ConfigError(f"not an Exercise 64.4.1 scenario: {name!r}; allowed: "
                           f"{', '.join('returns-' + k for k in CASE_KINDS)}")
     return kind
 
 
-class _LocalFactory:
-    """Sessions that run the workflow in this process; `broken` is set by an endless loop."""
+class LocalFactory:
+    """Sessions that run the learner's workflow in this process.
+
+    This is one of the two implementations of the grader's factory interface (the other
+    runs the workflow in the batch grader's sandbox):
+
+    ``factory(workflow_id, order) -> session``
+        A session of the current incarnation (`simlib.grading.workflow_api.Session`, or a
+        remote handle with the same ``start``/``send``/``throw``/``abandon`` methods).
+
+    ``factory.new_incarnation() -> None``
+        Start a new worker incarnation of the learner's code. Sessions made after the call
+        run the workflow as a freshly started worker process would: every module-level
+        variable, closure, default argument and function attribute the workflow can reach
+        holds the value it had when the notebook's cells finished running, not what earlier
+        incarnations left there. Sessions made before the call belong to dead incarnations:
+        the grader has abandoned them and never calls them again, none of their code runs
+        afterwards, and nothing they might still do (a ``finally`` block run by the garbage
+        collector) reaches the grader. The grader calls it before every workflow invocation
+        (each case's first start and every restart after a crash: about 100 times per
+        campaign), so it must be cheap and deterministic; it never raises for the learner's
+        misbehaviour (a broken learner shows up in ``broken`` and in session replies).
+
+    ``factory.broken -> str | None``
+        Set once the learner's code can no longer be trusted to answer (an endless loop).
+
+    Here a new incarnation is a fresh copy of the workflow function and the state it can
+    reach (see `simlib.grading.incarnation`).
+    """
 
     def __init__(self, fn, step_limit_s: float | None):
+        from .incarnation import Incarnations
+
+        self.incarnations = Incarnations(fn)
         self.fn = fn
+        self.current = None
         self.step_limit_s = step_limit_s
         self.broken: str | None = None
 
+    def new_incarnation(self) -> None:
+        self.current = self.incarnations.fresh()
+
     def __call__(self, workflow_id: str, order):
-        return _WatchedSession(self, self.fn, workflow_id, order, self.step_limit_s)
+        if self.current is None:
+            self.new_incarnation()
+        return _WatchedSession(self, self.current, workflow_id, order, self.step_limit_s)
 
 
 class _WatchedSession(Session):
     """A session that tells its factory when the learner's code ran into the step time limit."""
 
-    def __init__(self, owner: _LocalFactory, *args):
+    def __init__(self, owner: LocalFactory, *args):
         super().__init__(*args)
         self.owner = owner
 
@@ -225,6 +331,6 @@ class _WatchedSession(Session):
         return reply
 
 
-def local_factory(fn, step_limit_s: float | None = 5.0) -> _LocalFactory:
+def local_factory(fn, step_limit_s: float | None = 5.0) -> LocalFactory:
     """Sessions that run ``fn`` in this process (the notebook's own feedback)."""
-    return _LocalFactory(fn, step_limit_s)
+    return LocalFactory(fn, step_limit_s)

@@ -11,18 +11,32 @@ reason; nothing here raises for a broken submission.
 from __future__ import annotations
 
 import json
+import os
 import re
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from .assignments import ASSIGNMENTS, Assignment
 from .campaign import DEFAULT_EVENT_BUDGET, INVARIANTS, campaign_cases, grade_workflow
-from .feedback import ERROR, INVALID, MISSING as MISSING_STATUS, Feedback
+from .feedback import ERROR, INVALID, Feedback
+from .feedback import MISSING as MISSING_STATUS
 from .questions import MISSING
 from .runner import Limits, Sandbox, SandboxError
 
-__all__ = ["SubmissionResult", "grade_submission", "read_notebook", "identify_assignment", "code_cells",
-           "BATCH_SEED"]
+__all__ = [
+    "BATCH_SEED",
+    "MAX_BYTES",
+    "SubmissionResult",
+    "code_cells",
+    "grade_submission",
+    "identify_assignment",
+    "read_bounded",
+    "read_notebook",
+    "ungradable",
+]
+
+MAX_BYTES = 50 * 1024 * 1024
 
 # The batch grader's campaign seed: not the notebook's practice seed (instructors may pass their own).
 BATCH_SEED = 64_41
@@ -55,18 +69,54 @@ class SubmissionResult:
         return round(sum(f.max_score for f in self.items), 4)
 
 
-def read_notebook(path: Path) -> tuple[dict | None, str]:
-    """The notebook as a dict, or None and a one-line reason."""
+def read_bounded(path, limit: int = MAX_BYTES) -> tuple[bytes | None, str]:
+    """The bytes of a regular file of at most ``limit`` bytes, or None and a one-line reason.
+
+    The file is opened without following a symbolic link and without blocking
+    (a FIFO would otherwise wait forever), checked to be a regular file, and its
+    size is checked before anything is read; the read itself is bounded too.
+    """
     try:
-        raw = Path(path).read_bytes()
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    except OSError as e:
+        if e.errno == getattr(os, "ELOOP", -1) or os.path.islink(path):
+            return None, "it is a symbolic link, not a file (links are not followed)"
+        return None, f"cannot read the file: {e.strerror}"
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            return None, "it is not a regular file (a FIFO, device or socket)"
+        if st.st_size > limit:
+            return None, f"the file is larger than {limit // (1024 * 1024)} MB"
+        chunks, left = [], limit + 1
+        while left > 0:
+            chunk = os.read(fd, min(left, 1 << 20))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            left -= len(chunk)
+        raw = b"".join(chunks)
     except OSError as e:
         return None, f"cannot read the file: {e.strerror}"
-    if len(raw) > 50 * 1024 * 1024:
-        return None, "the file is larger than 50 MB"
+    finally:
+        os.close(fd)
+    if len(raw) > limit:
+        return None, f"the file is larger than {limit // (1024 * 1024)} MB"
+    return raw, ""
+
+
+def read_notebook(path: Path, raw: bytes | None = None) -> tuple[dict | None, str]:
+    """The notebook as a dict, or None and a one-line reason (``raw``: its bytes, if already read)."""
+    if raw is None:
+        raw, why = read_bounded(path)
+        if raw is None:
+            return None, why
     try:
         nb = json.loads(raw.decode("utf-8", "replace"))
     except ValueError as e:
         return None, f"not a valid notebook: the file is not JSON ({str(e).splitlines()[0][:80]})"
+    except RecursionError:
+        return None, "not a valid notebook: its JSON is nested too deeply"
     if not isinstance(nb, dict) or not isinstance(nb.get("cells"), list):
         return None, "not a valid notebook: it has no list of cells"
     return nb, ""
@@ -105,10 +155,23 @@ def identify_assignment(nb: dict | None, path: Path) -> Assignment | None:
     text = "\n".join(c["source"] for c in code_cells(nb))
     best, hits = None, 0
     for a in ASSIGNMENTS.values():
-        n = sum(1 for v in a.variables if re.search(rf"^\s*(def\s+)?{re.escape(v)}\b", text, re.M))
+        n = sum(1 for v in a.variables if re.search(rf"^\s*(def\s+)?{re.escape(v)}\b", text, re.MULTILINE))
         if n > hits:
             best, hits = a, n
     return best
+
+
+def ungradable(sid: str, name: str, why: str) -> SubmissionResult:
+    """The result of a submission that cannot be graded at all: zero on every question, with the reason.
+
+    Args:
+        sid: the submission id.
+        name: its file name (the assignment is told from it when possible).
+        why: one line.
+    """
+    a = identify_assignment(None, Path(name))
+    items = _all_zero(a, ERROR, f"could not be graded: {why}") if a else []
+    return SubmissionResult(sid, a.id if a else None, items, why)
 
 
 def _all_zero(a: Assignment, status: str, message: str) -> list[Feedback]:
@@ -136,8 +199,9 @@ def _missing_message(var: str, cells, errors) -> str:
 
 
 def grade_submission(path: Path, limits: Limits = Limits(), seed: int = BATCH_SEED, random_runs: int = 8,
-                     submission_id: str | None = None, assignment: Assignment | None = None) -> SubmissionResult:
-    """Grade one notebook file in its own sandboxed process.
+                     submission_id: str | None = None, assignment: Assignment | None = None,
+                     isolated: bool = True, raw: bytes | None = None) -> SubmissionResult:
+    """Grade one notebook file in its own sandbox.
 
     Args:
         path: the submitted ``.ipynb``.
@@ -146,10 +210,12 @@ def grade_submission(path: Path, limits: Limits = Limits(), seed: int = BATCH_SE
         random_runs: random-crash runs per order kind in Part B's campaign.
         submission_id: the id written in reports (default: the file's stem).
         assignment: force an assignment instead of detecting it.
+        isolated: run it in the bubblewrap sandbox (False: a plain child process, no isolation).
+        raw: the file's bytes when the caller has already read them (bounded).
     """
     path = Path(path)
     sid = submission_id or path.stem
-    nb, why = read_notebook(path)
+    nb, why = read_notebook(path, raw)
     a = assignment or identify_assignment(nb, path)
     if nb is None:
         items = _all_zero(a, ERROR, f"could not be graded: {why}") if a else []
@@ -158,7 +224,7 @@ def grade_submission(path: Path, limits: Limits = Limits(), seed: int = BATCH_SE
         why = "cannot tell which assignment this is (no simlib metadata, file name or answer variables)"
         return SubmissionResult(sid, None, [], why)
     cells = code_cells(nb)
-    box = Sandbox(cells, limits)
+    box = Sandbox(cells, limits, isolated=isolated)
     try:
         try:
             errors = box.start()

@@ -9,9 +9,9 @@ when the save is due, the save raises and the job dies.
 
 from __future__ import annotations
 
-from ..context import Context
-from ..stores import Component, FAIL, NOTHING
-from .base import EngineModel
+from ..core.context import Context
+from ..core.stores import Component, FAIL, NOTHING
+from .base import EngineModel, ModelConfig
 
 
 class AppCheckpointContext(Context):
@@ -26,13 +26,14 @@ class AppCheckpointContext(Context):
     check_determinism = False
 
 
-class AppCheckpoint(EngineModel):
+class AppCheckpoint(EngineModel[ModelConfig]):
     """Resume from the last saved step when the application restarts."""
 
     name = "app-checkpoint"
     title = "Application-level checkpointing"
     family = "homegrown"
     state_location = "a row per workflow in the application's own database, written after each step"
+    guarantees = frozenset({"keeps-finished-steps"})
     context_class = AppCheckpointContext
     components = (
         Component("worker", "application process", False, NOTHING,

@@ -9,13 +9,21 @@ crashed workflow resumes (or that it never does by itself).
 from __future__ import annotations
 
 from dataclasses import dataclass, fields, replace
-from typing import Any
+from typing import Any, ClassVar, Generic, TypeVar, cast
 
-from ..context import Context
-from ..errors import ConfigError, WorkerCrash
-from ..stores import Component
+from ..core.context import Context
+from ..core.errors import ConfigError, WorkerCrash
+from ..core.stores import Component
 
-__all__ = ["EngineModel", "ModelConfig"]
+__all__ = ["EngineModel", "ModelConfig", "ConfigT", "GUARANTEES"]
+
+GUARANTEES = {
+    "keeps-finished-steps": "under any crash and outage schedule the run completes, and no step whose "
+                            "result was recorded runs again",
+    "duplicates-only-after-effect": "an effect repeats only for a step that crashed after its effect and before "
+                                    "its record; with no such crash nothing repeats",
+}
+"""Guarantees a model may declare; `tests/test_guarantees.py` checks each declared one on random schedules."""
 
 
 @dataclass(frozen=True)
@@ -33,8 +41,15 @@ class ModelConfig:
             raise ConfigError(f"{type(self).__name__}.workers must be >= 1, got {self.workers!r}")
 
 
-class EngineModel:
-    """Base class of the engine models.
+ConfigT = TypeVar("ConfigT", bound=ModelConfig)
+_M = TypeVar("_M", bound="EngineModel[Any]")
+
+
+class EngineModel(Generic[ConfigT]):
+    """Base class of the engine models, generic over the settings dataclass.
+
+    A model subclasses ``EngineModel[ItsConfig]`` and sets ``config_class = ItsConfig``, so
+    ``self.config`` has the model's own type (``TemporalConfig``, not the base ``ModelConfig``).
 
     Attributes:
         name: the registry name (``"temporal"``).
@@ -44,24 +59,30 @@ class EngineModel:
         components: the deployment's boxes (`Component`), for diagrams and crash drills.
         context_class: the `Context` subclass workflow code talks to.
         config_class: the settings dataclass.
+        guarantees: names from `GUARANTEES` this model promises (the property suite tests them).
+        instance_state_class: the dataclass of what the model keeps per workflow instance across
+            invocations (its journal, memo, checkpoints), stored in ``Instance.state``; None for none.
     """
 
-    name = "base"
-    title = "Base"
-    family = "workflow-as-code"
+    name: str = "base"
+    title: ClassVar[str] = "Base"
+    family: ClassVar[str] = "workflow-as-code"
     state_location = ""
     components: tuple[Component, ...] = ()
-    context_class = Context
-    config_class = ModelConfig
+    context_class: ClassVar[type[Context]] = Context
+    config_class: ClassVar[type[ModelConfig]] = ModelConfig
+    instance_state_class: ClassVar[type | None] = None
+    guarantees: ClassVar[frozenset[str]] = frozenset()
+    config: ConfigT
 
     def __init__(self, **config: Any):
         allowed = {f.name for f in fields(self.config_class)}
         unknown = sorted(set(config) - allowed)
         if unknown:
             raise ConfigError(f"unknown {self.name} setting {unknown[0]!r}; allowed: {', '.join(sorted(allowed))}")
-        self.config = self.config_class(**config)
+        self.config = cast(ConfigT, self.config_class(**config))
 
-    def with_config(self, **changes: Any) -> "EngineModel":
+    def with_config(self: _M, **changes: Any) -> _M:
         """A copy of this model with some settings changed."""
         m = type(self).__new__(type(self))
         m.__dict__.update(self.__dict__)
@@ -72,6 +93,11 @@ class EngineModel:
         return f"<{type(self).__name__} {self.name!r} {self.config}>"
 
     # ------------------------------------------------------------------ hooks
+    def new_instance_state(self) -> Any:
+        """A fresh ``Instance.state``: the model's durable per-instance state (`instance_state_class`), or None."""
+        cls = self.instance_state_class
+        return cls() if cls is not None else None
+
     def new_run_state(self, run) -> Any:
         """Per-run state the model needs (None by default)."""
         return None

@@ -1,4 +1,4 @@
-"""The DAG-as-config family (Airflow, Prefect, Dagster, Step Functions Standard), with Airflow's defaults.
+"""The DAG-as-config family (Airflow, Dagster, Step Functions Standard; Prefect 1), with Airflow's defaults.
 
 The graph is declared before anything runs: the scheduler parses the DAG file
 into tasks, and a *DAG run* is a set of *task instances* whose states live in the
@@ -15,7 +15,7 @@ front, and the run fails before it starts with a `DagDeclarationError` that says
 so. (A branch operator can pick between paths that are all declared in advance;
 a loop the LLM steers has no such finite list.) The way out is to keep the DAG
 static and hand the dynamic part to an agent service as one opaque task; see
-`simlib.scenarios_dag.delegate_to_agent_service` and ``agent-loop-delegated``.
+`simlib.scenarios.dag.delegate_to_agent_service` and ``agent-loop-delegated``.
 
 Failure handling, with Airflow's defaults:
 
@@ -35,20 +35,21 @@ from __future__ import annotations
 
 import inspect
 import math
-from dataclasses import dataclass
+from collections.abc import Generator
+from dataclasses import dataclass, field
+from typing import Any, cast
 from functools import cached_property, lru_cache
 
-from ..context import MISSING, Context, RetryPolicy, _StepEvent
-from ..errors import ActivityError, ConfigError, WorkerCrash
-from ..history import Record
-from ..stores import Component, NOTHING, STALL
+from ..core.clock import StepEvent
+from ..core.context import MISSING, Context, RetryPolicy
+from ..core.errors import ActivityError, ConfigError, WorkerCrash
+from ..core.history import Record
+from ..core.stores import Component, NOTHING, STALL
 from .base import EngineModel, ModelConfig
 
 __all__ = ["Dag", "DagConfig", "DagContext", "DagDeclaration", "DagDeclarationError", "declare_dag"]
 
 _TASK_KINDS = ("llm", "tool")
-_XCOM = "dag.xcom"                 # Instance.memo key: task id -> its recorded return value
-_FAILED = "dag.failed"             # Instance.memo key: (step, task, error) of a zombie with no retries left
 _MAX_PROBE_STEPS = 10_000          # a probe run longer than this is treated as unbounded
 
 
@@ -171,9 +172,10 @@ class _Probe:
 
 def _trace(workflow, params: dict, mode: int, signals: dict) -> tuple[list, bool]:
     """The steps one probe run issues, and whether it ran through without a probe error."""
-    gen = workflow(_Probe(mode, signals), **params)
-    if not inspect.isgenerator(gen):
+    made = workflow(_Probe(mode, signals), **params)
+    if not inspect.isgenerator(made):
         return [], True
+    gen: Generator[Any, Any, Any] = made
     steps: list = []
     value, error = None, None
     while True:
@@ -272,10 +274,23 @@ def _declaration(run, workflow) -> DagDeclaration:
 
 
 # ---------------------------------------------------------------------- the context
+@dataclass
+class DagState:
+    """The metadata database's rows for one DAG run.
+
+    Attributes:
+        xcom: task id -> its recorded return value.
+        failed: (step, task, error) of a zombie task with no retries left, until the scheduler acts on it.
+    """
+
+    xcom: dict = field(default_factory=dict)
+    failed: tuple | None = None
+
+
 class DagContext(Context):
     """Task instances whose states and XComs live in the metadata database."""
 
-    __slots__ = ("t0", "cur", "dag", "seen", "task_of")
+    __slots__ = ("t0", "cur", "dag", "seen", "task_of", "cfg")
     durable = True
     store = "metadata-db"
     outage = "stall"
@@ -283,19 +298,21 @@ class DagContext(Context):
     check_determinism = False   # nothing is replayed: finished task instances are skipped by id
     record_latency_s = 0.1
 
-    def __init__(self, run, inst, worker: str, dag: DagDeclaration | None = None):
+    def __init__(self, run, inst, worker: str, dag: DagDeclaration | None = None, cfg: DagConfig | None = None):
         super().__init__(run, inst, worker)
-        self.t0 = run.env._now
+        # The model's own settings: in a composed system ``run.model`` is the composite, not the DAG model.
+        self.cfg = cfg if cfg is not None else run.model.config
+        self.t0 = run.env.now
         self.cur: tuple | None = None
         self.dag = dag
         self.seen: dict = {}      # task name -> how often this invocation met it
         self.task_of: dict = {}   # step -> task id
 
     @property
-    def retry(self):
-        return _retry_policy(self.run.model.config)
+    def retry(self):  # type: ignore[override]  # read from the model's own settings on each use
+        return _retry_policy(self.cfg)
 
-    def _lookup(self, seq: int, kind: str, name: str):
+    def lookup_step(self, seq: int, kind: str, name: str):
         n = self.seen.get(name, 0)
         self.seen[name] = n + 1
         task_id = name if n == 0 else f"{name}[{n}]"     # a repeated name is a mapped task
@@ -304,38 +321,40 @@ class DagContext(Context):
         if dag is not None and dag.verified and kind in _TASK_KINDS and name not in dag.task_ids:
             raise DagDeclarationError(f"task {name!r} is not in the declared DAG "
                                       f"({len(dag.tasks)} tasks); {_ADVICE}")
-        xcom = self.inst.memo.get(_XCOM)
-        if xcom is None or task_id not in xcom:
+        xcom = self.inst.state.xcom
+        if task_id not in xcom:
             self.replaying = False
             return MISSING
         value = xcom[task_id]
         self.replaying = True
-        self._stats.replayed += 1
+        self.stats.replayed += 1
         if isinstance(value, ActivityError):
-            return _StepEvent(self.env, 0.0, False, value, None)
-        if self._hist is not None:
-            self._hist.append(Record(self.env._now, self.workflow_id, seq, self.inst.attempts.get(seq, 1), "info",
+            return StepEvent(self.env, self.env.now, False, value, None)
+        if self.history is not None:
+            self.history.append(Record(self.env.now, self.workflow_id, seq, self.inst.attempts.get(seq, 1), "info",
                                      "scheduler", "replay", {"name": name, "kind": kind, "state": "success"}))
-        return self._now_event(value)
+        return self.ready_now(value)
 
-    def _record(self, seq: int, kind: str, name: str, value) -> None:
-        self.inst.memo.setdefault(_XCOM, {})[self.task_of.get(seq, name)] = value
+    def record_step(self, seq: int, kind: str, name: str, value) -> None:
+        self.inst.state.xcom[self.task_of.get(seq, name)] = value
 
-    def _execute(self, seq, kind, name, latency, action, fail_p):
+    def execute_step(self, seq, kind, name, latency, action, fail_p):
         self.cur = (seq, kind, self.task_of.get(seq, name))
-        return super()._execute(seq, kind, name, latency, action, fail_p)
+        return super().execute_step(seq, kind, name, latency, action, fail_p)
 
 
 # ---------------------------------------------------------------------- the model
-class Dag(EngineModel):
+class Dag(EngineModel[DagConfig]):
     """A DAG engine with Airflow's defaults: declared graph, 0 retries, 300 s zombie detection."""
 
     name = "dag"
-    title = "DAG-as-config (Airflow, Prefect, Dagster, Step Functions Standard)"
+    title = "DAG-as-config (Airflow, Dagster, Step Functions Standard; Prefect 1)"
     family = "dag-as-config"
     state_location = "the metadata database: one row per task instance (state, try number) plus XCom values"
+    guarantees = frozenset({"duplicates-only-after-effect"})
     context_class = DagContext
     config_class = DagConfig
+    instance_state_class = DagState
     components = (
         Component("scheduler", "scheduler (parses DAG files, queues ready tasks, finds zombies)", False, STALL,
                   "stateless between loops: it reads everything from the metadata database"),
@@ -352,20 +371,19 @@ class Dag(EngineModel):
 
     def new_run_state(self, run) -> dict:
         # Without the scheduler nothing is queued either: its outage acts as the metadata DB's.
-        windows = run.plan.outages("scheduler")
-        if windows:
-            # FaultPlan has no public call for a second alias, so merge the windows directly.
-            run.plan._outages["metadata-db"] = sorted(run.plan.outages("metadata-db") + windows)
+        run.plan.alias_outages("scheduler", "metadata-db")
         return {}
 
     def _workflow(self, run, inst):
         return run.scenario.workflow_for(run.plan.code_variant(inst.crashes))
 
     def context(self, run, inst, worker: str) -> DagContext:
-        return DagContext(run, inst, worker, _declaration(run, self._workflow(run, inst)))
+        return DagContext(run, inst, worker, _declaration(run, self._workflow(run, inst)),
+                          cast(DagConfig, self.config))
 
     def admission(self, run, inst):
-        failed = inst.memo.pop(_FAILED, None)
+        state: DagState = inst.state
+        failed, state.failed = state.failed, None
         if failed is not None:
             # The scheduler found the zombie with no retries left: the task and the DAG run fail.
             _fail(run, inst, *failed)
@@ -381,7 +399,8 @@ class Dag(EngineModel):
                                       {"error": dag.reason}))
         return run.env.event()
 
-    def recovery_delay(self, run, inst, ctx: DagContext, crash: WorkerCrash) -> float | None:
+    def recovery_delay(self, run, inst, ctx: Context, crash: WorkerCrash) -> float | None:
+        assert isinstance(ctx, DagContext)
         cfg = self.config
         now = run.env.now
         resume = now + self.worker_back_in(run)
@@ -397,11 +416,12 @@ class Dag(EngineModel):
             inst.extra["zombie_tasks"] = inst.extra.get("zombie_tasks", 0) + 1
             task = cur[2]
             if tries > cfg.retries:
-                inst.memo[_FAILED] = (seq, task, f"TaskFailed: task {task!r} became a zombie (no heartbeat "
+                inst.state.failed = (seq, task, f"TaskFailed: task {task!r} became a zombie (no heartbeat "
                                                  f"for {cfg.zombie_threshold_s:g} s) and retries={cfg.retries} "
                                                  f"are used up, so the DAG run failed; clear the task to run it again")
                 return found - now
             wait = _retry_policy(cfg).delay(tries) or 0.0
+            assert seq is not None    # cur matched it
             _note_later(run, inst, found, seq, "zombie",
                         {"task": task, "state": "up_for_retry", "try_number": tries, "retry_in_s": wait})
             resume = max(resume, found + wait)

@@ -36,10 +36,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..context import Context, RetryPolicy
-from ..errors import ActivityError, NondeterminismError, WorkerCrash
-from ..history import Record
-from ..stores import Component, NOTHING, STALL
+from ..core.context import Context, RetryPolicy
+from ..core.errors import ActivityError, NondeterminismError, WorkerCrash, WorkflowFailure
+from ..core.history import Record
+from ..core.stores import Component, NOTHING, STALL
 from .base import EngineModel, ModelConfig
 
 __all__ = ["DBOS", "DBOSConfig", "DBOSContext", "TRANSACTION_EFFECT"]
@@ -82,7 +82,7 @@ class DBOSConfig(ModelConfig):
         return RetryPolicy(self.interval_seconds, self.backoff_rate, 3600.0, max(1, self.max_attempts))
 
 
-class DBOSUnexpectedStepError(Exception):
+class DBOSUnexpectedStepError(WorkflowFailure):
     """Recovery replayed code that calls another step than the recorded one: the workflow fails for good."""
 
 
@@ -103,7 +103,7 @@ class DBOSContext(Context):
         self._txn = False
 
     @property
-    def record_latency_s(self) -> float:
+    def record_latency_s(self) -> float:  # type: ignore[override]  # zero inside a transaction, the write time outside
         # A transaction's checkpoint is part of its own commit: there is no window after it.
         return 0.0 if self._txn else self._write_s
 
@@ -114,40 +114,40 @@ class DBOSContext(Context):
         finally:
             self._txn = False
 
-    def _lookup(self, seq: int, kind: str, name: str):
+    def lookup_step(self, seq: int, kind: str, name: str):
         try:
-            return super()._lookup(seq, kind, name)
+            return super().lookup_step(seq, kind, name)
         except NondeterminismError as e:
             # Real DBOS marks the workflow ERROR (terminal, not retried), unlike Temporal's stuck task.
             raise DBOSUnexpectedStepError(f"workflow {self.workflow_id}: {e}") from None
 
-    def _record(self, seq: int, kind: str, name: str, value) -> None:
-        super()._record(seq, kind, name, value)
+    def record_step(self, seq: int, kind: str, name: str, value) -> None:
+        super().record_step(seq, kind, name, value)
         _count(self.inst, "db_writes")
 
-    def _execute(self, seq, kind, name, latency, action, fail_p):
-        ev = super()._execute(seq, kind, name, latency, action, fail_p)
-        if not ev._ok and isinstance(ev._value, ActivityError) and not ev.callbacks:
+    def execute_step(self, seq, kind, name, latency, action, fail_p):
+        ev = super().execute_step(seq, kind, name, latency, action, fail_p)
+        if not ev.ok and isinstance(ev.value, ActivityError) and not ev.callbacks:
             # A step that failed for good: DBOS saves the exception as the step's output.
-            ev.callbacks.append(lambda e: self._record(seq, kind, name, e._value))
+            ev.callbacks.append(lambda e: self.record_step(seq, kind, name, e.value))
         return ev
 
-    def _crash(self, delay, seq, attempt, point, action, t_start, name="", kind=""):
+    def crash_step(self, at, seq, attempt, point, action, t_start, name="", kind=""):
         if action is not None and kind == "tool" and action[1] == TRANSACTION_EFFECT:
             # The transaction had not committed: its write rolls back with its checkpoint.
             action = None
             _count(self.inst, "rolled_back")
-            if self._hist is not None:
-                self._hist.append(Record(self.env._now + delay, self.workflow_id, seq, attempt, "info", "db",
+            if self.history is not None:
+                self.history.append(Record(at, self.workflow_id, seq, attempt, "info", "db",
                                          "rollback", {"name": name}))
-        return super()._crash(delay, seq, attempt, point, action, t_start, name, kind)
+        return super().crash_step(at, seq, attempt, point, action, t_start, name, kind)
 
 
 def _count(inst, key: str) -> None:
     inst.extra[key] = inst.extra.get(key, 0) + 1
 
 
-class DBOS(EngineModel):
+class DBOS(EngineModel[DBOSConfig]):
     """DBOS Transact: the library in your process, the state in your database."""
 
     name = "dbos"
@@ -155,6 +155,7 @@ class DBOS(EngineModel):
     family = "workflow-as-code"
     state_location = "your own Postgres/SQLite database: inputs at start, each step's output, the outcome"
     context_class = DBOSContext
+    guarantees = frozenset({"keeps-finished-steps", "duplicates-only-after-effect"})
     config_class = DBOSConfig
     components = (
         Component("app", "your application process with the DBOS Transact library", False, NOTHING,

@@ -39,15 +39,17 @@ from __future__ import annotations
 
 import math
 from collections import deque
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import cast
 
-from simpy.events import Interrupt, Interruption
+from simpy.events import Interrupt
 
-from ..context import INF, Context, RetryPolicy, _StepEvent
-from ..errors import ActivityError, ConfigError, WorkerCrash
-from ..history import Record
-from ..stores import Component, NOTHING, STALL
+from ..core.clock import interrupt
+from ..core.context import Context, RetryPolicy, TimeLimit
+from ..core.errors import ConfigError, WorkerCrash, WorkflowFailure
+from ..core.history import Record
+from ..core.stores import Component, NOTHING, STALL
 from .base import EngineModel, ModelConfig
 
 __all__ = ["Hatchet", "HatchetConfig", "HatchetContext", "TaskCancelled", "STRATEGIES"]
@@ -55,15 +57,28 @@ __all__ = ["Hatchet", "HatchetConfig", "HatchetContext", "TaskCancelled", "STRAT
 STRATEGIES = ("GROUP_ROUND_ROBIN", "CANCEL_IN_PROGRESS", "CANCEL_NEWEST")
 _TASK_KINDS = ("llm", "tool")
 
-# Keys of Instance.memo this model owns.
-_REASSIGNED = "hatchet.reassigned"   # step -> internal retries used
-_PENDING = "hatchet.pending"         # outputs of steps whose task has not finished yet
-_CANCELLED = "hatchet.cancelled"     # why the run was cancelled
-_FAILED = "hatchet.failed"           # (step, error) of a task whose internal retries ran out
-_TASK_START = "hatchet.task_start"   # (first step, start time) of the multi-call task under way
 
 
-class TaskCancelled(Interrupt):
+@dataclass
+class HatchetState:
+    """What Postgres holds about one workflow run between invocations.
+
+    Attributes:
+        reassigned: step -> internal retries used after its worker was lost.
+        pending: outputs of steps whose task has not finished yet.
+        cancelled: why the run was cancelled (None while it is not).
+        failed: (step, error) of a task whose internal retries ran out, until the engine acts on it.
+        task_start: (first step, start time) of the multi-call task under way.
+    """
+
+    reassigned: dict = field(default_factory=dict)
+    pending: list = field(default_factory=list)
+    cancelled: str | None = None
+    failed: tuple | None = None
+    task_start: tuple | None = None
+
+
+class TaskCancelled(Interrupt, WorkflowFailure):
     """Raised inside a run that a concurrency strategy cancelled."""
 
     def __str__(self) -> str:
@@ -155,43 +170,44 @@ class HatchetContext(Context):
     check_determinism = True   # a durable parent replays its event log and must issue the same tasks
     record_latency_s = 0.05
 
-    def __init__(self, run, inst, worker: str):
+    def __init__(self, run, inst, worker: str, cfg: HatchetConfig | None = None):
         super().__init__(run, inst, worker)
-        self.t0 = run.env._now      # the worker's heartbeats are counted from here
+        self.t0 = run.env.now      # the worker's heartbeats are counted from here
         self.proc = None
         self.cur: tuple | None = None   # (step, kind, name) being issued
-        self.cfg = run.model.config     # read on every step
+        # The model's own settings: in a composed system ``run.model`` is the composite, not Hatchet.
+        self.cfg = cfg if cfg is not None else run.model.config
 
     @property
-    def retry(self):
+    def retry(self):  # type: ignore[override]  # a policy worked out per step (shifted after reassignments)
         policy = _user_policy(self.cfg)
         seq = self.cur[0] if self.cur else 0
-        shift = self.inst.memo.get(_REASSIGNED, {}).get(seq, 0)
+        shift = self.inst.state.reassigned.get(seq, 0)
         return _ShiftedPolicy(policy, shift) if shift else policy
 
     # ------------------------------------------------------------------ hooks
-    def _lookup(self, seq: int, kind: str, name: str):
+    def lookup_step(self, seq: int, kind: str, name: str):
         # Every step passes here first: note the process (to cancel it) and honour a cancellation.
         if self.proc is None:
             self.proc = self.env.active_process
-        why = self.inst.memo.get(_CANCELLED)
+        why = self.inst.state.cancelled
         if why:
             raise TaskCancelled(why)
-        return super()._lookup(seq, kind, name)
+        return super().lookup_step(seq, kind, name)
 
-    def _record(self, seq: int, kind: str, name: str, value) -> None:
+    def record_step(self, seq: int, kind: str, name: str, value) -> None:
         per_task = self.cfg.steps_per_task
         if per_task == 1:
             self.inst.journal.append((kind, name, value))
             return
         # Calls inside one task are plain code: their outputs reach Postgres together, when it returns.
-        pending = self.inst.memo.setdefault(_PENDING, [])
+        pending = self.inst.state.pending
         pending.append((kind, name, value))
         if seq % per_task == 0:
             self.inst.journal.extend(pending)
             pending.clear()
 
-    def _execute(self, seq, kind, name, latency, action, fail_p):
+    def execute_step(self, seq, kind, name, latency, action, fail_p):
         self.cur = (seq, kind, name)
         cfg = self.cfg
         timeout = cfg.execution_timeout_s
@@ -199,77 +215,25 @@ class HatchetContext(Context):
             per_task = cfg.steps_per_task
             if per_task == 1:
                 if latency > timeout:
-                    return self._time_out(seq, kind, name, latency, timeout)
+                    return self.plan_step(seq, kind, name, latency, action, fail_p, TimeLimit(
+                        timeout, f"timed out after execution_timeout={timeout:g}s on each of {{attempt}} "
+                                 f"attempt(s) (retries={cfg.retries})",
+                        f"TIMED_OUT: ran past execution_timeout={timeout:g}s"))
             else:
                 # The timeout bounds the whole task, so the calls before this one count too.
                 first = seq - (seq - 1) % per_task
-                clock = self.inst.memo.get(_TASK_START)
+                clock = self.inst.state.task_start
                 if seq == first or clock is None or clock[0] != first:
-                    clock = self.inst.memo[_TASK_START] = (first, self.env._now)
-                used = self.env._now - clock[1]
+                    clock = self.inst.state.task_start = (first, self.env.now)
+                used = self.env.now - clock[1]
                 if used + latency > timeout:
-                    return self._time_out(seq, kind, name, latency, timeout, max(0.0, timeout - used), first)
-        return super()._execute(seq, kind, name, latency, action, fail_p)
-
-    def _time_out(self, seq: int, kind: str, name: str, latency: float, timeout: float,
-                  budget: float | None = None, task_first: int | None = None):
-        """Fail a task that needs longer than ``execution_timeout``, retrying as the user's policy says.
-
-        For one call per task every attempt needs the same time, so each one times out.
-        For a task of several calls (``task_first`` given) the call that crosses the limit
-        fails after ``budget`` seconds and the task fails without a retry: re-running a
-        whole multi-call task is not modelled.
-        """
-        inst, plan, hist, stats, env = self.inst, self._plan, self._hist, self._stats, self.env
-        wid = inst.id
-        now = env._now
-        t = now
-        while True:
-            attempt = inst.attempts.get(seq, 0) + 1
-            inst.attempts[seq] = attempt
-            if plan.has_outages:
-                back = plan.down_until(self.store, t)
-                if back is not None:
-                    self._stall(seq, attempt, t, back, "dispatch")
-                    t = back
-            if plan.has_step_crashes and plan.step_crash(wid, seq, attempt, "before-step"):
-                return self._crash(t - now, seq, attempt, "before-step", None, t)
-            starts = inst.starts.get(seq, 0) + 1
-            inst.starts[seq] = starts
-            if starts > 1:
-                stats.reexecuted += 1
-            if hist is not None:
-                hist.append(Record(t, wid, seq, attempt, "invoke", self.worker, kind, {"name": name}))
-            self.inflight = (seq, t, attempt, kind)
-            t_out = t + (timeout if budget is None else budget)
-            tc = plan.next_crash(wid, t) if plan.has_timed else INF
-            if tc < t_out:
-                inst.exec_time += tc - t
-                return self._crash(tc - now, seq, attempt, "mid-step", None, t)
-            inst.exec_time += t_out - t
-            stats.failed_attempts += 1
-            inst.extra["timed_out"] = inst.extra.get("timed_out", 0) + 1
-            if kind == "llm":
-                # The worker hung up at the timeout; the provider bills what it had generated.
-                stats.llm_cost += self.run.llm.cfg.mean_cost_usd * min(1.0, (t_out - t) / latency)
-            if hist is not None:
-                hist.append(Record(t_out, wid, seq, attempt, "fail", self.worker, kind,
-                                   {"name": name, "error": f"TIMED_OUT: ran past execution_timeout={timeout:g}s"}))
-            wait = self.retry.delay(attempt) if task_first is None else None
-            if wait is None:
-                if task_first is None:
-                    why = (f"timed out after execution_timeout={timeout:g}s on each of {attempt} attempt(s) "
-                           f"(retries={self.cfg.retries})")
-                else:
-                    last = task_first + self.cfg.steps_per_task - 1
-                    why = f"the task of steps {task_first}-{last} ran past execution_timeout={timeout:g}s"
-                err = ActivityError(name, why)
-                self.inflight = None
-                return _StepEvent(env, t_out - now, False, err,
-                                  lambda _ev, s=seq, k=kind, n=name, e=err: self._record(s, k, n, e))
-            t = t_out + wait
-            if plan.has_timed and plan.next_crash(wid, t_out) < t:
-                return self._crash(plan.next_crash(wid, t_out) - now, seq, attempt, "backoff", None, t)
+                    # Re-running a whole multi-call task is not modelled: the first timeout is final.
+                    last = first + per_task - 1
+                    return self.plan_step(seq, kind, name, latency, action, fail_p, TimeLimit(
+                        max(0.0, timeout - used),
+                        f"the task of steps {first}-{last} ran past execution_timeout={timeout:g}s",
+                        f"TIMED_OUT: ran past execution_timeout={timeout:g}s", retry=False))
+        return super().execute_step(seq, kind, name, latency, action, fail_p)
 
 
 class _Slots:
@@ -289,40 +253,40 @@ class _Slots:
         self.keys: dict = {}        # instance id -> concurrency key
 
 
-class Hatchet(EngineModel):
+class Hatchet(EngineModel[HatchetConfig]):
     """Hatchet with one worker by default; set ``max_runs`` to limit concurrency per key."""
 
     name = "hatchet"
     title = "Hatchet"
     family = "workflow-as-code"
-    state_location = "PostgreSQL (task queue, task states and outputs); the engine and the Python workers are stateless"
+    state_location = "PostgreSQL (task queue, states, outputs); the engine and the Python/TS/Go workers are stateless"
     context_class = HatchetContext
+    guarantees = frozenset({"keeps-finished-steps", "duplicates-only-after-effect"})
     config_class = HatchetConfig
+    instance_state_class = HatchetState
     components = (
         Component("engine", "Hatchet engine (scheduler, dispatcher, heartbeat monitor)", False, STALL,
                   "stateless: it restarts from Postgres; while it is away nothing is dispatched"),
         Component("postgres", "PostgreSQL (task queue, states, outputs)", True, STALL,
                   "the source of truth: while it is down the engine stalls, and nothing is lost"),
-        Component("worker", "Python worker process (runs tasks in slots, heartbeats every 4 s)", False, NOTHING,
+        Component("worker", "worker (Python/TS/Go SDK; runs tasks in slots, heartbeats every 4 s)", False, NOTHING,
                   "its running task is reassigned 30 s after the last heartbeat and runs again from the top"),
     )
 
     # ------------------------------------------------------------------ per run
     def new_run_state(self, run) -> _Slots:
         # The engine is stateless but nothing is dispatched without it: its outage acts as Postgres's.
-        windows = run.plan.outages("engine")
-        if windows:
-            # FaultPlan has no public call for a second alias, so merge the windows directly.
-            run.plan._outages["postgres"] = sorted(run.plan.outages("postgres") + windows)
+        run.plan.alias_outages("engine", "postgres")
         return _Slots()
 
     def context(self, run, inst, worker: str) -> HatchetContext:
-        ctx = HatchetContext(run, inst, worker)
+        ctx = HatchetContext(run, inst, worker, cast(HatchetConfig, self.config))
         run.model_state.ctx[inst.id] = ctx
         return ctx
 
     # ------------------------------------------------------------------ crashes
-    def recovery_delay(self, run, inst, ctx: HatchetContext, crash: WorkerCrash) -> float | None:
+    def recovery_delay(self, run, inst, ctx: Context, crash: WorkerCrash) -> float | None:
+        assert isinstance(ctx, HatchetContext)
         cfg = self.config
         now = run.env.now
         lost = self._drop_unfinished_task(inst)
@@ -338,12 +302,13 @@ class Hatchet(EngineModel):
             reassign = max(now, last_hb + cfg.heartbeat_timeout_s)
             down = run.plan.down_until(ctx.store, reassign)
             reassign = down if down is not None else reassign
-            used = inst.memo.setdefault(_REASSIGNED, {})
+            used = inst.state.reassigned
             used[seq] = used.get(seq, 0) + 1
             inst.extra["reassigned"] = inst.extra.get("reassigned", 0) + 1
+            assert ctx.cur is not None   # kind came from it
             name = ctx.cur[2]
             if used[seq] > cfg.max_internal_retries:
-                inst.memo[_FAILED] = (seq, f"TaskFailed: task {name!r} lost its worker {used[seq]} times; "
+                inst.state.failed = (seq, f"TaskFailed: task {name!r} lost its worker {used[seq]} times; "
                                            f"internal retries ({cfg.max_internal_retries}) exhausted")
                 return reassign - now
             _note_later(run, inst, reassign, seq, "reassigned",
@@ -356,7 +321,7 @@ class Hatchet(EngineModel):
 
     def _drop_unfinished_task(self, inst) -> bool:
         """Forget the outputs of a task that had not returned; True if there were any."""
-        pending = inst.memo.get(_PENDING)
+        pending = inst.state.pending
         if not pending:
             return False
         first = len(inst.journal) + 1
@@ -386,7 +351,8 @@ class Hatchet(EngineModel):
     def admission(self, run, inst):
         cfg = self.config
         st: _Slots = run.model_state
-        failed = inst.memo.pop(_FAILED, None)
+        state: HatchetState = inst.state
+        failed, state.failed = state.failed, None
         if failed is not None:
             # The engine found the dead worker and no internal retry is left: the task fails.
             _fail(run, inst, *failed)
@@ -396,7 +362,7 @@ class Hatchet(EngineModel):
             return run.env.event()
         if not cfg.max_runs and not cfg.slots:
             return None
-        if inst.id in st.holders or inst.memo.get(_CANCELLED):
+        if inst.id in st.holders or inst.state.cancelled:
             return None      # a resumed run keeps its slot; a cancelled one fails at once
         key = self.key_of(run, inst)
         if key not in st.running:
@@ -410,7 +376,7 @@ class Hatchet(EngineModel):
         full = cfg.max_runs and len(st.running[key]) >= cfg.max_runs
         if full and strategy == "CANCEL_NEWEST":
             why = f"cancelled by CANCEL_NEWEST: key {key!r} already has {cfg.max_runs} run(s) in flight"
-            inst.memo[_CANCELLED] = why
+            inst.state.cancelled = why
             inst.error = f"TaskCancelled: {why}"
             inst.ended_at = run.env.now
             _count(inst, "cancelled")
@@ -480,7 +446,7 @@ class Hatchet(EngineModel):
                     break
 
     def _cancel(self, run, st: _Slots, victim, why: str) -> None:
-        victim.memo[_CANCELLED] = why
+        victim.state.cancelled = why
         _count(victim, "cancelled")
         _log(run, victim, "info", "cancelled", {"strategy": self.config.concurrency_strategy, "reason": why})
         self._free(st, victim)
@@ -488,13 +454,8 @@ class Hatchet(EngineModel):
         proc = ctx.proc if ctx is not None else None
         if proc is None or not proc.is_alive or proc is run.env.active_process:
             return      # it fails at its next step (or when it resumes after a crash)
-        target = proc._target
-        if target is not None and target.callbacks is not None:
-            # The cancel signal aborts the call in flight: its output never arrives.
-            target.callbacks[:] = [cb for cb in target.callbacks if cb == proc._resume]
-            target._defused = True
-        ev = Interruption(proc, why)
-        ev._value = TaskCancelled(why)
+        # The cancel signal aborts the call in flight: its output never arrives.
+        interrupt(proc, TaskCancelled(why))
 
 
 def _count(inst, key: str) -> None:

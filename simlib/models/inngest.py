@@ -33,13 +33,14 @@ Counters in ``inst.extra`` (summed over instances in ``summary.extra``):
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 
-from ..context import Context, MISSING, RetryPolicy, _StepEvent
-from ..errors import ActivityError, ConfigError, WorkerCrash
-from ..history import Record
-from ..stores import Component, NOTHING, STALL
+from ..core.clock import StepEvent
+from ..core.context import MISSING, Context, RetryPolicy
+from ..core.errors import ActivityError, ConfigError, WorkerCrash
+from ..core.history import Record
+from ..core.stores import Component, NOTHING, STALL
 from .base import EngineModel, ModelConfig
 
 __all__ = ["Inngest", "InngestConfig", "InngestContext", "BACKOFF_TABLE_S", "step_id_hash"]
@@ -76,6 +77,25 @@ class InngestConfig(ModelConfig):
                               f"got {self.retries!r}")
 
 
+@dataclass
+class InngestState:
+    """The platform's run state of one function run, keyed by the SHA-1 of each step id.
+
+    Attributes:
+        slot: step-id hash -> the step's number in this run.
+        by_slot: step number -> (hash, step id).
+        result: step-id hash -> the memoized result (or error).
+        timers: step-id hash -> when its durable sleep fires.
+        waits: step-id hash -> when its wait for an event started.
+    """
+
+    slot: dict = field(default_factory=dict)
+    by_slot: dict = field(default_factory=dict)
+    result: dict = field(default_factory=dict)
+    timers: dict = field(default_factory=dict)
+    waits: dict = field(default_factory=dict)
+
+
 class InngestContext(Context):
     """``step.run`` and friends: results memoized by step id on the Inngest platform."""
 
@@ -94,9 +114,6 @@ class InngestContext(Context):
         self._slots: dict = {}      # code position in this request -> slot
         self._last: tuple | None = None   # (slot, kind, name) of the last step sent to the app
         self._warned = False
-        memo = inst.memo
-        if "slot" not in memo:      # other layers (an event bus) may keep their own keys here too
-            memo.update(slot={}, by_slot={}, result={}, timers={}, waits={})
 
     def step_id(self, name: str, n: int) -> str:
         """The id of the ``n``-th use (0-based) of ``name`` within one request."""
@@ -112,64 +129,65 @@ class InngestContext(Context):
         self._counts[name] = n + 1
         sid = self.step_id(name, n)
         h = step_id_hash(sid)
-        memo = self.inst.memo
-        slot = memo["slot"].get(h)
+        memo: InngestState = self.inst.state
+        slot = memo.slot.get(h)
         if slot is None:
             # A new step id keeps its position as its number unless another id already owns it.
-            by_slot = memo["by_slot"]
+            by_slot = memo.by_slot
             slot = pos if pos not in by_slot else max(by_slot) + 1
-            memo["slot"][h] = slot
+            memo.slot[h] = slot
             by_slot[slot] = (h, sid)
         self._slots[pos] = slot
         return slot, h, sid
 
-    def _lookup(self, pos: int, kind: str, name: str):
+    def lookup_step(self, pos: int, kind: str, name: str):
         seq, h, sid = self._slot(pos, name)
-        memo = self.inst.memo
-        if h not in memo["result"]:
+        memo: InngestState = self.inst.state
+        if h not in memo.result:
             self.replaying = False
             if kind in ("timer", "wait"):
                 # Durable timers and waits belong to the step id; the core keys them by position.
-                own = memo["timers" if kind == "timer" else "waits"].get(h)
+                own = (memo.timers if kind == "timer" else memo.waits).get(h)
                 table = self.inst.timers if kind == "timer" else self.inst.waits
                 if own is None:
                     table.pop(pos, None)
                 else:
                     table[pos] = own
             return MISSING
-        value = memo["result"][h]
+        value = memo.result[h]
         self.replaying = True
-        self._stats.replayed += 1
-        hist = self._hist
+        self.stats.replayed += 1
+        hist = self.history
         if seq != pos and not self._warned:
             # Inngest logs a warning and carries on: results are found by id, not position.
             self._warned = True
             self.inst.extra["order_warnings"] = self.inst.extra.get("order_warnings", 0) + 1
             if hist is not None:
-                hist.append(Record(self.env._now, self.workflow_id, seq, 0, "info", "platform", "warning",
+                hist.append(Record(self.env.now, self.workflow_id, seq, 0, "info", "platform", "warning",
                                    {"message": "step order changed since the results were memoized",
                                     "step_id": sid, "was": seq, "now": pos}))
         if isinstance(value, ActivityError):
-            return _StepEvent(self.env, 0.0, False, value, None)
+            return StepEvent(self.env, self.env.now, False, value, None)
         if hist is not None:
-            hist.append(Record(self.env._now, self.workflow_id, seq, self.inst.attempts.get(seq, 1), "info",
+            hist.append(Record(self.env.now, self.workflow_id, seq, self.inst.attempts.get(seq, 1), "info",
                                self.worker, "replay", {"name": name, "kind": kind, "step_id": sid}))
-        return self._now_event(value)
+        return self.ready_now(value)
 
-    def _record(self, seq: int, kind: str, name: str, value) -> None:
-        memo = self.inst.memo
-        memo["result"][memo["by_slot"][seq][0]] = value
+    def record_step(self, seq: int, kind: str, name: str, value) -> None:
+        memo: InngestState = self.inst.state
+        memo.result[memo.by_slot[seq][0]] = value
         self.inst.journal.append((kind, name, value))
 
-    def _execute(self, pos, kind, name, latency, action, fail_p):
+    def execute_step(self, pos, kind, name, latency, action, fail_p):
         inst = self.inst
         seq = self._slots[pos]
         if kind in ("timer", "wait"):
             table = inst.timers if kind == "timer" else inst.waits
             if pos in table:
-                inst.memo["timers" if kind == "timer" else "waits"][inst.memo["by_slot"][seq][0]] = table[pos]
+                memo: InngestState = inst.state
+                (memo.timers if kind == "timer" else memo.waits)[memo.by_slot[seq][0]] = table[pos]
         before = inst.attempts.get(seq, 0)
-        ev = super()._execute(seq, kind, name, latency, action, fail_p)
+        ev = super().execute_step(seq, kind, name, latency, action, fail_p)
         tries = inst.attempts[seq] - before
         if kind in ("timer", "wait"):
             # A sleep or wait lives on the platform: only the request that reached it counts;
@@ -177,9 +195,9 @@ class InngestContext(Context):
             tries = 1 if before == 0 else 0
         self._count_requests(tries, pos - 1)
         self._last = (seq, kind, name)
-        if not ev._ok and isinstance(ev._value, ActivityError) and not ev.callbacks:
+        if not ev.ok and isinstance(ev.value, ActivityError) and not ev.callbacks:
             # Attempts used up: the platform memoizes the error and throws it into the function.
-            ev.callbacks.append(lambda e: self._record(seq, kind, name, e._value))
+            ev.callbacks.append(lambda e: self.record_step(seq, kind, name, e.value))
         return ev
 
     def _count_requests(self, requests: int, memoized: int) -> None:
@@ -189,7 +207,7 @@ class InngestContext(Context):
         extra["memoized_reads"] = extra.get("memoized_reads", 0) + requests * memoized
 
 
-class Inngest(EngineModel):
+class Inngest(EngineModel[InngestConfig]):
     """Inngest's classic model: one request per step, memoized by step id, platform-driven retries."""
 
     name = "inngest"
@@ -197,7 +215,9 @@ class Inngest(EngineModel):
     family = "workflow-as-code"
     state_location = "the Inngest platform's run state store: each step's result memoized by step id"
     context_class = InngestContext
+    guarantees = frozenset({"keeps-finished-steps", "duplicates-only-after-effect"})
     config_class = InngestConfig
+    instance_state_class = InngestState
     components = (
         Component("app", "your app: functions served over HTTP by the Inngest SDK", False, NOTHING,
                   "stateless between requests: a crash fails the step in flight, which the platform retries"),
@@ -212,6 +232,7 @@ class Inngest(EngineModel):
         return InngestContext(run, inst, worker, retry, cfg.request_overhead_s)
 
     def recovery_delay(self, run, inst, ctx: Context, crash: WorkerCrash) -> float | None:
+        assert isinstance(ctx, InngestContext)
         """The platform sees the reset connection at once and retries the step on its backoff table.
 
         A crash while a request was running a step counts as a failed attempt of that step: the
@@ -230,7 +251,7 @@ class Inngest(EngineModel):
             wait = ctx.retry.delay(attempt)
             if wait is None:
                 err = ActivityError(name, f"failed after {attempt} attempts (the app's connection was reset)")
-                ctx._record(seq, kind, name, err)
+                ctx.record_step(seq, kind, name, err)
                 if run.history is not None:
                     run.history.append(Record(now, inst.id, seq, attempt, "fail", "platform", kind,
                                               {"name": name, "error": err.message}))
@@ -242,5 +263,6 @@ class Inngest(EngineModel):
         return resume - now
 
     def on_complete(self, run, inst, ctx: Context) -> None:
+        assert isinstance(ctx, InngestContext)
         # The last request finds every step memoized and returns the function's result.
-        ctx._count_requests(1, ctx._seq)
+        ctx._count_requests(1, ctx.seq)

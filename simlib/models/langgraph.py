@@ -38,15 +38,15 @@ capped at 128 s, jitter left out so runs stay replayable).
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from functools import partial
 
 from simpy.events import Event
 
-from ..context import MISSING, Context, RetryPolicy
-from ..errors import ActivityError, ConfigError, WorkerCrash
-from ..history import Record
-from ..stores import Component, FAIL, NOTHING
+from ..core.context import MISSING, Context, RetryPolicy
+from ..core.errors import ActivityError, ConfigError, WorkerCrash
+from ..core.history import Record
+from ..core.stores import Component, FAIL, NOTHING
 from .base import EngineModel, ModelConfig
 
 __all__ = ["LangGraph", "LangGraphConfig", "LangGraphContext", "Thread", "begin_node", "graph_runner",
@@ -208,8 +208,8 @@ def graph_runner(fn):
                 raise_failed()
             return result
 
-    run_graph._langgraph_runner = True
-    run_graph.__wrapped__ = fn
+    run_graph._langgraph_runner = True  # type: ignore[attr-defined]  # how the model recognises a graph
+    run_graph.__wrapped__ = fn  # type: ignore[attr-defined]
     run_graph.__doc__ = fn.__doc__
     return run_graph
 
@@ -255,7 +255,7 @@ class LangGraphContext(Context):
         self.outage = "deferred" if self.mode == "async" else "fail"
         self.failed_write: int | None = None        # first step whose background write failed
         self.retry = LANGGRAPH_RETRY if cfg.retry_policy else NO_RETRY
-        self.thread = inst.memo.setdefault("thread", Thread())
+        self.thread = inst.state.thread
         self._group: tuple | None = None             # (name, first step) of an open multi-step node
         self._group_seqs: list = []                  # its steps finished in this invocation
         self._parallel: set = set()                  # steps of a super-step still running
@@ -265,7 +265,7 @@ class LangGraphContext(Context):
         """Start a node named ``name`` that spans the following steps (None: back to one step per node)."""
         self._end_group()
         if name is not None:
-            self._group = (name, self._seq + 1)
+            self._group = (name, self.seq + 1)
 
     def superstep(self, *branches) -> Event:
         """Run one-step nodes in parallel as one super-step; the event's value is the list of results.
@@ -278,12 +278,12 @@ class LangGraphContext(Context):
         self.serial = False          # the branches start together: none may finish inline
         try:
             for branch in branches:
-                before = self._seq
+                before = self.seq
                 events.append(branch())
-                if self._seq != before + 1:
+                if self.seq != before + 1:
                     raise ConfigError(f"each superstep branch must issue exactly one step, "
-                                      f"one issued {self._seq - before}")
-                seqs.append(self._seq)
+                                      f"one issued {self.seq - before}")
+                seqs.append(self.seq)
         finally:
             self.serial = True
         self._parallel.update(seqs)
@@ -291,18 +291,18 @@ class LangGraphContext(Context):
 
     def wait_event(self, name: str, timeout_s: float) -> Event:
         """``interrupt()``: save, exit, and continue when ``Command(resume=value)`` arrives (None on timeout)."""
-        seq = self._seq + 1
+        seq = self.seq + 1
         th = self.thread
         if seq in th.writes:
             return super().wait_event(name, timeout_s)      # replayed from the checkpoint
         inst = self.inst
         env = self.env
-        self._seq = seq
+        self.seq = seq
         inst.attempts[seq] = inst.attempts.get(seq, 0) + 1
         if seq in th.resume:
             value = th.resume.pop(seq)
             self._note(seq, "command-resume", {"name": name, "value": value})
-            self._record(seq, "wait", name, value)
+            self.record_step(seq, "wait", name, value)
             inst.done_steps.add(seq)
             return _ready(env, value)
         now = env.now
@@ -330,7 +330,7 @@ class LangGraphContext(Context):
         else:
             def resumed(_t):
                 self._note(seq, "command-resume", {"name": name, "value": payload})
-                self._record(seq, "wait", name, payload)
+                self.record_step(seq, "wait", name, payload)
                 inst.done_steps.add(seq)
                 out.succeed(payload)
             timer.callbacks.append(resumed)
@@ -338,18 +338,18 @@ class LangGraphContext(Context):
 
     def sleep(self, name: str, seconds: float) -> Event:
         """A plain sleep inside a node: LangGraph has no durable timer, so a re-run sleeps in full."""
-        self.inst.timers.pop(self._seq + 1, None)
+        self.inst.timers.pop(self.seq + 1, None)
         return super().sleep(name, seconds)
 
     # ------------------------------------------------------------------ checkpointer
     def _landed(self) -> float:
         """When a write issued now reaches the DB (INF: never, or not before the graph exits)."""
-        now = self.env._now
+        now = self.env.now
         if self.mode == "sync":
             return now
         if self.mode == "exit":
             return INF
-        plan = self._plan
+        plan = self.plan
         if plan.has_outages and plan.down_until(self.store, now) is not None:
             return INF                  # the background write fails; invoke() raises at the end
         return now + self.write_s
@@ -376,14 +376,14 @@ class LangGraphContext(Context):
             self.thread.flush(self.env.now)
             raise WorkerCrash("checkpoint write failed", self.failed_write, "store-unavailable")
 
-    def _lookup(self, seq: int, kind: str, name: str):
+    def lookup_step(self, seq: int, kind: str, name: str):
         w = self.thread.writes.get(seq)
         if w is None:
             self.replaying = False
             return MISSING
-        return self._replayed(seq, kind, name, w[2], **{"from": "checkpoint", "layer": "langgraph"})
+        return self.replay_step(seq, kind, name, w[2], **{"from": "checkpoint", "layer": "langgraph"})
 
-    def _record(self, seq: int, kind: str, name: str, value) -> None:
+    def record_step(self, seq: int, kind: str, name: str, value) -> None:
         if isinstance(value, ActivityError):
             return                      # a node that raised is not saved: it runs again on resume
         th = self.thread
@@ -401,7 +401,7 @@ class LangGraphContext(Context):
     def _checkpoint(self, last_seq: int, nodes: tuple, landed: float | None = None) -> None:
         """A checkpoint after step ``last_seq``; ``landed`` as `_landed` gives it (worked out when None)."""
         self.thread.add(last_seq, nodes, self._landed() if landed is None else landed)
-        self.thread.log(self.env._now, self.inst, self._hist, self.mode)
+        self.thread.log(self.env.now, self.inst, self.history, self.mode)
 
     def _end_group(self) -> None:
         if self._group is None:
@@ -421,16 +421,16 @@ class LangGraphContext(Context):
         self._checkpoint(max(seqs), names)
 
     def _log_checkpoints(self, upto: float) -> None:
-        self.thread.log(upto, self.inst, self._hist, self.mode)
+        self.thread.log(upto, self.inst, self.history, self.mode)
 
     def _note(self, seq, event: str, detail: dict) -> None:
-        if self._hist is not None:
-            self._hist.append(Record(self.env.now, self.workflow_id, seq, self.inst.attempts.get(seq, 1), "info",
+        if self.history is not None:
+            self.history.append(Record(self.env.now, self.workflow_id, seq, self.inst.attempts.get(seq, 1), "info",
                                      self.worker, event, detail))
 
     def _rewind(self) -> None:
         """Start the workflow code again from the top (after ``Command(resume)``)."""
-        self._seq = 0
+        self.seq = 0
         self._group = None
         self._group_seqs = []
         self._parallel = set()
@@ -459,17 +459,17 @@ class _SuperStep(Event):
     def _child(self, i: int, ev: Event) -> None:
         if self.triggered:
             return
-        if ev._ok:
-            self._values[i] = ev._value
+        if ev.ok:
+            self._values[i] = ev.value
             self._left -= 1
             if self._left == 0:
                 names = tuple(w[1] for w in (self._ctx.thread.writes.get(s) for s in self._seqs) if w)
                 self._ctx._superstep_done(self._seqs, names)
                 self.succeed(self._values)
             return
-        ev._defused = True
+        ev.defused = True
         self._cut_off(self._ctx.env.now)
-        self.fail(ev._value)
+        self.fail(ev.value)  # type: ignore[arg-type]  # a failed event holds its exception
 
     def _cut_off(self, dead_at: float) -> None:
         """The process died (or a node raised): siblings still running never finish."""
@@ -478,14 +478,14 @@ class _SuperStep(Event):
             if ev.callbacks is None:
                 continue                                  # already processed
             ev.callbacks.remove(hook)
-            ev._defused = True
+            ev.defused = True
             ev.callbacks[:] = [partial(_killed, cb, dead_at, ctx) for cb in ev.callbacks]
 
 
 def _killed(done, dead_at: float, ctx, ev) -> None:
     """Apply what a sibling step managed to do before the process died at ``dead_at``."""
     t0, t_eff, t_rec = getattr(done, "t0", None), getattr(done, "t_eff", None), getattr(done, "t_rec", None)
-    if t_eff is None:
+    if t_eff is None or t0 is None:
         return
     if t_rec is not None and t_rec <= dead_at:
         done(ev)
@@ -499,19 +499,28 @@ def _killed(done, dead_at: float, ctx, ev) -> None:
     ctx.inst.exec_time -= t_eff - max(dead_at, t0)
     if getattr(done, "kind", None) == "llm" and t_eff > t0:
         wasted = ctx.run.llm.cfg.mean_cost_usd * max(0.0, dead_at - t0) / (t_eff - t0)
-        ctx._stats.llm_cost += wasted
-        ctx._stats.llm_cost_again += wasted
+        ctx.stats.llm_cost += wasted
+        ctx.stats.llm_cost_again += wasted
 
 
-class LangGraph(EngineModel):
+@dataclass
+class LangGraphState:
+    """What survives between invocations of one workflow instance: its thread (checkpoints, writes)."""
+
+    thread: Thread = field(default_factory=Thread)
+
+
+class LangGraph(EngineModel[LangGraphConfig]):
     """LangGraph with a checkpointer; resumes only when a supervisor invokes the thread again."""
 
     name = "langgraph"
     title = "LangGraph persistence"
     family = "workflow-as-code"
     state_location = "the checkpointer DB (SQLite/Postgres), one checkpoint per super-step, keyed by thread_id"
+    guarantees = frozenset({"duplicates-only-after-effect"})
     context_class = LangGraphContext
     config_class = LangGraphConfig
+    instance_state_class = LangGraphState
     components = (
         Component("app", "your application process (runs the graph; LangGraph is a library in it)", False, NOTHING,
                   "stateless between super-steps, but nothing re-invokes the graph after it dies"),
@@ -520,16 +529,24 @@ class LangGraph(EngineModel):
                   "the run can resume from the last checkpoint"),
     )
 
+    fork: tuple[str, Thread] | None = None   # (workflow id, thread) a time-travel run starts from
+
+    def starting_from(self, workflow_id: str, thread: Thread) -> "LangGraph":
+        """A copy of this model whose run of ``workflow_id`` resumes ``thread`` (a forked checkpoint history)."""
+        m = self.with_config()
+        m.fork = (workflow_id, thread)
+        return m
+
     def new_run_state(self, run):
         # The Pregel loop restarts an interrupted node; wrapping the workflow lets Command(resume) do that.
         sc = run.scenario
         run.scenario = _as_graph(sc)
-        fork = getattr(self, "_fork", None)
+        fork = self.fork
         if fork is not None:
             wid, thread = fork
             for inst in run.instances:
                 if inst.id == wid:
-                    inst.memo["thread"] = thread
+                    inst.state.thread = thread
                     if run.history is not None:
                         run.history.append(Record(0.0, wid, None, 0, "info", "checkpointer", "fork",
                                                   {"from_checkpoint": thread.checkpoints[-1][0]}))

@@ -7,9 +7,9 @@ effect without an idempotency key happens again.
 
 from __future__ import annotations
 
-from ..context import Context
-from ..stores import Component, LOSE, NOTHING
-from .base import EngineModel
+from ..core.context import Context
+from ..core.stores import Component, LOSE, NOTHING
+from .base import EngineModel, ModelConfig
 
 
 class NoDurabilityContext(Context):
@@ -20,7 +20,7 @@ class NoDurabilityContext(Context):
     store = "none"
 
 
-class NoDurability(EngineModel):
+class NoDurability(EngineModel[ModelConfig]):
     """A job that restarts from scratch after a crash."""
 
     name = "none"

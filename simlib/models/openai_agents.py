@@ -26,14 +26,15 @@ No retries by default (the SDK's Runner retries are opt-in).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 from simpy.events import Event
 
-from ..context import MISSING, Context
-from ..errors import ConfigError, WorkerCrash
-from ..history import Record
-from ..stores import Component, FAIL, LOSE, NOTHING
+from ..core.context import MISSING, Context
+from ..core.errors import ConfigError, WorkerCrash
+from ..core.history import Record
+from ..core.stores import Component, FAIL, LOSE, NOTHING
 from .base import EngineModel, ModelConfig
 
 __all__ = ["OpenAIAgents", "OpenAIAgentsConfig", "AgentsContext", "SESSION_STORES"]
@@ -85,11 +86,11 @@ class AgentsContext(Context):
     def __init__(self, run, inst, worker: str, cfg: OpenAIAgentsConfig | None = None):
         super().__init__(run, inst, worker)
         self.store_kind = (cfg or OpenAIAgentsConfig()).session_store
-        self.session: Session = inst.memo.setdefault("session", Session())
+        self.session: Session = inst.state.session
         self._turn: list = []          # items of the turn in flight (process memory only)
 
     def llm(self, name: str, prompt: str = "", choices=None, mean_latency_s: float | None = None) -> Event:
-        seq = self._seq + 1
+        seq = self.seq + 1
         if seq not in self.session.items and self._turn:
             failed = self._save_turn(seq)
             if failed is not None:
@@ -99,40 +100,49 @@ class AgentsContext(Context):
     def _save_turn(self, seq: int | None) -> Event | None:
         """Write the finished turn's items to the session (None), or the failed write's event."""
         env = self.env
-        if self.store_kind == "server" and self._plan.has_outages and \
-                self._plan.down_until(self.store, env.now) is not None:
-            self._seq = seq or self._seq
+        if self.store_kind == "server" and self.plan.has_outages and \
+                self.plan.down_until(self.store, env.now) is not None:
+            self.seq = seq or self.seq
             return env.event().fail(WorkerCrash("crash", seq, "store-unavailable"))
         ses = self.session
         ses.turns += 1
         for s, kind, name, value in self._turn:
             ses.items[s] = (kind, name, value)
-        if self._hist is not None:
-            self._hist.append(Record(env.now, self.workflow_id, self._turn[-1][0], 0, "info", "session", "turn-saved",
+        if self.history is not None:
+            self.history.append(Record(env.now, self.workflow_id, self._turn[-1][0], 0, "info", "session", "turn-saved",
                                      {"turn": ses.turns, "items": len(self._turn), "store": self.store_kind}))
         self._turn = []
         return None
 
-    def _lookup(self, seq: int, kind: str, name: str):
+    def lookup_step(self, seq: int, kind: str, name: str):
         item = self.session.items.get(seq)
         if item is None:
             self.replaying = False
             return MISSING
-        return self._replayed(seq, kind, name, item[2], **{"from": "session", "layer": "openai-agents"})
+        return self.replay_step(seq, kind, name, item[2], **{"from": "session", "layer": "openai-agents"})
 
-    def _record(self, seq: int, kind: str, name: str, value) -> None:
+    def record_step(self, seq: int, kind: str, name: str, value) -> None:
         self._turn.append((seq, kind, name, value))
 
 
-class OpenAIAgents(EngineModel):
+@dataclass
+class AgentsState:
+    """What the session store keeps for one workflow instance."""
+
+    session: Session = field(default_factory=Session)
+
+
+class OpenAIAgents(EngineModel[OpenAIAgentsConfig]):
     """The Agents SDK alone: per-turn session saves, no automatic recovery."""
 
     name = "openai-agents"
     title = "OpenAI Agents SDK (sessions)"
     family = "agent-runtime"
     state_location = "the session store, one save per finished turn (in memory by default: lost with the process)"
+    guarantees = frozenset({"duplicates-only-after-effect"})
     context_class = AgentsContext
     config_class = OpenAIAgentsConfig
+    instance_state_class = AgentsState
     components = (
         Component("app", "your process running Runner.run (the agent loop and its tools)", True, LOSE,
                   "the turn in flight lives here, and with the default in-memory session so does every saved turn"),
@@ -164,7 +174,7 @@ class OpenAIAgents(EngineModel):
             by = (f"supervisor calls Runner.run again on the same session ({ses.turns} saved turn(s)); "
                   "the in-flight turn repeats")
         if run.history is not None:
-            detail = {"layer": "openai-agents", "failure": failure, "by": by}
+            detail: dict[str, Any] = {"layer": "openai-agents", "failure": failure, "by": by}
             if delay is not None:
                 detail["after_s"] = round(delay, 6)
             run.history.append(Record(run.env.now, inst.id, None, 0, "info", ctx.worker, "recovery", detail))

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..stores import Component, NOTHING, STALL
+from ..core.stores import Component, NOTHING, STALL
 from .temporal import Temporal, TemporalConfig, TemporalContext
 
 __all__ = ["OpenAIAgentsTemporal", "OpenAIAgentsTemporalConfig"]

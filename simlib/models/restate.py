@@ -1,7 +1,9 @@
 """Restate: a journal per invocation on the Restate server; handlers replay it after a crash.
 
-Your service is a stateless handler; the Restate server (one binary: log, journal
-and key-value state) sits in front of it like a sidecar. Every context operation
+Your service is a set of stateless handlers that run anywhere (containers,
+serverless functions); the Restate server (one binary, a replicated cluster, or
+Restate Cloud: log, journals and key-value state) is a central service that many
+services register with and that invokes their handlers. Every context operation
 (``ctx.run``, a call, ``ctx.sleep``, an awakeable) becomes a journal entry, and
 a ``ctx.run`` result is persisted before the handler is allowed to continue, so
 the window in which a crash repeats a side effect is one short round trip. When
@@ -31,10 +33,10 @@ from __future__ import annotations
 from collections import deque
 from dataclasses import dataclass
 
-from ..context import Context, RetryPolicy
-from ..errors import ActivityError, ConfigError, NondeterminismError, WorkerCrash
-from ..history import Record
-from ..stores import Component, NOTHING, STALL
+from ..core.context import Context, RetryPolicy
+from ..core.errors import ActivityError, ConfigError, NondeterminismError, WorkerCrash
+from ..core.history import Record
+from ..core.stores import Component, NOTHING, STALL
 from .base import EngineModel, ModelConfig
 
 __all__ = ["Restate", "RestateConfig", "RestateContext", "OBJECT_KEY_PARAM"]
@@ -81,7 +83,7 @@ class RestateConfig(ModelConfig):
 class _InvocationRetry:
     """The retry policy seen by ``ctx.run``: attempts belong to the invocation, not to one step.
 
-    ``inst.memo["attempt"]`` is the number of the invocation's current attempt (1 = the
+    ``inst.state.attempt`` is the number of the invocation's current attempt (1 = the
     first). `delay` is asked once per failed attempt and returns the wait before the next,
     or None when the policy has no attempt left.
     """
@@ -94,12 +96,12 @@ class _InvocationRetry:
         self.exhausted = False
 
     def delay(self, step_attempt: int) -> float | None:
-        n = self.inst.memo.get("attempt", 1)
+        n = self.inst.state.attempt
         wait = self.policy.delay(n)
         if wait is None:
             self.exhausted = True
             return None
-        self.inst.memo["attempt"] = n + 1
+        self.inst.state.attempt = n + 1
         return wait
 
 
@@ -107,6 +109,7 @@ class RestateContext(Context):
     """A handler's context: one journal entry per operation, replayed after a crash."""
 
     __slots__ = ("retry", "record_latency_s")
+    retry: _InvocationRetry
     durable = True
     store = "server"
     outage = "stall"
@@ -118,20 +121,20 @@ class RestateContext(Context):
         self.retry = retry
         self.record_latency_s = journal_ack_s
 
-    def _lookup(self, seq: int, kind: str, name: str):
+    def lookup_step(self, seq: int, kind: str, name: str):
         try:
-            return super()._lookup(seq, kind, name)
+            return super().lookup_step(seq, kind, name)
         except NondeterminismError as e:
             raise NondeterminismError(f"RT0016 journal mismatch: {e}") from None
 
-    def _execute(self, seq, kind, name, latency, action, fail_p):
-        ev = super()._execute(seq, kind, name, latency, action, fail_p)
-        if self.retry.exhausted and not ev._ok and isinstance(ev._value, ActivityError):
+    def execute_step(self, seq, kind, name, latency, action, fail_p):
+        ev = super().execute_step(seq, kind, name, latency, action, fail_p)
+        if self.retry.exhausted and not ev.ok and isinstance(ev.value, ActivityError):
             # Out of attempts: Restate pauses the invocation instead of failing it. The
             # handler never gets an answer, and a virtual object's key stays locked.
             self.retry.exhausted = False
             ev.defused = True
-            ev.callbacks.append(lambda e: _pause(self.run, self.inst, seq, self.inst.memo.get("attempt", 1),
+            ev.callbacks.append(lambda e: _pause(self.run, self.inst, seq, self.inst.state.attempt,
                                                  f"ctx.run {name!r} kept failing"))
             return self.env.event()
         return ev
@@ -145,7 +148,14 @@ def _pause(run, inst, step, attempts: int, why: str) -> None:
                                   {"attempts": attempts, "reason": why}))
 
 
-class Restate(EngineModel):
+@dataclass
+class RestateState:
+    """Per invocation: the number of its current attempt (1 = the first)."""
+
+    attempt: int = 1
+
+
+class Restate(EngineModel[RestateConfig]):
     """Restate with one service deployment by default (set ``workers=2`` for a second replica)."""
 
     name = "restate"
@@ -153,7 +163,9 @@ class Restate(EngineModel):
     family = "workflow-as-code"
     state_location = "the Restate server's per-invocation journal and key-value state; the service is stateless"
     context_class = RestateContext
+    guarantees = frozenset({"keeps-finished-steps", "duplicates-only-after-effect"})
     config_class = RestateConfig
+    instance_state_class = RestateState
     components = (
         Component("service", "your service: stateless handlers behind the Restate SDK", False, NOTHING,
                   "a crash breaks the connection; the server retries the invocation and the handler "
@@ -194,16 +206,16 @@ class Restate(EngineModel):
         if infl is not None and infl[3] in ("timer", "wait") and crash.point == "mid-step":
             return self._after_outage(run, back_in) - now
         policy = self._policy
-        memo = inst.memo
+        state: RestateState = inst.state
         t = now
         while True:
-            n = memo.get("attempt", 1)
+            n = state.attempt
             wait = policy.delay(n)
             if wait is None:
                 ev = run.env.timeout(t - now)
                 ev.callbacks.append(lambda _e, n=n: _pause(run, inst, crash.step, n, "the handler kept crashing"))
                 return t - now
-            memo["attempt"] = n + 1
+            state.attempt = n + 1
             t = self._after_outage(run, t + wait)
             if t >= back_in:
                 return t - now

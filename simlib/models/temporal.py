@@ -18,9 +18,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..context import Context, RetryPolicy
-from ..errors import WorkerCrash
-from ..stores import Component, NOTHING, STALL
+from ..core.context import Context, RetryPolicy
+from ..core.errors import WorkerCrash
+from ..core.stores import Component, NOTHING, STALL
 from .base import EngineModel, ModelConfig
 
 # Temporal's default activity RetryPolicy.
@@ -59,16 +59,17 @@ class TemporalContext(Context):
     retry = DEFAULT_RETRY
 
 
-class Temporal(EngineModel):
+class Temporal(EngineModel[TemporalConfig]):
     """Temporal with one worker by default (set ``workers=2`` for a spare)."""
 
     name = "temporal"
     title = "Temporal"
     family = "workflow-as-code"
     state_location = "the Temporal server's event history (persistence DB); workers are stateless"
+    guarantees = frozenset({"keeps-finished-steps", "duplicates-only-after-effect"})
     context_class = TemporalContext
     config_class = TemporalConfig
-    components = (
+    components: tuple[Component, ...] = (
         Component("worker", "worker process (runs workflow code and activities)", False, NOTHING,
                   "stateless: another worker replays the history and carries on"),
         Component("server", "Temporal server + persistence DB (event history)", True, STALL,

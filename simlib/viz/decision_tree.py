@@ -1,6 +1,6 @@
 """The decision tree of Section 64.4 with a learner's route highlighted.
 
-The drawing lives in `simlib.decision_tree` (with the graph and its walk);
+The drawing lives in `simlib.course.decision_tree` (with the graph and its walk);
 this module re-exports it for `simlib.viz` users and adds a helper that draws
 the route for a workload profile in one call.
 
@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from ..decision_tree import build_tree, draw_tree, walk
+from ..course.decision_tree import build_tree, draw_tree, walk
 
 __all__ = ["draw_tree", "draw_decision_tree", "walk", "build_tree"]
 
@@ -22,14 +22,14 @@ def draw_decision_tree(profile_or_path=None, ax=None):
     """Draw the selection graph with a route highlighted.
 
     Args:
-        profile_or_path: a `simlib.recommend.Profile`, a mapping of its fields, a node
+        profile_or_path: a `simlib.course.recommend.Profile`, a mapping of its fields, a node
             path as `walk` returns it, or None for no highlight.
         ax: axes to draw on; a new figure is made when None.
 
     Returns:
         The figure.
     """
-    from ..recommend import Profile
+    from ..course.recommend import Profile
 
     if profile_or_path is None:
         path = None

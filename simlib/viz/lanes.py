@@ -22,7 +22,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
-from ..errors import ConfigError
+from ..core.errors import ConfigError
 
 __all__ = ["Span", "Mark", "LaneData", "lane_data", "STEP_KINDS"]
 

@@ -1,6 +1,6 @@
 """Monte Carlo pictures: what random worker crashes cost each model, on average.
 
-`montecarlo_data` runs `simlib.sweep.sweep` for every (model, crash rate) pair
+`montecarlo_data` runs `simlib.core.sweep.sweep` for every (model, crash rate) pair
 and returns one DataFrame row per pair; the plotting functions draw only from
 that frame, so a notebook can compute once and draw many times, or load a
 saved frame.
@@ -19,10 +19,10 @@ from collections.abc import Sequence
 import numpy as np
 from matplotlib.figure import Figure
 
-from ..errors import ConfigError
+from ..core.errors import ConfigError
 from ..models import model_names
-from ..rng import DEFAULT_SEED
-from ..sweep import _HIST_BINS, sweep
+from ..core.rng import DEFAULT_SEED
+from ..core.sweep import _HIST_BINS, sweep
 from .palette import OKABE_ITO, model_style
 
 __all__ = ["montecarlo_data", "plot_montecarlo", "plot_recovery", "MC_COLUMNS"]

@@ -68,7 +68,7 @@ MARKS: dict[str, Style] = {
     "stopped": Style(OKABE_ITO["vermillion"], "", "v", "", "stopped / failed"),
 }
 
-# What a component's crash does (simlib.stores constants) -> style for diagrams.
+# What a component's crash does (simlib.core.stores constants) -> style for diagrams.
 ON_CRASH: dict[str, Style] = {
     "nothing": Style(OKABE_ITO["green"], "", "o", "-", "nothing lost, work goes on"),
     "stall": Style(OKABE_ITO["yellow"], "..", "s", "-", "work stalls until it is back"),

@@ -25,7 +25,7 @@ from matplotlib.figure import Figure
 from matplotlib.colors import to_rgb
 from matplotlib.patches import FancyArrowPatch, Patch
 
-from ..errors import ConfigError
+from ..core.errors import ConfigError
 from ..models import get_model
 from .palette import OKABE_ITO, ON_CRASH
 

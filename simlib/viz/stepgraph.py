@@ -23,7 +23,7 @@ from __future__ import annotations
 import networkx as nx
 from matplotlib.figure import Figure
 
-from ..errors import ConfigError
+from ..core.errors import ConfigError
 from .palette import OKABE_ITO
 from .timeline import normalize_results, plain
 

@@ -33,7 +33,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
-from ..errors import ConfigError
+from ..core.errors import ConfigError
 from .lanes import LaneData, lane_data
 from .palette import CATEGORIES, MARKS, OKABE_ITO, time_unit
 

@@ -23,7 +23,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from ..errors import ConfigError
+from ..core.errors import ConfigError
 
 __all__ = ["APPS", "main", "app_notebook", "voila_command", "voila_env", "TEMPLATE", "TEMPLATE_ROOT"]
 
@@ -43,7 +43,7 @@ def app_notebook(name: str, seed: int | None = None) -> dict:
     """The one-panel notebook (as nbformat JSON) that Voila serves for app ``name``."""
     if name not in APPS:
         raise ConfigError(f"unknown app {name!r}; allowed: {', '.join(APPS)}")
-    from ..rng import DEFAULT_SEED
+    from ..core.rng import DEFAULT_SEED
 
     title, cls, args = APPS[name]
     code = f"from simlib.widgets import {cls}\n\n{cls}({args.format(seed=DEFAULT_SEED if seed is None else seed)})"

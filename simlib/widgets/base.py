@@ -26,7 +26,7 @@ from typing import Any, Callable
 
 import ipywidgets as widgets
 
-from ..errors import ConfigError
+from ..core.errors import ConfigError
 from ..viz.palette import PNG_DPI
 
 __all__ = ["Panel", "figure_output", "figure_svg", "svg_img", "frame_output", "text_output", "error_output",

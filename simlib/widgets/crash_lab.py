@@ -17,11 +17,11 @@ from collections.abc import Sequence
 
 import ipywidgets as widgets
 
-from ..engine import simulate
-from ..errors import ConfigError
-from ..faults import CRASH_POINTS, CrashAt, FaultSchedule, parse_crash
+from ..core.engine import simulate
+from ..core.errors import ConfigError
+from ..core.faults import CRASH_POINTS, CrashAt, FaultSchedule, parse_crash
 from ..models import get_model, model_names
-from ..rng import DEFAULT_SEED
+from ..core.rng import DEFAULT_SEED
 from ..scenarios import get_scenario, scenario_names
 from ..viz.timeline import timeline
 from .base import Panel, figure_output, frame_output

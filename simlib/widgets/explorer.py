@@ -20,9 +20,9 @@ import textwrap
 import ipywidgets as widgets
 from matplotlib.figure import Figure
 
-from ..drills import components, crash_component
+from ..course.drills import components, crash_component
 from ..models import get_model, model_names
-from ..rng import DEFAULT_SEED
+from ..core.rng import DEFAULT_SEED
 from ..scenarios import get_scenario, scenario_names
 from ..viz.lanes import lane_data
 from ..viz.statemap import state_map
@@ -51,7 +51,7 @@ def state_explorer_view(model: str, component: str, scenario: str = "q1", seed: 
 
     Returns:
         (figure, drill): one `Figure` (diagram on top, timeline below) and the
-        `simlib.drills.Drill` with the run and its one-line verdict.
+        `simlib.course.drills.Drill` with the run and its one-line verdict.
     """
     drill = crash_component(model, component, scenario=scenario, seed=seed)
     title = _timeline_title(component, drill)

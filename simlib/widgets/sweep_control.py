@@ -18,9 +18,9 @@ from collections.abc import Sequence
 import ipywidgets as widgets
 from matplotlib.figure import Figure
 
-from ..errors import ConfigError
+from ..core.errors import ConfigError
 from ..models import model_names
-from ..rng import DEFAULT_SEED
+from ..core.rng import DEFAULT_SEED
 from ..scenarios import get_scenario, scenario_names
 from ..viz.montecarlo import montecarlo_data, plot_montecarlo, plot_recovery
 from .base import Panel, figure_output, frame_output

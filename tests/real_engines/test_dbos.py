@@ -41,7 +41,7 @@ def per_step(ledger) -> list[int]:
 
 def five_effects_v2(ctx, keyed: bool = False):
     """The workflow after a code change: a new first step, then the five old ones."""
-    from simlib.scenarios import five_effects
+    from simlib.scenarios.builtin import five_effects
 
     yield ctx.tool("s0", effect="send_email")
     return (yield from five_effects(ctx, keyed))

@@ -46,7 +46,7 @@ def replay(workdir, crash_at, variants):
 
 def _append_moderation(ctx, calls: int = 20):
     """Q1's workflow with a moderation call added after the loop: past anything a crashed run recorded."""
-    from simlib.scenarios import llm_chain
+    from simlib.scenarios.builtin import llm_chain
 
     answer = yield from llm_chain(ctx, calls)
     yield ctx.tool("moderate", effect=None)

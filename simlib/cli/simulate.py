@@ -1,0 +1,181 @@
+"""The simulator's own commands: ``models``, ``scenarios``, ``run``, ``compare`` and ``sweep``."""
+
+from __future__ import annotations
+
+import json
+
+from ..core.errors import ConfigError
+from ..core.rng import DEFAULT_SEED
+from .faultargs import add_fault_args, components, fault_schedule
+from .jsonio import dumps
+from .numbers import (
+    MAX_SEED,
+    MAX_SWEEP_RUNS,
+    MAX_SWEEP_WORK,
+    MAX_WORKERS,
+    horizon_of,
+    min_mtbf,
+    number,
+    whole,
+)
+from .progress import bar
+
+__all__ = ["add_commands", "HANDLERS", "stop_reason"]
+
+QUIET_HELP = "no progress bar (there is none anyway when stderr is not a terminal)"
+
+
+def add_commands(sub) -> None:
+    """Add the simulator's subcommands to ``sub`` (an argparse subparsers action)."""
+    m = sub.add_parser("models", help="list the engine models")
+    m.add_argument("-v", "--verbose", action="store_true",
+                   help="also say where each keeps its state and which components an --outage may name")
+    s = sub.add_parser("scenarios", help="list the built-in scenarios")
+    s.add_argument("-v", "--verbose", action="store_true", help="also describe each")
+    r = sub.add_parser("run", help="run one scenario under one model")
+    r.add_argument("--model", required=True, help="an engine model (see `models`)")
+    add_fault_args(r)
+    c = sub.add_parser("compare", help="run the same faults through every model")
+    c.add_argument("--models", nargs="+", help="only these models")
+    add_fault_args(c)
+    c.add_argument("--quiet", action="store_true", help=QUIET_HELP)
+    w = sub.add_parser("sweep", help="Monte Carlo: many seeds with random crashes")
+    w.add_argument("--scenario", required=True, help="a built-in scenario (see `scenarios`)")
+    w.add_argument("--models", nargs="+", help="engine models (default: none app-checkpoint temporal)")
+    w.add_argument("--runs", type=whole(1, MAX_SWEEP_RUNS), default=1000,
+                   help=f"seeds per model (default 1000, at most {MAX_SWEEP_RUNS:,})")
+    w.add_argument("--mtbf-sweep", type=number(0.0, lo_open=True), default=3600.0,
+                   dest="mtbf_sweep",
+                   help="mean time between worker crashes, seconds (default 3600; at least 5 s per workflow "
+                        f"instance, and runs x instances x week / mtbf at most {MAX_SWEEP_WORK:.0e})")
+    w.add_argument("--workers", type=whole(1, MAX_WORKERS), default=1,
+                   help=f"processes to spread the runs over (1..{MAX_WORKERS})")
+    w.add_argument("--seed", type=whole(0, MAX_SEED), default=None, help="the first seed (default 644)")
+    w.add_argument("--json", action="store_true", help="print strict JSON (non-finite numbers as null)")
+    w.add_argument("--quiet", action="store_true", help=QUIET_HELP)
+
+
+def _models(args) -> int:
+    from ..models import get_model, model_names
+
+    for name in model_names():
+        if args.verbose:
+            model = get_model(name)
+            print(f"{name:24s} {model.state_location}  [outage components: {', '.join(components([model]))}]")
+        else:
+            print(name)
+    return 0
+
+
+def _scenarios(args) -> int:
+    from ..scenarios import SCENARIOS, scenario_names
+
+    for name in scenario_names():
+        sc = SCENARIOS[name]
+        print(f"{name:20s} {sc.description}" if args.verbose else name)
+    return 0
+
+
+def _seed(args) -> int:
+    return DEFAULT_SEED if args.seed is None else args.seed
+
+
+def stop_reason(result) -> str | None:
+    """Why a run ended unfinished: the summary's own reason, or where the clock stopped."""
+    s = result.summary
+    if s.completed:
+        return None
+    if s.stalled or s.error:
+        return s.stalled or s.error
+    run = result.run
+    if run.env.peek() != float("inf"):
+        return (f"the clock reached the scenario's horizon ({horizon_of(run.scenario):g} s) with work still "
+                f"scheduled (an outage, restart delay or timer that long?)")
+    return "nothing was left to run: a workflow waited for something that never happened"
+
+
+def _run(args) -> int:
+    from ..core.engine import simulate
+    from ..models import get_model
+    from ..scenarios import get_scenario
+
+    model = get_model(args.model)
+    scenario = get_scenario(args.scenario)
+    res = simulate(scenario, model, seed=_seed(args), faults=fault_schedule(args, scenario, [model]))
+    why = stop_reason(res)
+    if args.json:
+        d = res.summary.to_dict()
+        d["replay_token"] = json.loads(res.token.to_json())
+        d["stopped_because"] = why
+        print(dumps(d, sort_keys=True))
+    else:
+        print(res.summary.table())
+        if why:
+            print(f"stopped because: {why}")
+        print(f"replay token: {res.token.to_json()}")
+    return 0
+
+
+def _compare(args) -> int:
+    from ..core.compare import compare_runs, compare_table
+    from ..models import get_model, model_names
+    from ..scenarios import get_scenario
+
+    scenario = get_scenario(args.scenario)
+    names = list(args.models) if args.models else model_names()
+    models = [get_model(n) for n in names]      # every name checked before anything runs
+    faults = fault_schedule(args, scenario, models)
+    rows: list[dict] = []
+    with bar(len(names), "compare", args.quiet, unit="model") as progress:
+        for name in names:
+            rows += compare_runs(scenario, seed=_seed(args), faults=faults, models=[name])
+            progress.update()
+    for r in rows:
+        r["stopped_because"] = None if r["completed"] else (
+            r["stalled"] or r["error"] or f"not finished when the clock stopped at the horizon "
+                                          f"({horizon_of(scenario):g} s)")
+    if args.json:
+        print(dumps(rows, sort_keys=True))
+    else:
+        print(compare_table([dict(r, stalled=r["stopped_because"]) for r in rows]))
+    return 0
+
+
+def _sweep(args) -> int:
+    from ..core.sweep import sweep
+    from ..models import get_model
+    from ..scenarios import get_scenario
+
+    scenario = get_scenario(args.scenario)
+    names = list(args.models) if args.models else ["none", "app-checkpoint", "temporal"]
+    for n in names:
+        get_model(n)
+    floor = min_mtbf(scenario)
+    if args.mtbf_sweep < floor:
+        raise ConfigError(f"--mtbf-sweep {args.mtbf_sweep:g} is too small for scenario {scenario.name!r}; "
+                          f"allowed: >= {floor:g} s")
+    work = args.runs * scenario.instances * horizon_of(scenario) / args.mtbf_sweep
+    if work > MAX_SWEEP_WORK:
+        raise ConfigError(f"--runs {args.runs} with --mtbf-sweep {args.mtbf_sweep:g} is too much work for "
+                          f"{scenario.name!r} (runs x instances x horizon / mtbf = {work:.2g}; allowed <= "
+                          f"{MAX_SWEEP_WORK:.0e}): lower --runs or raise --mtbf-sweep")
+    # Dense crashes make runs slow: smaller chunks keep the bar moving (500, the default, from 3600 s up).
+    chunk = max(1, min(500, int(args.mtbf_sweep / 7.2)))
+    out = []
+    with bar(args.runs * len(names), "sweep", args.quiet) as progress:
+        for name in names:
+            progress.set_postfix_str(name)
+            agg = sweep(scenario.name, name, runs=args.runs, mtbf_s=args.mtbf_sweep, seed=_seed(args),
+                        workers=args.workers, chunk=chunk, progress=progress.update)
+            out.append(agg.to_dict())
+    if args.json:
+        print(dumps(out, sort_keys=True))
+    else:
+        for d in out:
+            print(f"{d['model']:24s} runs={d['runs']} completed={d['completed_rate']:.3f} "
+                  f"crashes/run={d['mean']['crashes']:.3f} dup/10k={d['per_10k']['duplicate_effects']:.1f} "
+                  f"usd-again/10k={d['per_10k']['llm_cost_reexecuted_usd']:.2f}")
+    return 0
+
+
+HANDLERS = {"models": _models, "scenarios": _scenarios, "run": _run, "compare": _compare, "sweep": _sweep}

@@ -7,6 +7,9 @@ or PNG) and replaces the widget's output. This script changes a control N times
 prints the median and 90th percentile wall time per image format, then one
 redraw split into its parts.
 
+This is the kernel side only; benchmarks/bench_browser.py measures the whole trip in Chromium
+(input event to the new figure loaded on screen) for all four panels.
+
 Numbers depend on the machine and on what else it is doing, so the load
 average is printed alongside. This is a benchmark, not a test: nothing is
 asserted.

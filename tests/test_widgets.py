@@ -10,11 +10,13 @@ import ipywidgets as widgets
 import pytest
 
 from simlib import ConfigError, CrashAt, FaultSchedule, model_names
+from simlib.scenarios import get_scenario, scenario_names
 from simlib.models import get_model
 from simlib.viz import count_gids
 from simlib.widgets import (CrashLab, Recommender, StateExplorer, SweepControl, crash_lab_faults, crash_lab_view,
                             parse_rates, recommender_view, state_explorer_view, sweep_view)
 from simlib.widgets import crash_lab as crash_lab_module
+from simlib.widgets.base import REOPEN_NOTE, figure_output, figure_svg
 
 THREE = ("none", "app-checkpoint", "temporal")
 
@@ -74,10 +76,10 @@ def test_crash_choices_become_fault_schedules():
 def test_crash_lab_widget_redraws_on_change_and_shows_errors_in_words():
     lab = CrashLab(models=THREE, scenario="q1", step=15, point="after-effect", seed=1)
     assert lab.last_error is None
-    assert kinds(lab) == [["image/svg+xml", "text/plain"], ["text/html", "text/plain"]]
-    svg = lab.out.outputs[0]["data"]["image/svg+xml"]
+    assert kinds(lab) == [["text/html", "text/plain"], ["text/html", "text/plain"]]
+    svg = figure_svg(lab.out.outputs[0])
     lab.step.value = 5
-    assert lab.out.outputs[0]["data"]["image/svg+xml"] != svg
+    assert figure_svg(lab.out.outputs[0]) != svg
     assert lab.last_result[1].set_index("model").loc["none", "steps_reexecuted"] == 5
     # A bad input through the callback: the message appears in the output area, no traceback.
     lab.models.value = ()
@@ -87,7 +89,7 @@ def test_crash_lab_widget_redraws_on_change_and_shows_errors_in_words():
     assert "Traceback" not in text and len(lab.out.outputs) == 1
     # The panel recovers once the input is fixed.
     lab.models.value = ("temporal",)
-    assert lab.last_error is None and kinds(lab)[0] == ["image/svg+xml", "text/plain"]
+    assert lab.last_error is None and kinds(lab)[0] == ["text/html", "text/plain"]
 
 
 def test_an_unexpected_error_is_shown_not_swallowed(monkeypatch):
@@ -190,7 +192,7 @@ def test_sweep_control_runs_on_the_button_and_reports_bad_rates():
     w = SweepControl(scenario="five-effects", models=("none",), crash_rates="0, 120", runs=20)
     assert w.out.outputs == ()                 # nothing runs until the button is pressed
     w.button.click()
-    assert w.last_error is None and kinds(w)[0] == ["image/svg+xml", "text/plain"]
+    assert w.last_error is None and kinds(w)[0] == ["text/html", "text/plain"]
     w.rates.value = "0, lots"
     w.button.click()
     assert isinstance(w.last_error, ConfigError) and "are not numbers" in shown_text(w)
@@ -225,7 +227,48 @@ def test_no_crash_greys_out_the_step_and_clears_the_crash_marks():
 
 def test_images_travel_as_svg_or_png():
     lab = CrashLab(models=("temporal",))
-    assert lab.out.outputs[0]["data"]["image/svg+xml"].lstrip().startswith("<?xml")
+    assert figure_svg(lab.out.outputs[0]).lstrip().startswith("<?xml")
     lab = CrashLab(models=("temporal",), image_format="png")
     assert kinds(lab)[0] == ["image/png", "text/plain"]
     assert base64.b64decode(lab.out.outputs[0]["data"]["image/png"])[:4] == b"\x89PNG"
+
+
+def test_svg_figures_shrink_to_the_column_and_draw_the_same_bytes_twice():
+    fig, _ = crash_lab_view(THREE, "q1", "15:after-effect", seed=1)
+    first, again = figure_output(fig, fmt="svg"), figure_output(fig, fmt="svg")
+    page = first["data"]["text/html"]
+    assert 'style="max-width:100%;height:auto"' in page and f'width="{fig.get_size_inches()[0] * 96:.0f}"' in page
+    assert first == again                     # no timestamp inside: a redraw can be compared byte for byte
+
+
+def test_summary_table_puts_key_columns_first_and_may_wrap_its_headers():
+    lab = CrashLab(models=THREE)
+    assert list(lab.last_result[1].columns[:3]) == ["model", "completed", "stopped_because"]
+    table = lab.out.outputs[1]["data"]["text/html"]
+    assert "simlib-table" in table and "stopped_<wbr>because" in table
+
+
+def test_crash_step_survives_a_trip_through_a_shorter_scenario():
+    lab = CrashLab(models=("temporal",), scenario="q1", step=15)
+    short = min((s for s in scenario_names()), key=lambda n: get_scenario(n).max_steps)
+    n = get_scenario(short).max_steps
+    assert n < 15
+    lab.scenario.value = short
+    assert lab.step.value == n and lab.step.max == n            # clamped to fit
+    lab.scenario.value = "q1"
+    assert lab.step.value == 15                                  # the learner's choice is back
+    lab.step.value = 2                                           # a new choice that fits everywhere
+    lab.scenario.value = short
+    assert lab.step.value == 2
+
+
+def test_panels_explain_themselves_without_a_kernel():
+    from IPython.core.formatters import format_display_data
+    from IPython.display import display  # noqa: F401 - _ipython_display_ goes through it
+
+    lab = CrashLab(models=("temporal",))
+    assert REOPEN_NOTE in repr(lab) and "children=" not in repr(lab)
+    bundle, _ = format_display_data(lab)
+    assert "children=" not in bundle.get("text/plain", "")
+    hint = [w for w in lab.children[1].children[0].children if isinstance(w, widgets.HTML)]
+    assert hint and "Ctrl-click" in hint[0].value and "Shift-click" in hint[0].value

@@ -261,6 +261,60 @@ def _layout(g: nx.DiGraph) -> dict[str, tuple[float, float]]:
     return {n: ((x[n] - lo) / span, float(bottom - depth[n])) for n in g.nodes}
 
 
+# Where along its edge an answer's label may sit, most natural first.
+_LABEL_SPOTS = (0.33, 0.5, 0.22, 0.62, 0.42, 0.72, 0.15, 0.8)
+
+
+# (route, figure size, axes box) -> the spot chosen for each label: the tree never changes, so a
+# route drawn once is placed without measuring text again (the recommender redraws on every answer).
+_SPOT_CACHE: dict = {}
+
+
+def _place_edge_labels(ax, labels: list, boxes: list, route: tuple = ()) -> None:
+    """Put each edge's answer on its edge where it covers no node box and no other answer.
+
+    Each label tries the spots of `_LABEL_SPOTS` in turn and takes the first free one (else the
+    least covered), so a label is never printed over a question, an engine or another label.
+    """
+    fig = ax.figure
+    key = (route, tuple(fig.get_size_inches()), tuple(ax.get_position().bounds))
+    if key in _SPOT_CACHE:
+        for (x0, y0, x1, y1, answer, hot), f in zip(labels, _SPOT_CACHE[key]):
+            ax.text(x0 + (x1 - x0) * f, y0 + (y1 - y0) * f, _wrap(answer, 16), fontsize=7.5, ha="center",
+                    va="center", fontweight="bold" if hot else "normal", zorder=4,
+                    bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.85})
+        return
+    chosen = []
+    if not hasattr(fig.canvas, "get_renderer"):
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+        FigureCanvasAgg(fig)
+    renderer = fig.canvas.get_renderer()
+    taken = [b.get_window_extent(renderer).expanded(1.0, 1.0).padded(5) for b in boxes]
+
+    def overlap(a, b) -> float:
+        w = min(a.x1, b.x1) - max(a.x0, b.x0)
+        h = min(a.y1, b.y1) - max(a.y0, b.y0)
+        return w * h if w > 0 and h > 0 else 0.0
+
+    for x0, y0, x1, y1, answer, hot in labels:
+        t = ax.text(0, 0, _wrap(answer, 16), fontsize=7.5, ha="center", va="center",
+                    fontweight="bold" if hot else "normal", zorder=4,
+                    bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.85})
+        tried: list[tuple[float, int, float, Any]] = []
+        for f in _LABEL_SPOTS:
+            t.set_position((x0 + (x1 - x0) * f, y0 + (y1 - y0) * f))
+            ext = t.get_window_extent(renderer).padded(2)
+            tried.append((sum(overlap(ext, b) for b in taken), len(tried), f, ext))
+            if tried[-1][0] == 0:
+                break
+        _, _, f, ext = min(tried)
+        t.set_position((x0 + (x1 - x0) * f, y0 + (y1 - y0) * f))
+        taken.append(ext)
+        chosen.append(f)
+    _SPOT_CACHE[key] = chosen
+
+
 def draw_tree(path: Sequence[str] | None = None, ax: Axes | None = None) -> Figure:
     """Draw the selection graph, optionally highlighting one walk.
 
@@ -289,8 +343,12 @@ def draw_tree(path: Sequence[str] | None = None, ax: Axes | None = None) -> Figu
         raise ValueError(f"path steps {missing} are not edges of the graph")
 
     if ax is None:
-        fig = Figure(figsize=(15, 9), layout="constrained")
-        ax = fig.add_subplot()
+        # Fixed axes, not a layout engine: the recommender redraws this on every answer, and the
+        # constrained layout more than doubled the time to write the SVG.
+        # 10 in wide: shown in a notebook column (about 850 px at 1280x800 with the file browser
+        # open) its 7.5-8 pt text stays at about 9 px or more.
+        fig = Figure(figsize=(10, 10))
+        ax = fig.add_axes((0.005, 0.005, 0.99, 0.93))
     else:
         fig = cast(Figure, ax.figure)
     pos = _layout(g)
@@ -298,6 +356,7 @@ def draw_tree(path: Sequence[str] | None = None, ax: Axes | None = None) -> Figu
     ax.set_ylim(-0.6, max(y for _, y in pos.values()) + 0.5)
     ax.set_axis_off()
 
+    labels: list = []
     for u, v, answer in g.edges(data="answer"):
         hot = (u, v) in on_path
         (x0, y0), (x1, y1) = pos[u], pos[v]
@@ -309,13 +368,10 @@ def draw_tree(path: Sequence[str] | None = None, ax: Axes | None = None) -> Figu
         )
         arrow.set_gid(f"{'path-edge' if hot else 'edge'}:{u}->{v}")
         ax.add_patch(arrow)
-        # Labels sit a third of the way down so siblings fan apart.
-        lx, ly = x0 + (x1 - x0) * 0.33, y0 + (y1 - y0) * 0.33
-        ax.text(lx, ly, _wrap(answer, 20), fontsize=7, ha="center", va="center",
-                fontweight="bold" if hot else "normal", zorder=4,
-                bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.85})
+        labels.append((x0, y0, x1, y1, answer, hot))
 
     steps = {n: i for i, n in enumerate(path, start=1)}
+    boxes: list = []
     for node, data in g.nodes(data=True):
         hot = node in steps
         question = data["kind"] == "question"
@@ -332,6 +388,7 @@ def draw_tree(path: Sequence[str] | None = None, ax: Axes | None = None) -> Figu
             },
         )
         text.set_gid(f"{'path-node' if hot else 'node'}:{node}")
+        boxes.append(text)
         if hot:
             badge = ax.text(
                 x - 0.045, y + 0.28, f"{steps[node]}", fontsize=8, ha="center", va="center",
@@ -339,7 +396,9 @@ def draw_tree(path: Sequence[str] | None = None, ax: Axes | None = None) -> Figu
                 bbox={"boxstyle": "circle,pad=0.2", "fc": _OI_VERMILLION, "ec": "black"},
             )
             badge.set_gid(f"path-step:{steps[node]}")
+            boxes.append(badge)
 
+    _place_edge_labels(ax, labels, boxes, tuple(path))
     title = "Choosing a durable-execution engine (after Figure 64.4.1)"
     if path:
         title += f"\nhighlighted route ends at: {g.nodes[path[-1]]['label']}"

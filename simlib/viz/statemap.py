@@ -84,9 +84,13 @@ def state_graph(model) -> nx.DiGraph:
     return g
 
 
+# Tiers far enough apart that an edge's label fits between the boxes and their badges.
+_TIER_Y = (2.5, 1.2, 0.0)
+
+
 def _layout(g: nx.DiGraph) -> dict:
     pos = {}
-    for tier, y in ((0, 2.0), (1, 1.0), (2, 0.0)):
+    for tier, y in ((0, _TIER_Y[0]), (1, _TIER_Y[1]), (2, _TIER_Y[2])):
         members = [n for n, t in g.nodes(data="tier") if t == tier]
         for i, n in enumerate(members):
             pos[n] = ((i + 1) / (len(members) + 1), y)
@@ -125,7 +129,7 @@ def state_map(model, ax=None, crashed: str | None = None, verdict: str | None = 
     fig = ax.figure
     pos = _layout(g)
     ax.set_xlim(0, 1)
-    ax.set_ylim(-0.5, 2.6)
+    ax.set_ylim(-0.45, 3.0)
     ax.set_axis_off()
     for u, v, label in g.edges(data="label"):
         (x0, y0), (x1, y1) = pos[u], pos[v]
@@ -133,8 +137,9 @@ def state_map(model, ax=None, crashed: str | None = None, verdict: str | None = 
                                 linewidth=1.2, shrinkA=34, shrinkB=34, zorder=1)
         arrow.set_gid(f"edge:{mdl.name}:{u}->{v}")
         ax.add_patch(arrow)
-        ax.text((x0 + x1) / 2, (y0 + y1) / 2, _wrap(label, 24), fontsize=7, ha="center", va="center",
-                style="italic", zorder=2, bbox={"boxstyle": "round,pad=0.2", "fc": "white", "ec": "none"})
+        # Above the boxes and badges, so nothing is ever printed over an edge's label.
+        ax.text((x0 + x1) / 2, (y0 + y1) / 2, _wrap(label, 40), fontsize=7, ha="center", va="center",
+                style="italic", zorder=6, bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none"})
     width = 34 if sum(1 for _, t in g.nodes(data="tier") if t == 0) < 3 else 26
     for name, d in g.nodes(data=True):
         x, y = pos[name]

@@ -124,7 +124,9 @@ def draw_step_graph(results, *, ax=None, title: str | None = None) -> Figure:
         for i, node in enumerate(nodes):
             pos[node] = (layer, (len(nodes) - 1) / 2 - i)
     if ax is None:
-        fig = Figure(figsize=(min(18.0, 1.6 + 1.25 * depth), min(12.0, 1.4 + 0.75 * tallest)))
+        # At most 10.5 in wide: a notebook column (about 850 px at 1280x800 with the file browser open)
+        # then shows the 8 pt labels at 9 px or more; deeper graphs get closer columns, not a wider figure.
+        fig = Figure(figsize=(min(10.5, 1.2 + 0.7 * depth), min(12.0, 2.6 + 1.0 * tallest)))
         ax = fig.add_subplot()
     else:
         fig = ax.figure
@@ -145,14 +147,16 @@ def draw_step_graph(results, *, ax=None, title: str | None = None) -> Figure:
                    linewidths=0.8, zorder=3, label=None if label in drawn else label)
         drawn.add(label)
         ax.annotate(plain(f"{node}\n{d['runs']}x"), pos[node], xytext=(0, -17), textcoords="offset points",
-                    ha="center", va="top", fontsize=8, zorder=4)
+                    ha="center", va="top", fontsize=8, zorder=4,
+                    bbox={"boxstyle": "square,pad=0.05", "fc": "white", "ec": "none", "alpha": 0.8})
     ax.set_xlim(-0.6, depth - 0.4)
     ax.set_ylim(-tallest / 2 - 0.6, tallest / 2 + 0.3 + 0.35 * (depth > 3))
     ax.set_xlabel("position in the run (step number)")
     ax.set_yticks([])
     for side in ("top", "right", "left"):
         ax.spines[side].set_visible(False)
-    ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False, fontsize=8,
+    # Under the plot, in one row: beside it, the legend would take width the columns need.
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.15), frameon=False, fontsize=8, ncol=3,
               title="edge width = runs that took it", title_fontsize=8)
     ax.set_title(title or f"{paths} run path(s) overlaid: {g.number_of_nodes() - 2 + (END not in g)} step names, "
                           f"{g.number_of_edges()} transitions", fontsize=10)

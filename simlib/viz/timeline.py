@@ -130,12 +130,15 @@ def draw_lanes(ax, data: LaneData, scale: float, label: str, y0: float = 0.0, xs
             continue
         st = CATEGORIES[cat]
         # Stalls and downtime sit behind the step bars and span the full lane height.
+        # Downtime starts at a crash, whose label sits in the lane's upper half: it keeps to the lower half.
         back = cat in ("recovering", "stalled")
         h = 0.9 if back else _BAR_H
+        top = -0.02 if cat == "recovering" else -h / 2
+        bottom = 0.45 if cat == "recovering" else h / 2
         verts = []
         for s in spans:
             x0, x1, y = s.start / scale, s.end / scale, ypos[s.lane]
-            verts.append(((x0, y - h / 2), (x0, y + h / 2), (x1, y + h / 2), (x1, y - h / 2)))
+            verts.append(((x0, y + top), (x0, y + bottom), (x1, y + bottom), (x1, y + top)))
         # One collection per category: one artist however many spans, which keeps redraws fast.
         coll = PolyCollection(verts, facecolors=st.color, edgecolors="black", linewidths=0.4,
                               hatch=st.hatch or None, alpha=0.55 if back else 1.0,

@@ -9,7 +9,9 @@ widget                 plain function              returns
 `SweepControl`         `sweep_view`                (Monte Carlo Figure, sweep DataFrame)
 =====================  ==========================  ==========================================
 
-Tests and graders call the functions directly, no browser needed. In a
+Tests and graders call the functions directly, no browser needed. For a workshop,
+``python -m simlib.widgets.app crash-lab`` (or ``explorer``, ``recommender``,
+``sweep``) serves one panel as a standalone Voila page on 127.0.0.1 (`simlib.widgets.app`). In a
 notebook, display a widget and move its controls; sliders act on release, and
 an error (a bad value) appears as a message in the widget's output area.
 

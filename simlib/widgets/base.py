@@ -20,6 +20,7 @@ from __future__ import annotations
 import base64
 import html
 import io
+import re
 import time
 from typing import Any, Callable
 
@@ -28,7 +29,19 @@ import ipywidgets as widgets
 from ..core.errors import ConfigError
 from ..viz.palette import PNG_DPI
 
-__all__ = ["Panel", "figure_output", "frame_output", "text_output", "error_output", "error_message"]
+__all__ = ["Panel", "figure_output", "figure_svg", "svg_img", "frame_output", "text_output", "error_output",
+           "error_message", "REOPEN_NOTE"]
+
+REOPEN_NOTE = "This control lives in the running kernel: run this cell to bring it back."
+# Shown next to every panel. While the panel is live, its own CSS hides the note; in a reopened
+# notebook (no kernel yet) the note stays and the note's CSS hides Lab's "Error displaying widget".
+_NOTE_HTML = (
+    "<style>.jp-OutputArea-child:has(.simlib-reopen-note) + .jp-OutputArea-child "
+    "> .jp-OutputArea-output.jupyter-widgets:not(:has(*)){display:none}</style>"
+    f'<div class="simlib-reopen-note"><i>{html.escape(REOPEN_NOTE)}</i></div>')
+_LIVE_CSS = ("<style>.jp-OutputArea-child:has(.simlib-reopen-note):has(+ .jp-OutputArea-child .simlib-live)"
+             "{display:none}.simlib-table td,.simlib-table th{white-space:normal;overflow-wrap:anywhere;"
+             "padding:2px 5px}</style>")
 
 
 def figure_output(fig, dpi: int = PNG_DPI, fmt: str = "png") -> dict:
@@ -45,9 +58,9 @@ def figure_output(fig, dpi: int = PNG_DPI, fmt: str = "png") -> dict:
         buf = io.StringIO()
         # Text as <text> elements, and fixed ids so the same figure gives the same bytes.
         with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "simlib"}):
-            fig.savefig(buf, format="svg", facecolor="white")
-        return {"output_type": "display_data", "data": {"image/svg+xml": buf.getvalue(), "text/plain": text},
-                "metadata": {}}
+            fig.savefig(buf, format="svg", facecolor="white", metadata={"Date": None})
+        return {"output_type": "display_data", "data": {"text/html": svg_img(buf.getvalue(), w * 96, text),
+                                                        "text/plain": text}, "metadata": {}}
     if fmt != "png":
         raise ConfigError(f"unknown image format {fmt!r}; allowed: png, svg")
     buf = io.BytesIO()
@@ -58,11 +71,36 @@ def figure_output(fig, dpi: int = PNG_DPI, fmt: str = "png") -> dict:
             "metadata": {}}
 
 
+def svg_img(svg: str, width_px: float, alt: str) -> str:
+    """An ``<img>`` of an SVG that keeps its own size but shrinks (never cuts) to fit a narrower column.
+
+    Shown as ``image/svg+xml``, JupyterLab and Voila draw an SVG at its full size even when the
+    column is narrower, and the right part is cut off; as an ``<img>`` with ``max-width: 100%`` it
+    scales down with its text, like a PNG.
+    """
+    src = "data:image/svg+xml;base64," + base64.b64encode(svg.encode("utf-8")).decode("ascii")
+    return (f'<img class="simlib-figure" src="{src}" alt="{html.escape(alt)}" width="{width_px:.0f}" '
+            'style="max-width:100%;height:auto">')
+
+
+def figure_svg(output: dict) -> str:
+    """The SVG text inside a `figure_output` made with ``fmt="svg"`` (for tests and graders)."""
+    page = output["data"]["text/html"]
+    start = page.index("base64,") + len("base64,")
+    return base64.b64decode(page[start:page.index('"', start)]).decode("utf-8")
+
+
 def frame_output(df, caption: str = "") -> dict:
-    """A display-data output holding a DataFrame as an HTML table (and plain text)."""
+    """A display-data output holding a DataFrame as an HTML table (and plain text).
+
+    Long headers and cells wrap (a header may break after an underscore), so the table fits the
+    column instead of running off its right edge.
+    """
     head = f"<b>{html.escape(caption)}</b>" if caption else ""
+    table = df.to_html(index=False, float_format=lambda v: f"{v:,.4g}", classes="simlib-table", border=0)
+    table = re.sub(r"(<th>[^<]*</th>)", lambda m: m.group(1).replace("_", "_<wbr>"), table)
     return {"output_type": "display_data",
-            "data": {"text/html": head + df.to_html(index=False, float_format=lambda v: f"{v:,.4g}"),
+            "data": {"text/html": head + table,
                      "text/plain": (caption + "\n" if caption else "") + df.to_string(index=False)},
             "metadata": {}}
 
@@ -128,8 +166,20 @@ class Panel(widgets.VBox):
             for c in controls:
                 if isinstance(c, widgets.ValueWidget):
                     c.observe(self._changed, names="value")
-        rows = [widgets.HBox(items[i:i + per_row]) for i in range(0, len(items), per_row)]
-        self.children = (*rows, self.out)
+        rows = [widgets.HBox(items[i:i + per_row], layout=widgets.Layout(flex_flow="row wrap"))
+                for i in range(0, len(items), per_row)]
+        self.add_class("simlib-live")
+        self.children = (widgets.HTML(_LIVE_CSS), *rows, self.out)
+
+    def __repr__(self) -> str:
+        # What a viewer without a kernel (nbconvert, GitHub) shows in place of the controls.
+        return f"{type(self).__name__} panel: {REOPEN_NOTE}"
+
+    def _ipython_display_(self, **kwargs) -> None:
+        from IPython.display import display
+
+        display({"text/html": _NOTE_HTML, "text/plain": REOPEN_NOTE}, raw=True)
+        display(self._repr_mimebundle_(**kwargs), raw=True)
 
     def _changed(self, _change=None) -> None:
         if not self._hold:

@@ -29,8 +29,9 @@ from .base import Panel, figure_output, frame_output
 __all__ = ["crash_lab_view", "crash_lab_faults", "CrashLab", "TABLE_COLUMNS", "NO_CRASH"]
 
 NO_CRASH = "no crash"
-TABLE_COLUMNS = ("model", "completed", "crashes", "steps_reexecuted", "llm_cost_reexecuted_usd",
-                 "duplicate_effects", "time_to_recover_s", "time_stalled_s", "duration_s", "stopped_because")
+# Key columns first: whether the run completed and, if not, why it stopped.
+TABLE_COLUMNS = ("model", "completed", "stopped_because", "crashes", "steps_reexecuted", "llm_cost_reexecuted_usd",
+                 "duplicate_effects", "time_to_recover_s", "time_stalled_s", "duration_s")
 DEFAULT_MODELS = ("none", "app-checkpoint", "temporal")
 
 
@@ -124,11 +125,16 @@ class CrashLab(Panel):
                                       style=style)
         self.seed = widgets.BoundedIntText(value=seed, min=0, max=2**31 - 1, description="seed", style=style,
                                            layout=widgets.Layout(width="160px"))
-        self._ax = None
-        self._setup([self.models, self.scenario, self.step, self.point, self.seed], auto=False,
+        self.chosen_step = step
+        self._adjusting = False
+        self.models_hint = widgets.HTML("<small>Ctrl-click (Cmd-click on a Mac) to add or remove a model; "
+                                        "Shift-click to take a range.</small>")
+        self._setup([widgets.VBox([self.models, self.models_hint]), self.scenario, self.step, self.point, self.seed],
+                    auto=False,
                     image_format=image_format)
         for c in (self.models, self.step, self.point, self.seed):
             c.observe(self._changed, names="value")
+        self.step.observe(self._step_chosen, names="value")
         self.scenario.observe(self._scenario_changed, names="value")
         self.point.observe(self._point_changed, names="value")
         self.step.disabled = point == NO_CRASH
@@ -138,12 +144,22 @@ class CrashLab(Panel):
         # Without a crash the step does not matter: grey the slider out.
         self.step.disabled = change["new"] == NO_CRASH
 
+    def _step_chosen(self, change) -> None:
+        # Remember the learner's step, unless the slider moved only because a scenario was too short.
+        if not self._adjusting:
+            self.chosen_step = change["new"]
+
     def _scenario_changed(self, change) -> None:
-        # A new scenario has its own number of steps: adjust the slider, then redraw once.
+        # A new scenario has its own number of steps: fit the learner's chosen step into it (the last
+        # step when it is too short), so switching back to a longer scenario restores that choice.
         def adjust():
             n = get_scenario(change["new"]).max_steps
-            self.step.max = n
-            self.step.value = min(self.step.value, n)
+            self._adjusting = True
+            try:
+                self.step.max = n
+                self.step.value = min(self.chosen_step, n)
+            finally:
+                self._adjusting = False
         self.held(adjust)
 
     @property

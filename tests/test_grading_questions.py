@@ -122,7 +122,7 @@ def test_a_misconception_costs_a_point():
     fb = check("q2_why", "Exactly-once means a step is never retried, so a crash cannot charge twice; the "
                          "history keeps the result.")
     # the crash and the history count; "cannot charge twice" denies the harm; the claim costs a point
-    assert fb.status == "partial" and fb.score == 1 and "not right (exactly-once means a step is never retried)" \
+    assert fb.status == "partial" and fb.score == 1 and "misconception: exactly-once means a step is never retried" \
         in fb.message
 
 

@@ -229,7 +229,7 @@ class Text(Question):
         hint = " ".join(r.hints) if r.hints else as_sentence(self.hint)
         parts = []
         if r.misconceptions:
-            parts.append("it claims something that is not right (" + "; ".join(r.misconceptions) + ")")
+            parts.append("misconception: " + "; ".join(r.misconceptions))
         if r.found:
             parts.append("it explains " + ", ".join(r.found))
         if r.missing:

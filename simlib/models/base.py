@@ -14,6 +14,7 @@ from typing import Any, ClassVar, Generic, TypeVar, cast
 from ..core.context import Context
 from ..core.errors import ConfigError, WorkerCrash
 from ..core.stores import Component
+from .params import param
 
 __all__ = ["EngineModel", "ModelConfig", "ConfigT", "GUARANTEES"]
 
@@ -30,7 +31,8 @@ GUARANTEES = {
 class ModelConfig:
     """Base of each model's settings; subclasses add fields with documented defaults."""
 
-    workers: int = 1
+    workers: int = param(1, kind="assumption",
+                         source="one worker process, so a crash leaves nobody to take the work until it restarts")
 
     def __post_init__(self):
         for f in fields(self):

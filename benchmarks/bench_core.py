@@ -16,7 +16,8 @@ What is compared with what:
    core, printed beside this machine's bare-SimPy rate (20-timeout runs per second) so that the ratio,
    not the machine, is what counts. Target: >= 12,000 runs/s per model on a quiet machine.
 4. Scaling: the same sweep with ``--workers 2`` against one worker (target >= 1.8x), and, with
-   ``--million``, the peak memory of a 10^6-run sweep against a 10^5-run one (flat memory: the same).
+   ``--million``, the peak memory of 10^4-, 10^5- and 10^6-run sweeps, each in a fresh process
+   (flat memory: the same peak; `bench_sweep_memory.py` measures other sizes).
 
 Timings are the best of ``--repeat`` tries, each try alternating the two loops (and going round the models),
 because a shared machine's speed drifts between minutes.
@@ -27,7 +28,6 @@ Usage: python benchmarks/bench_core.py [--runs N] [--models m1 m2 ...] [--repeat
 from __future__ import annotations
 
 import argparse
-import resource
 import sys
 import time
 from pathlib import Path
@@ -153,14 +153,6 @@ def scaling(model: str, runs: int, mtbf_s: float, repeat: int) -> tuple[float, f
     return runs / best[1], runs / best[2]
 
 
-def peak_memory(model: str, runs: int, mtbf_s: float) -> tuple[float, float]:
-    """Peak resident MB of this process and of its pool's largest worker after a ``runs``-run, 2-worker sweep."""
-    sweep("q1", model, runs=runs, mtbf_s=mtbf_s, seed=0, workers=2)
-    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    kids = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    return own, kids
-
-
 def verdict(ok: bool) -> str:
     return "meets" if ok else "MISSES"
 
@@ -174,7 +166,7 @@ def main() -> None:
     ap.add_argument("--overhead-model", default="temporal")
     ap.add_argument("--mtbf", type=float, default=3600.0, help="mean seconds between random crashes")
     ap.add_argument("--repeat", type=int, default=3, help="tries per measurement; the best counts")
-    ap.add_argument("--million", action="store_true", help="also measure a 10^6-run sweep's memory (~2 min)")
+    ap.add_argument("--million", action="store_true", help="also measure a 10^6-run sweep's memory (~1 min on 2 cores)")
     args = ap.parse_args()
 
     o = overhead(args.overhead_model, args.steps, args.overhead_runs, args.repeat)
@@ -202,10 +194,9 @@ def main() -> None:
     print(f"sweep scaling ({args.overhead_model}): 1 worker {one:,.0f} runs/s, 2 workers {two:,.0f} runs/s -> "
           f"{two / one:.2f}x   target >= {TARGET_SCALING}x: {verdict(two / one >= TARGET_SCALING)}")
     if args.million:
-        small = peak_memory(args.overhead_model, 100_000, args.mtbf)
-        big = peak_memory(args.overhead_model, 1_000_000, args.mtbf)
-        print(f"memory (peak RSS, MB): 10^5 runs: parent {small[0]:.0f}, worker {small[1]:.0f}; "
-              f"10^6 runs: parent {big[0]:.0f}, worker {big[1]:.0f}")
+        from bench_sweep_memory import measure, report   # this folder; each sweep in a fresh process
+        print(f"sweep memory ({args.overhead_model}, 2 workers, peak RSS):")
+        report([measure(n, 2, args.overhead_model) for n in (10_000, 100_000, 1_000_000)])
 
 
 if __name__ == "__main__":

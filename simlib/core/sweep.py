@@ -1,20 +1,32 @@
 """Monte Carlo sweeps: many seeds under random crashes, aggregated while streaming.
 
 Runs are cut into chunks; each chunk returns a small `Aggregate` (counts, sums,
-sums of squares and a histogram), and chunks are merged as they finish, so a
-million-run sweep holds only one aggregate per chunk in flight. Any
-`concurrent.futures.Executor` spreads the chunks: a process pool over cores, or
-a Dask or Ray executor over machines.
+sums of squares and a histogram). Any `concurrent.futures.Executor` spreads the
+chunks: a process pool over cores, or a Dask executor
+(``distributed.Client.get_executor()``) over machines.
+
+Two promises hold whatever the executor:
+
+- The result does not depend on it. Chunks are merged in the order they were
+  submitted, never in the order they finish, so every float sum is added up in
+  the same order and one worker, two workers or a cluster give bit-identical
+  aggregates (for the same ``chunk`` size: other sizes group the additions
+  differently and agree only to rounding).
+- Memory stays flat. At most ``window`` chunks are in flight at once; the next
+  chunk is submitted only when the oldest one has been merged, and chunks are
+  made one at a time, so a million-run sweep holds no more than a thousand-run
+  one (`benchmarks/bench_sweep_memory.py` measures it).
 """
 
 from __future__ import annotations
 
-from typing import Any
-
 import math
-from concurrent.futures import Executor, ProcessPoolExecutor, as_completed
+import os
+from collections import deque
+from collections.abc import Callable, Iterator
+from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
-from collections.abc import Callable
+from typing import Any
 
 from .faults import FaultSchedule, RandomCrashes
 from .rng import DEFAULT_SEED
@@ -105,7 +117,8 @@ def run_chunk(scenario: Any, model: Any, seeds: range, faults: FaultSchedule) ->
 
 def sweep(scenario: Any, model: Any, runs: int = 1000, mtbf_s: float | None = 3600.0, faults: FaultSchedule | None = None,
           seed: int = DEFAULT_SEED, executor: Executor | None = None, workers: int = 1,
-          chunk: int = 500, progress: Callable[[int], object] | None = None) -> Aggregate:
+          chunk: int = 500, progress: Callable[[int], object] | None = None,
+          window: int | None = None) -> Aggregate:
     """Monte Carlo of ``runs`` seeds (seed, seed+1, ...) of one scenario under one model.
 
     Args:
@@ -119,11 +132,20 @@ def sweep(scenario: Any, model: Any, runs: int = 1000, mtbf_s: float | None = 36
             unless ``workers`` > 1, which makes a process pool.
         workers: process count when no executor is given.
         chunk: runs per task.
-        progress: called with the number of runs in each chunk as it finishes (a progress bar's update).
+        progress: called with the number of runs in each chunk as it is merged (a progress bar's update).
+        window: most chunks in flight at once on an executor (default: four per worker, counting
+            ``workers`` or this machine's cores, whichever is more; raise it for a large cluster).
+
+    Returns:
+        The `Aggregate` of all runs, merged in seed order.
     """
+    from .errors import ConfigError
     if runs < 1:
-        from .errors import ConfigError
         raise ConfigError(f"runs must be >= 1, got {runs}")
+    if chunk < 1:
+        raise ConfigError(f"chunk must be >= 1, got {chunk}")
+    if window is not None and window < 1:
+        raise ConfigError(f"window must be >= 1, got {window}")
     sc_name = scenario if isinstance(scenario, str) else scenario.name
     m_name = model if isinstance(model, str) else model.name
     base = faults or FaultSchedule()
@@ -131,24 +153,50 @@ def sweep(scenario: Any, model: Any, runs: int = 1000, mtbf_s: float | None = 36
         base = FaultSchedule(crashes=base.crashes, timed=base.timed, random=RandomCrashes(mtbf_s),
                              outages=base.outages, restart_delay_s=base.restart_delay_s,
                              code_change=base.code_change)
-    chunks = [range(s, min(s + chunk, seed + runs)) for s in range(seed, seed + runs, chunk)]
+    end = seed + runs
+    chunks = (range(s, min(s + chunk, end)) for s in range(seed, end, chunk))
     total = Aggregate(sc_name, m_name)
+    if executor is None and workers <= 1:
+        for c in chunks:
+            total.merge(run_chunk(sc_name, m_name, c, base))
+            if progress is not None:
+                progress(len(c))
+        return total
     own = None
-    if executor is None and workers > 1:
+    if executor is None:
         executor = own = ProcessPoolExecutor(max_workers=workers)
+    if window is None:
+        window = 4 * max(workers, os.cpu_count() or 1)
     try:
-        if executor is None:
-            for c in chunks:
-                total.merge(run_chunk(sc_name, m_name, c, base))
-                if progress is not None:
-                    progress(len(c))
-        else:
-            futures = {executor.submit(run_chunk, sc_name, m_name, c, base): len(c) for c in chunks}
-            for fut in as_completed(futures):
-                total.merge(fut.result())
-                if progress is not None:
-                    progress(futures[fut])
+        _merge_in_order(executor, total, chunks, base, window, progress)
     finally:
         if own is not None:
             own.shutdown()
     return total
+
+
+def _merge_in_order(executor: Executor, total: Aggregate, chunks: Iterator[range], base: FaultSchedule,
+                    window: int, progress: Callable[[int], object] | None) -> None:
+    """Keep ``window`` chunks in flight and fold each into ``total`` in submission order.
+
+    Waiting for the oldest chunk (rather than whichever finishes first) fixes the order of the
+    float additions; a slow chunk holds back at most ``window`` finished ones.
+    """
+    flight: deque[tuple[int, Future[Aggregate]]] = deque()
+
+    def merge_oldest() -> None:
+        n, fut = flight.popleft()
+        total.merge(fut.result())
+        if progress is not None:
+            progress(n)
+
+    try:
+        for c in chunks:
+            if len(flight) >= window:
+                merge_oldest()
+            flight.append((len(c), executor.submit(run_chunk, total.scenario, total.model, c, base)))
+        while flight:
+            merge_oldest()
+    finally:
+        for _, fut in flight:   # after an error (or Ctrl-C) no queued chunk is left to run
+            fut.cancel()

@@ -24,3 +24,24 @@ def test_different_names_and_seeds_differ():
 def test_bad_seed_rejected(bad):
     with pytest.raises(ValueError, match="seed"):
         RunRandom(bad)
+
+
+def test_a_stream_s_numbers_do_not_depend_on_when_it_is_made():
+    early, late = RunRandom(7), RunRandom(7)
+    early.stream("a")
+    late.stream("b").random()
+    assert early.stream("b").random() == RunRandom(7).stream("b").random()
+    assert [early.stream("a").random() for _ in range(3)] == [late.stream("a").random() for _ in range(3)]
+
+
+def test_a_run_seeds_only_the_streams_it_draws_from_and_only_when_it_draws():
+    """Seeding a stream's generator costs about 4 us; building a run seeds none of them."""
+    from simlib import FaultSchedule, RandomCrashes, get_model, get_scenario, simulate
+    from simlib.core.engine import Run
+
+    run = Run(get_scenario("q1"), get_model("temporal"), 3, FaultSchedule(random=RandomCrashes(900.0)), False)
+    assert run.rng._streams == {}
+    done = simulate("q1", "temporal", seed=3, faults=FaultSchedule(), record=False).run
+    assert sorted(done.rng._streams) == ["latency", "llm"]
+    crashing = simulate("q1", "temporal", seed=3, faults=FaultSchedule(random=RandomCrashes(900.0)), record=False)
+    assert sorted(crashing.run.rng._streams) == ["faults", "latency", "llm"]

@@ -9,6 +9,7 @@ about as much as the check itself; nothing else in simlib touches SimPy's intern
 from __future__ import annotations
 
 from heapq import heappush
+from itertools import count
 from typing import Any, Callable
 
 import simpy
@@ -19,13 +20,20 @@ __all__ = ["Clock", "StepEvent", "Done", "done_event", "interrupt"]
 
 
 class Clock(simpy.Environment):
-    """SimPy's environment, unchanged but for one thing: made per run, it skips SimPy's early binding.
+    """SimPy's environment, unchanged but for how it is made: one per run, so making it must be cheap.
 
-    ``Environment.__init__`` binds ``timeout``, ``process`` and the other event factories to the
-    instance by looping over its class's attributes, which costs about as much as ten timeouts.
-    For this subclass that loop finds nothing to bind, and the factories are bound on each use
-    instead; a run uses them a few times (steps mostly finish inline), so a run is cheaper.
+    ``Environment.__init__`` sets four fields and then binds ``timeout``, ``process`` and the other
+    event factories to the instance by looping over its class's attributes. For this subclass that
+    loop finds nothing to bind (the factories are bound on each use instead; a run uses them a few
+    times, as steps mostly finish inline), so `__init__` sets the four fields itself: 0.25-0.35 us
+    against 0.8-1.2 us, a tenth of building a `Run`.
     """
+
+    def __init__(self) -> None:
+        self._now = 0   # an int, as SimPy's default initial time is: the first records say 0, not 0.0
+        self._queue = []
+        self._eid = count()
+        self._active_proc = None
 
 
 class StepEvent(Event):

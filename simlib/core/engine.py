@@ -99,17 +99,20 @@ class Run:
         self.rng = RunRandom(seed)
         self.plan = FaultPlan(faults, self.rng)
         self.plan.alias_store(model.context_class.store)
-        self.llm = FakeLLM(scenario.llm, self.rng.stream("latency"), self.rng.stream("llm"))
+        self.llm = FakeLLM(scenario.llm, self.rng)
         self.ledger = Ledger()
         self.history: History | None = History() if record else None
         self.stats = Stats()
         self.signals = dict(scenario.signals)
         merged = dict(scenario.params)
-        merged.update(params or {})
+        if params:
+            merged.update(params)
         self.params = merged
-        self.instances = [Instance(f"wf-{i + 1}", merged) for i in range(scenario.instances)]
-        for inst in self.instances:
+        self.instances = []
+        for i in range(scenario.instances):
+            inst = Instance(f"wf-{i + 1}", merged)
             inst.state = model.new_instance_state()
+            self.instances.append(inst)
         self.until = math.inf   # set by execute(); steps never plan past it
         self.inline_left = _NO_LIMIT   # steps that may still finish without a SimPy event (the budget)
         self.model_state: Any = model.new_run_state(self)

@@ -18,6 +18,7 @@ from __future__ import annotations
 from typing import Any
 
 import math
+import random
 from dataclasses import asdict, dataclass, fields
 
 from .errors import ConfigError
@@ -246,29 +247,35 @@ class FaultPlan:
     """A compiled schedule: what the engine and models ask while a run goes on."""
 
     __slots__ = ("schedule", "restart_delay_s", "has_outages", "has_step_crashes", "has_timed", "quiet",
-                 "has_loops", "_points", "_outages", "_timed", "_rand", "_mtbf", "_next_random", "_asked",
+                 "has_loops", "_points", "_outages", "_timed", "_rng", "_rand", "_mtbf", "_next_random", "_asked",
                  "_loop_fired", "_loop_streak")
 
     def __init__(self, schedule: FaultSchedule, rng: RunRandom):
         self.schedule = schedule
         self.restart_delay_s = schedule.restart_delay_s
+        # Every run compiles its schedule, most often an empty one: each part is worked out only
+        # when the schedule has it (about 1 us of a 5 us `Run` when it is empty).
         self._points: dict[Any, Any] = {}
-        for c in schedule.crashes:
-            self._points.setdefault((c.step, c.point), []).append(c)
-        self.has_step_crashes = bool(self._points)
-        # Every-attempt rules (attempt None) can loop forever; `crash_loop` watches them.
-        self.has_loops = any(c.attempt is None for c in schedule.crashes)
         self._loop_fired: dict[tuple[str, int], int] = {}          # (workflow, step) -> firings not yet seen
         self._loop_streak: dict[tuple[str, int], tuple[int, int]] = {}  # -> (firings in a row, progress)
+        self.has_loops = False
+        if schedule.crashes:
+            for c in schedule.crashes:
+                self._points.setdefault((c.step, c.point), []).append(c)
+            # Every-attempt rules (attempt None) can loop forever; `crash_loop` watches them.
+            self.has_loops = any(c.attempt is None for c in schedule.crashes)
+        self.has_step_crashes = bool(self._points)
         self._outages: dict[str, list[tuple[float, float]]] = {}
-        for o in schedule.outages:
-            self._outages.setdefault(o.component, []).append((o.start_s, o.end_s))
-        for windows in self._outages.values():
-            windows.sort()
+        if schedule.outages:
+            for o in schedule.outages:
+                self._outages.setdefault(o.component, []).append((o.start_s, o.end_s))
+            for windows in self._outages.values():
+                windows.sort()
         self.has_outages = bool(self._outages)
-        self._timed = sorted((c.time_s, c.workflow) for c in schedule.timed)
+        self._timed = sorted((c.time_s, c.workflow) for c in schedule.timed) if schedule.timed else []
         self._mtbf = schedule.random.mtbf_s if schedule.random else None
-        self._rand = rng.stream("faults") if self._mtbf else None
+        self._rng = rng
+        self._rand: random.Random | None = None   # the "faults" stream, made at the first random crash drawn
         self._next_random: dict[str, float] = {}
         self._asked: dict[str, tuple[float, float]] = {}   # workflow -> (after, answer) of the last query
         self.has_timed = bool(self._timed) or self._mtbf is not None
@@ -322,7 +329,8 @@ class FaultPlan:
                 break
         if self._mtbf is not None:
             rand = self._rand
-            assert rand is not None   # made whenever _mtbf is set
+            if rand is None:
+                rand = self._rand = self._rng.stream("faults")
             known = self._next_random.get(workflow)
             t = rand.expovariate(1.0 / self._mtbf) if known is None else known
             while t <= after:

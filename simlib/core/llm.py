@@ -7,12 +7,11 @@ replaying its recorded result) can send a workflow down another branch.
 
 from __future__ import annotations
 
-from typing import Any
-
-import random
 from dataclasses import dataclass
+from typing import Any, Callable
 
 from .errors import ConfigError
+from .rng import RunRandom
 
 __all__ = ["LLMConfig", "LLMReply", "FakeLLM"]
 
@@ -66,19 +65,36 @@ class LLMReply(tuple[Any, ...]):
 
 
 class FakeLLM:
-    """Draws latencies and replies from two named streams of the run's generator."""
+    """Draws latencies and replies from two named streams of the run's generator.
 
-    __slots__ = ("cfg", "_lat", "_out", "_lo", "_span", "_in_cost", "_out_price", "_tokens_out")
+    Args:
+        cfg: prices and timing.
+        rng: the run's generator; latencies come from its ``"latency"`` stream, answers from ``"llm"``.
+    """
 
-    def __init__(self, cfg: LLMConfig, latency_stream: random.Random, output_stream: random.Random):
+    __slots__ = ("cfg", "_rng", "_lat", "_out", "_lo", "_span", "_in_cost", "_out_price", "_tokens_out")
+
+    def __init__(self, cfg: LLMConfig, rng: RunRandom):
         self.cfg = cfg
-        self._lat = latency_stream.random
-        self._out = output_stream.random
+        self._rng = rng
+        # `_lat` and `_out` draw a uniform number. Until the first draw they are methods that make
+        # the stream (seeding a Mersenne Twister, about 4 us) and then put its own `random` in their
+        # place, so a run without LLM calls seeds nothing and every later draw is a plain C call.
+        self._lat: Callable[[], float] = self._first_latency
+        self._out: Callable[[], float] = self._first_output
         self._lo = cfg.mean_latency_s * (1 - cfg.jitter)
         self._span = cfg.mean_latency_s * 2 * cfg.jitter
         self._in_cost = cfg.tokens_in * cfg.usd_per_mtok_in / 1e6
         self._out_price = cfg.usd_per_mtok_out / 1e6
         self._tokens_out = cfg.tokens_out
+
+    def _first_latency(self) -> float:
+        self._lat = self._rng.stream("latency").random
+        return self._lat()
+
+    def _first_output(self) -> float:
+        self._out = self._rng.stream("llm").random
+        return self._out()
 
     def latency(self, mean_s: float | None = None) -> float:
         """One call's duration in seconds."""

@@ -3,10 +3,10 @@
 What is compared with what:
 
 1. Per step and per run, against a plain SimPy loop that does the same work. A simulated LLM step draws
-   a latency, draws an answer (text, tokens, dollars), bills the call in the side-effect ledger and
-   appends the result to a durable journal. The baseline loop does exactly that with the same seeded
-   named streams (`simlib.core.rng.RunRandom`), the same `Ledger`, and one SimPy timeout per step; simlib
-   adds its engine model, crash bookkeeping and summary on top. Two ratios of wall time:
+   a latency, draws an answer (text, tokens, dollars), bills the call (a count, dollars, and whether the
+   step was billed before) and appends the result to a durable journal. The baseline loop does exactly
+   that with the same seeded named streams (`simlib.core.rng.RunRandom`) and one SimPy timeout per step;
+   simlib adds its engine model, crash bookkeeping and summary on top. Two ratios of time:
    - per step: a long chain (``--steps`` calls in one run), so per-run set-up does not count;
    - per Q1 run: the 20-call Q1 workflow, so per-run set-up counts too.
    Targets: per step <= 1.15x, per run <= 1.25x. Bare SimPy timeouts are printed too, for reference only:
@@ -22,9 +22,10 @@ What is compared with what:
    (flat memory: the same peak; `bench_sweep_memory.py` measures other sizes).
 
 Timings are the best of ``--repeat`` tries, each try alternating the two loops (and going round the models),
-because a shared machine's speed drifts between minutes.
+because a shared machine's speed drifts between minutes; ``--cpu`` times this process's CPU time instead of
+wall time, which leaves out the time spent waiting for a core on a busy machine.
 
-Usage: python benchmarks/bench_core.py [--runs N] [--models m1 m2 ...] [--repeat K] [--million]
+Usage: python benchmarks/bench_core.py [--runs N] [--models m1 m2 ...] [--repeat K] [--cpu] [--million]
 """
 
 from __future__ import annotations
@@ -42,8 +43,9 @@ from simlib import FaultSchedule, get_model, get_scenario, simulate  # noqa: E40
 from simlib.core.engine import Run  # noqa: E402
 from simlib.core.rng import RunRandom  # noqa: E402
 from simlib.core.sweep import sweep  # noqa: E402
-from simlib.core.world import Ledger  # noqa: E402
 from simlib.models import model_names  # noqa: E402
+
+clock = time.perf_counter   # wall time; --cpu: this process's CPU time (a busy machine's queue left out)
 
 TARGET_STEP_RATIO = 1.15
 TARGET_RUN_RATIO = 1.25
@@ -52,29 +54,43 @@ TARGET_RUNS_PER_S = 12_000
 TARGET_SCALING = 1.8
 
 
-def same_work_run(steps: int, seed: int, llm) -> float:
-    """One workflow of ``steps`` LLM calls in plain SimPy, doing a simulated step's work; returns its bill."""
+def same_work_run(steps: int, seed: int, llm) -> tuple[int, float]:
+    """One workflow of ``steps`` LLM calls in plain SimPy, doing a simulated step's work; returns its bill.
+
+    The work per step is what simlib's LLM step does besides its engine model: name the call (as Q1's
+    workflow code does), draw its latency and wait for it, draw the answer (text, tokens, dollars), bill
+    it (count the call and its dollars, and note whether the step was billed before) and append the
+    result to the durable journal.
+    """
     env = simpy.Environment()
     rng = RunRandom(seed)
     lat, out = rng.stream("latency").random, rng.stream("llm").random
     lo, span = llm.mean_latency_s * (1 - llm.jitter), llm.mean_latency_s * 2 * llm.jitter
     in_cost, out_price, tokens_out = llm.tokens_in * llm.usd_per_mtok_in / 1e6, llm.usd_per_mtok_out / 1e6, llm.tokens_out
-    ledger, journal = Ledger(), []
+    journal: list = []
+    billed: set = set()
+    bill = [0, 0.0, 0]   # calls, dollars, repeated calls
 
     def workflow():
         for step in range(1, steps + 1):
+            name = f"llm-{step:02d}"                                  # the workflow names the call
             yield env.timeout(lo + span * lat())                       # the call's latency
-            u = out()                                                   # the answer and its bill
+            u = out()                                                   # the answer ...
             tokens = int(tokens_out * (0.5 + u))
             usd = in_cost + tokens * out_price
-            text = "%s:answer-%06d" % ("llm", u * 1e6)
-            ledger.apply(env.now, "wf-1", step, "llm", 1, "llm-call", None)   # billed: a side effect
-            journal.append((env.now, step, text, tokens, usd))         # the durable record
-        return sum(r[4] for r in journal)
+            text = "%s:answer-%06d" % (name, u * 1e6)
+            bill[0] += 1                                                # ... and its bill
+            bill[1] += usd
+            if step in billed:
+                bill[2] += 1
+            else:
+                billed.add(step)
+            journal.append(("llm", name, text))                        # the durable record
+        return text
 
-    proc = env.process(workflow())
+    env.process(workflow())
     env.run()
-    return proc.value
+    return bill[0], bill[1]
 
 
 def bare_run(timeouts: int) -> None:
@@ -89,14 +105,15 @@ def bare_run(timeouts: int) -> None:
     env.run()
 
 
-def best_of(repeat: int, fns: dict) -> dict:
-    """Best wall time of each callable over ``repeat`` rounds, the callables alternating within a round."""
+def best_of(repeat: int, fns: dict, timer=None) -> dict:
+    """Best time of each callable over ``repeat`` rounds, the callables alternating within a round."""
+    timer = timer or clock
     best = {k: float("inf") for k in fns}
     for _ in range(repeat):
         for k, fn in fns.items():
-            t = time.perf_counter()
+            t = timer()
             fn()
-            best[k] = min(best[k], time.perf_counter() - t)
+            best[k] = min(best[k], timer() - t)
     return best
 
 
@@ -106,10 +123,18 @@ def overhead(model_name: str, steps: int, runs: int, repeat: int) -> dict:
     check = simulate(sc, model, seed=0, faults=free, record=False, params={"calls": steps}).summary
     if check.steps_executed != steps:
         raise SystemExit(f"the long chain ran {check.steps_executed} steps, not {steps} (horizon too short?)")
-    q1_steps = simulate(sc, model, seed=0, faults=free, record=False).summary.steps_executed
+    q1 = simulate(sc, model, seed=0, faults=free, record=False).summary
+    q1_steps = q1.steps_executed
+    if same_work_run(q1_steps, 0, llm) != (q1.llm_calls, q1.llm_cost_usd):
+        raise SystemExit("the same-work loop's bill differs from simlib's: it does not do the same work")
 
     def many(fn):
-        return lambda: [fn(i) for i in range(runs)]
+        # Each result is dropped at once, as a sweep drops it: a list of 2,000 kept runs would make
+        # every garbage collection walk all of them (about 30 us a run) and time the collector instead.
+        def loop():
+            for i in range(runs):
+                fn(i)
+        return loop
 
     best = best_of(repeat, {
         "long": lambda: simulate(sc, model, seed=1, faults=free, record=False, params={"calls": steps}),
@@ -136,14 +161,14 @@ def monte_carlo(models: list, runs: int, mtbf_s: float, repeat: int) -> tuple[di
     bare = float("inf")
     aggs = {}
     for _ in range(repeat):
-        t = time.perf_counter()
+        t = clock()
         for _ in range(runs):
             bare_run(20)
-        bare = min(bare, time.perf_counter() - t)
+        bare = min(bare, clock() - t)
         for name in models:
-            t = time.perf_counter()
+            t = clock()
             aggs[name] = sweep("q1", name, runs=runs, mtbf_s=mtbf_s, seed=0)
-            best[name] = min(best[name], time.perf_counter() - t)
+            best[name] = min(best[name], clock() - t)
     return {name: (runs / best[name], aggs[name]) for name in models}, runs / bare
 
 
@@ -151,7 +176,7 @@ def scaling(model: str, runs: int, mtbf_s: float, repeat: int) -> tuple[float, f
     best = best_of(repeat, {
         1: lambda: sweep("q1", model, runs=runs, mtbf_s=mtbf_s, seed=0, workers=1),
         2: lambda: sweep("q1", model, runs=runs, mtbf_s=mtbf_s, seed=0, workers=2),
-    })
+    }, timer=time.perf_counter)   # wall time always: a pool's work is not this process's CPU time
     return runs / best[1], runs / best[2]
 
 
@@ -168,8 +193,14 @@ def main() -> None:
     ap.add_argument("--overhead-model", default="temporal")
     ap.add_argument("--mtbf", type=float, default=3600.0, help="mean seconds between random crashes")
     ap.add_argument("--repeat", type=int, default=3, help="tries per measurement; the best counts")
+    ap.add_argument("--cpu", action="store_true",
+                    help="time with this process's CPU time instead of wall time (a shared machine under load)")
     ap.add_argument("--million", action="store_true", help="also measure a 10^6-run sweep's memory (~1 min on 2 cores)")
     args = ap.parse_args()
+    if args.cpu:
+        global clock
+        clock = time.process_time
+    print(f"timing: best of {args.repeat}, {'CPU' if args.cpu else 'wall'} time")
 
     o = overhead(args.overhead_model, args.steps, args.overhead_runs, args.repeat)
     r_step, r_run = o["step_us"] / o["step_same_us"], o["q1_us"] / o["q1_same_us"]

@@ -72,6 +72,7 @@ def same_work_run(steps: int, seed: int, llm) -> tuple[int, float]:
     bill = [0, 0.0, 0]   # calls, dollars, repeated calls
 
     def workflow():
+        text = ""
         for step in range(1, steps + 1):
             name = f"llm-{step:02d}"                                  # the workflow names the call
             yield env.timeout(lo + span * lat())                       # the call's latency

@@ -126,7 +126,7 @@ def test_the_sweep_s_own_memory_does_not_grow_with_the_run_count():
         return most
 
     small, big = peak(10_000), peak(1_000_000)
-    assert big < small * 1.2 + 4096, (small, big)   # about 20 KB each; each kept chunk would add about 2 KB
+    assert big < small * 1.2 + 4096, (small, big)   # about 20 KB each; each kept chunk would add about 8 KB
 
 
 def test_a_dask_cluster_gives_the_local_aggregate():

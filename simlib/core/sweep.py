@@ -110,7 +110,8 @@ def sweep(scenario: Any, model: Any, runs: int = 1000, mtbf_s: float | None = 36
 
     Args:
         scenario: scenario name (names keep the work picklable for executors).
-        model: model name.
+        model: model name, or a model instance (a configured one, as ``--set`` makes; it is
+            pickled to each process, so its config must be picklable, as dataclasses are).
         runs: how many runs.
         mtbf_s: random worker crashes with this mean time between failures (None = none).
         faults: a base schedule to add the random crashes to (default: no other faults).
@@ -139,11 +140,11 @@ def sweep(scenario: Any, model: Any, runs: int = 1000, mtbf_s: float | None = 36
     try:
         if executor is None:
             for c in chunks:
-                total.merge(run_chunk(sc_name, m_name, c, base))
+                total.merge(run_chunk(sc_name, model, c, base))
                 if progress is not None:
                     progress(len(c))
         else:
-            futures = {executor.submit(run_chunk, sc_name, m_name, c, base): len(c) for c in chunks}
+            futures = {executor.submit(run_chunk, sc_name, model, c, base): len(c) for c in chunks}
             for fut in as_completed(futures):
                 total.merge(fut.result())
                 if progress is not None:

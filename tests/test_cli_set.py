@@ -154,3 +154,14 @@ def test_apply_settings_leaves_the_models_without_the_field_alone():
     (t, d), applied = apply_settings([temporal, dbos], ["start_to_close_s=2"])
     assert d is dbos and t.config.start_to_close_s == 2.0 and temporal.config.start_to_close_s != 2.0
     assert applied == {"temporal": {"start_to_close_s": 2.0}, "dbos": {}}
+
+
+def test_an_unresolvable_annotation_is_refused_in_one_line():
+    """A config whose annotation names a type imported only for type checkers: the other fields still work."""
+    namespace: dict = {}
+    exec("from __future__ import annotations\nfrom dataclasses import dataclass\n"
+         "@dataclass(frozen=True)\nclass Cfg:\n    a: float = 1.0\n    b: Missing = None\n", namespace)
+    types_ = field_types(namespace["Cfg"])
+    assert parse_value("m", "a", types_["a"], "2") == 2.0
+    with pytest.raises(ConfigError, match="which --set cannot write"):
+        parse_value("m", "b", types_["b"], "x")

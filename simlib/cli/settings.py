@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import difflib
 import math
+import sys
 import types
 import typing
 from dataclasses import fields
@@ -33,8 +34,22 @@ _NONE = {"none", "null"}
 
 
 def field_types(config_class: type) -> dict[str, Any]:
-    """Field name -> the resolved type of ``config_class``'s dataclass fields, in declaration order."""
-    hints = typing.get_type_hints(config_class)
+    """Field name -> the resolved type of ``config_class``'s dataclass fields, in declaration order.
+
+    A field whose annotation cannot be resolved (a name imported only for type checkers) maps to
+    `typing.Any`, which `parse_value` refuses with a message instead of a traceback.
+    """
+    try:
+        hints = typing.get_type_hints(config_class)
+    except Exception:    # one unresolvable annotation must not hide the others
+        hints = {}
+        for klass in reversed(config_class.__mro__):
+            namespace = vars(sys.modules.get(klass.__module__, types.ModuleType("empty")))
+            for name, annotation in vars(klass).get("__annotations__", {}).items():
+                try:
+                    hints[name] = eval(annotation, namespace) if isinstance(annotation, str) else annotation
+                except Exception:
+                    hints[name] = Any
     return {f.name: hints.get(f.name, Any) for f in fields(config_class)}
 
 

@@ -42,7 +42,7 @@ def test_a_run_with_settings_is_deterministic(capsys):
     first = capsys.readouterr().out
     assert main(argv) == 0
     assert capsys.readouterr().out == first
-    assert "settings: temporal start_to_close_s=1000.0, workers=1" in first
+    assert "settings: temporal start_to_close_s=1000, workers=1" in first
 
 
 def test_the_last_of_a_repeated_setting_wins(capsys):

@@ -20,7 +20,7 @@ from .numbers import (
 )
 from .progress import bar
 from .settings import SET_HELP, apply_settings
-from .sources import setting_rows, to_text
+from .sources import setting_rows, show_default, to_text
 
 __all__ = ["add_commands", "HANDLERS", "stop_reason"]
 
@@ -116,7 +116,8 @@ def stop_reason(result) -> str | None:
 def _settings_note(applied: dict[str, dict]) -> str:
     """One line saying which settings each model took: ``settings: temporal start_to_close_s=5; dbos -``."""
     return "settings: " + "; ".join(
-        f"{name} " + (", ".join(f"{k}={v}" for k, v in changes.items()) or "-") for name, changes in applied.items())
+        f"{name} " + (", ".join(f"{k}={show_default(v)}" for k, v in changes.items()) or "-")
+        for name, changes in applied.items())
 
 
 def _run(args) -> int:

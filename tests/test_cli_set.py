@@ -90,8 +90,9 @@ def test_models_named_lists_every_setting_with_its_source(capsys):
     assert out[1].split() == ["setting", "type", "default", "kind", "source"]
     params = parameters(get_model("temporal").config_class)
     assert [line.split()[0] for line in out[2:]] == [p.name for p in params]
+    kind_at, source_at = out[1].index("kind"), out[1].index("source")    # a type may hold spaces: "float | None"
     for line, p in zip(out[2:], params):
-        assert line.split()[3] == p.kind and p.source in line
+        assert line[kind_at:source_at].strip() == p.kind and line[source_at:] == " ".join(p.source.split())
 
 
 def test_models_verbose_covers_every_model(capsys):

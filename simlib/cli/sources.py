@@ -43,7 +43,7 @@ def setting_rows(models: list) -> list[dict]:
 
 
 def _text(row: dict, column: str) -> str:
-    return show_default(row[column]) if column == "default" else str(row[column])
+    return show_default(row[column]) if column == "default" else " ".join(str(row[column]).split())
 
 
 def to_text(rows: list[dict], columns: tuple[str, ...] = _HEADS, indent: str = "") -> str:

@@ -201,6 +201,5 @@ def test_agents_runstate_resume_does_not_repeat_the_draft(agents_rows):
     assert row(agents_rows, "model calls").real == 2, "the draft and the answer, once each"
 
 
-@KNOWN
 def test_agents_model_does_not_repeat_the_draft_after_an_approval_pause(agents_rows):
     agrees(row(agents_rows, "model calls"))

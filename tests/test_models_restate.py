@@ -250,3 +250,13 @@ def test_without_the_reset_the_same_outage_would_have_waited_for_the_old_schedul
     f = FaultSchedule(crashes=(CrashAt(3, "after-effect"),), restart_delay_s=6.0)
     r = simulate("q1", NO_JITTER, seed=1, faults=f, params=SMALL_Q1)
     assert r.summary.time_to_recover_s == pytest.approx(7.5)
+
+
+def test_a_failing_ctx_run_waits_are_jittered_too():
+    r = simulate(FLAKY, "restate", seed=1)
+    invokes = [x for x in r.history if x.kind == "invoke" and x.step == 2]
+    fails = [x for x in r.history if x.kind == "fail" and x.step == 2]
+    waits = [b.time - a.time for a, b in zip(fails, invokes[1:])]
+    bases = [min(0.5 * 2 ** i, 60.0) for i in range(len(waits))]
+    assert all(b + 0.003 <= w <= b * 1.3 + 1e-9 for b, w in zip(bases, waits))
+    assert len(set(round(w / b, 6) for b, w in zip(bases, waits))) > 10     # a fresh draw for each wait

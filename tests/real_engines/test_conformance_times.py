@@ -128,19 +128,16 @@ def test_restate_completion_after_the_service_restart_agrees(restate_rows):
     agrees(row(restate_rows, "service killed: replacement up to done"))
 
 
-def test_restate_is_never_slower_than_the_model_after_a_server_restart(restate_rows):
-    """The model keeps counting retries across the server restart, so it waits for the 7.5 s retry; the real
-    server, its count back at 1, finishes at that retry or sooner (0.6-3.3 s after the service came back,
-    measured). Whether the two agree depends on the jitter, so only the bound is checked."""
-    r = row(restate_rows, "server killed too: replacement up to done")
-    assert r.real <= r.simulated + 1.3, r
+def test_restate_completion_after_a_server_restart_agrees(restate_rows):
+    """The restarted server retries from a fresh count (0.5, 1, 2 s, jittered) about 0.6 s after it is back;
+    the service returns midway between two of those retries, so both find it on the same one; ±1.4 s of jitter."""
+    agrees(row(restate_rows, "server killed too: replacement up to done"))
 
 
 def test_restate_server_restart_resets_the_retry_count(restate_rows):
     assert row(restate_rows, "retry count").real == 1
 
 
-@KNOWN
 def test_restate_model_resets_the_retry_count_on_a_server_restart(restate_rows):
     agrees(row(restate_rows, "retry count"))
 
@@ -204,6 +201,5 @@ def test_agents_runstate_resume_does_not_repeat_the_draft(agents_rows):
     assert row(agents_rows, "model calls").real == 2, "the draft and the answer, once each"
 
 
-@KNOWN
 def test_agents_model_does_not_repeat_the_draft_after_an_approval_pause(agents_rows):
     agrees(row(agents_rows, "model calls"))

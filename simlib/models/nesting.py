@@ -27,11 +27,13 @@ from dataclasses import dataclass, field
 
 from simpy.events import Event
 
+from .langgraph import WRITE_SOURCE
+from .params import param
+
 from ..core.context import MISSING, Context, RetryPolicy
 from ..core.errors import ActivityError, ConfigError, NondeterminismError, WorkerCrash
 from ..core.history import Record
-from .langgraph import DURABILITY_MODES, WRITE_SOURCE, Thread
-from .params import param
+from .langgraph import DURABILITY_MODES, Thread
 from .temporal import DEFAULT_RETRY, Temporal, TemporalConfig, TemporalContext
 from ..core.stores import Component, FAIL, NOTHING, STALL
 

@@ -72,6 +72,18 @@ def test_langgraph_stores_n_plus_2_checkpoints(langgraph_rows):
     agrees(r)
 
 
+def test_langgraph_exit_mode_invoke_none_raises_empty_input_error(langgraph_rows):
+    r = row(langgraph_rows, "what invoke(None) raises")
+    assert r.real == "EmptyInputError", "exit mode checkpoints nothing before the graph exits"
+    agrees(r)
+
+
+def test_langgraph_invoke_with_the_input_again_restarts_from_start(langgraph_rows):
+    r = row(langgraph_rows, "then invoke(input) on the same thread")
+    assert r.real == [2, 2, 2, 1, 1], "every node before the crash runs twice"
+    agrees(r)
+
+
 # ----------------------------------------------------------------------------------------------- DBOS
 @pytest.fixture(scope="module")
 def dbos_rows():

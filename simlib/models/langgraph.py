@@ -36,9 +36,9 @@ checkpointer outage makes a write raise and the run fail: at once in ``"sync"``
 mode; in ``"async"`` mode the write fails in the background, the next nodes run
 (their side effects happen), and ``invoke()`` raises only when the graph
 finishes. A later write that lands holds the whole state, so a re-invoke resumes
-from the newest checkpoint that reached the DB. Retries are off
-unless ``retry_policy=True`` (LangGraph's RetryPolicy: 3 attempts, 0.5 s x2,
-capped at 128 s, jitter left out so runs stay replayable).
+from the newest checkpoint that reached the DB. Retries are off unless
+``retry_policy=True`` (LangGraph's RetryPolicy, the ``retry_*`` settings: 3
+attempts, 0.5 s x2, capped at 128 s, jitter left out so runs stay replayable).
 """
 
 from __future__ import annotations
@@ -141,8 +141,11 @@ def check_write_range(cfg) -> None:
 
 
 def draw_write_s(rng, cfg) -> float:
-    """One checkpoint write's duration: half the draws fall between the minimum and the median, half
-    between the median and the maximum, spread evenly on a log scale (``rng``: the run's stream)."""
+    """One checkpoint write's duration in seconds, drawn from ``rng`` (a stream of the run).
+
+    Half the draws fall between ``checkpoint_write_min_s`` and the median ``checkpoint_write_s``,
+    half between the median and ``checkpoint_write_max_s``, spread evenly on a log scale.
+    """
     u = rng.random()
     lo, hi, f = (cfg.checkpoint_write_min_s, cfg.checkpoint_write_s, 2 * u) if u < 0.5 else \
         (cfg.checkpoint_write_s, cfg.checkpoint_write_max_s, 2 * u - 1)

@@ -58,20 +58,29 @@ def test_langgraph_time_from_resume_to_done_agrees(langgraph_rows):
     agrees(r)
 
 
-@KNOWN
 def test_langgraph_model_write_window_is_within_a_factor_two_of_real_sqlite(langgraph_rows):
     agrees(row(langgraph_rows, "one checkpoint write"))
 
 
-@KNOWN
 def test_langgraph_async_keeps_checkpoints_of_fast_nodes(langgraph_rows):
     agrees(row(langgraph_rows, "async, nodes of"))
 
 
-@KNOWN
 def test_langgraph_stores_n_plus_2_checkpoints(langgraph_rows):
     r = row(langgraph_rows, "checkpoints stored")
     assert r.real == 7, "real LangGraph writes N+2 checkpoints for N nodes (input, START, one per node)"
+    agrees(r)
+
+
+def test_langgraph_exit_mode_invoke_none_raises_empty_input_error(langgraph_rows):
+    r = row(langgraph_rows, "what invoke(None) raises")
+    assert r.real == "EmptyInputError", "exit mode checkpoints nothing before the graph exits"
+    agrees(r)
+
+
+def test_langgraph_invoke_with_the_input_again_restarts_from_start(langgraph_rows):
+    r = row(langgraph_rows, "then invoke(input) on the same thread")
+    assert r.real == [2, 2, 2, 1, 1], "every node before the crash runs twice"
     agrees(r)
 
 

@@ -111,8 +111,7 @@ class LayeredContext(TemporalContext):
     cfg: LangGraphInTemporalConfig
 
     def __init__(self, run, inst, worker: str, cfg: LangGraphInTemporalConfig):
-        super().__init__(run, inst, worker)
-        self.cfg = cfg
+        super().__init__(run, inst, worker, cfg)
         self.activity: str | None = None
         self.thread: Thread | None = None
         self._closing: tuple | None = None

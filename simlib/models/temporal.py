@@ -162,10 +162,9 @@ class TemporalContext(Context):
     gate_start = True
     check_determinism = True
 
-    def __init__(self, run: Any, inst: Any, worker: str) -> None:
+    def __init__(self, run: Any, inst: Any, worker: str, cfg: TemporalConfig | None = None) -> None:
         super().__init__(run, inst, worker)
-        cfg = run.model.config
-        assert isinstance(cfg, TemporalConfig)
+        cfg = cfg if cfg is not None else TemporalConfig()
         self.cfg = cfg
         self.retry = retry_policy(cfg)
         self.record_latency_s = cfg.record_s
@@ -290,6 +289,11 @@ class Temporal(EngineModel[TemporalConfig]):
         Component("server", "Temporal server + persistence DB (event history)", True, STALL,
                   "holds the history and task queues; while it is down nothing moves, nothing is lost"),
     )
+
+    def context(self, run, inst, worker: str) -> TemporalContext:
+        cls = self.context_class
+        assert issubclass(cls, TemporalContext)
+        return cls(run, inst, worker, self.config)
 
     def recovery_delay(self, run, inst, ctx: Context, crash: WorkerCrash) -> float | None:
         assert isinstance(ctx, TemporalContext)

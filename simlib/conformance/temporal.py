@@ -77,8 +77,8 @@ def rows(work: Path | None = None) -> list[Row]:
             exact(ENGINE, f"same history, new code adds a timer before activity {IN_FLIGHT}", real["timer"],
                   outcome(timer)),
         ]
-    timeouts = {"start_to_close_s": 5.0, "tool_start_to_close_s": 5.0, "retry_initial_interval_s": 1.0}
-    sim = crash_run("temporal", 5, 0.2, 3, **timeouts)
+    sim = crash_run("temporal", 5, 0.2, 3, start_to_close_s=5.0, tool_start_to_close_s=5.0,
+                    retry_initial_interval_s=1.0)
     out += [
         within(ENGINE, "worker killed in activity 3 (start-to-close 5 s): kill to attempt 2 of activity 3 (s)",
                RECORDED_RETRY_S, sim.rerun_start(3) - sim.crash_at, abs_s=0.5, source="recorded",

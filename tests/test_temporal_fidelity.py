@@ -9,7 +9,7 @@ went to the dead worker's sticky queue and waited out the SDK's 10 s
 
 import pytest
 
-from simlib import CrashAt, FaultSchedule, simulate
+from simlib import CodeChange, CrashAt, FaultSchedule, simulate
 from simlib.conformance.sim import chain_scenario, crash_run
 from simlib.conformance.temporal import RECORDED_NO_CACHE_S, RECORDED_RECOVERY_S, RECORDED_RETRY_S
 from simlib.core.errors import ConfigError
@@ -134,3 +134,22 @@ def test_every_timing_setting_says_where_it_comes_from():
 def test_bad_settings_fail_early_naming_the_field(bad):
     with pytest.raises(ConfigError, match=next(iter(bad))):
         get_model("temporal", **bad)
+
+
+def test_a_patch_stays_off_while_replaying_the_workflow_task_that_scheduled_the_activity_in_flight():
+    """``workflow.patched()`` is False during replay, including the task whose command is still in flight."""
+
+    def chain_v2(ctx, steps: int = 3, work_s: float = WORK_S):
+        out = []
+        for i in range(1, steps + 1):
+            if i == 2 and ctx.patched("pause-before-2"):
+                yield ctx.sleep("pause", 1.0)
+            out.append((yield ctx.tool(f"s{i}", effect="send_email", latency_s=work_s)))
+        return out
+
+    scenario = chain_scenario(3, WORK_S)
+    scenario.variants["patched"] = chain_v2
+    faults = FaultSchedule(crashes=(CrashAt(2, "after-effect"),), restart_delay_s=0.0,
+                           code_change=CodeChange("patched"))
+    s = simulate(scenario, "temporal", seed=1, faults=faults).summary
+    assert s.completed and s.effects_per_step == [1, 2, 1]

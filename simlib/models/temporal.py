@@ -184,6 +184,14 @@ class TemporalContext(Context):
                     f"the code now issues {kind} {name!r}")
         return found
 
+    def patched(self, patch_id: str) -> bool:
+        # The workflow task that scheduled the command in flight is replayed too: the patch is still unseen there.
+        replayed = len(self.inst.journal)
+        pending = self.inst.state.scheduled
+        if pending is not None and pending[0] == replayed + 1:
+            replayed += 1
+        return not self.seq < replayed
+
     def begin_attempt(self, seq: int, attempt: int, t: float, kind: str, name: str, track: bool = True) -> None:
         # The workflow task that issued the command completed: the history holds it as scheduled.
         self.inst.state.scheduled = (seq, kind, name)

@@ -28,6 +28,11 @@ learns that a worker died:
    history. With ``max_cached_workflows=0`` there is no sticky queue and every
    workflow task is such a full replay.
 
+The model replays the history when the retry starts (a replay costs no
+simulated time) and hands the retried activity's result to the workflow code
+only once that workflow task reaches a live worker. A worker that dies inside a
+workflow task (``before-step``) costs ``workflow_task_timeout_s`` instead.
+
 An idempotency key (workflow id + activity id) makes a repeated effect harmless.
 """
 

@@ -476,6 +476,10 @@ class Context:
                 t = t_stop + wait
                 if plan.has_timed and plan.next_crash(wid, t_stop) < t:
                     return self.crash_step(plan.next_crash(wid, t_stop), seq, attempt, "backoff", None, t)
+                if t > run.until:
+                    # Timing out forever: the clock stops before the next attempt; the run ends unfinished.
+                    self.inflight = None
+                    return Event(env)
                 continue
             if fail_p and run.rng.stream("tool-failures").random() < fail_p:
                 inst.exec_time += latency

@@ -34,7 +34,7 @@ from ..core.context import MISSING, Context, RetryPolicy
 from ..core.errors import ActivityError, ConfigError, NondeterminismError, WorkerCrash
 from ..core.history import Record
 from .langgraph import DURABILITY_MODES, Thread
-from .temporal import DEFAULT_RETRY, Temporal, TemporalConfig, TemporalContext
+from .temporal import DEFAULT_RETRY, Temporal, TemporalConfig, TemporalContext, TemporalState, retry_policy
 from ..core.stores import Component, FAIL, NOTHING, STALL
 
 __all__ = ["LangGraphInTemporal", "LangGraphInTemporalConfig", "agent_activity", "as_agent_activity"]
@@ -90,7 +90,7 @@ class LangGraphInTemporalConfig(TemporalConfig):
 
 
 @dataclass
-class LayeredState:
+class LayeredState(TemporalState):
     """What one workflow keeps across invocations, in both layers.
 
     Attributes:
@@ -109,12 +109,12 @@ class LayeredState:
 class LayeredContext(TemporalContext):
     """Temporal rules outside an agent activity, LangGraph rules inside it."""
 
-    __slots__ = ("store", "outage", "gate_start", "record_latency_s", "check_determinism", "retry", "durable",
-                 "cfg", "activity", "thread", "_closing", "failed_write")
+    __slots__ = ("store", "outage", "gate_start", "check_determinism", "durable",
+                 "activity", "thread", "_closing", "failed_write")
+    cfg: LangGraphInTemporalConfig
 
     def __init__(self, run, inst, worker: str, cfg: LangGraphInTemporalConfig):
-        super().__init__(run, inst, worker)
-        self.cfg = cfg
+        super().__init__(run, inst, worker, cfg)
         self.activity: str | None = None
         self.thread: Thread | None = None
         self._closing: tuple | None = None
@@ -124,8 +124,8 @@ class LayeredContext(TemporalContext):
     def _outer(self) -> None:
         base = TemporalContext
         self.store, self.outage, self.gate_start = base.store, base.outage, base.gate_start
-        self.record_latency_s, self.check_determinism = base.record_latency_s, base.check_determinism
-        self.retry, self.durable = DEFAULT_RETRY, True
+        self.record_latency_s, self.check_determinism = self.cfg.record_s, base.check_determinism
+        self.retry, self.durable = retry_policy(self.cfg), True
 
     def _inner(self) -> None:
         mode = self.cfg.durability
@@ -134,6 +134,10 @@ class LayeredContext(TemporalContext):
         self.failed_write = None
         self.record_latency_s = self.cfg.checkpoint_write_s if mode == "sync" else 0.0
         self.check_determinism, self.retry, self.durable = False, NO_RETRY, mode != "exit"
+
+    def is_activity(self, kind: str) -> bool:
+        # Inside the agent activity the calls are graph nodes, bounded by the activity, not activities.
+        return self.activity is None and super().is_activity(kind)
 
     # ------------------------------------------------------------------ agent activity
     def enter_graph(self, name: str) -> Event | None:

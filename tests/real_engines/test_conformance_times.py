@@ -169,14 +169,25 @@ def test_temporal_replayer_rejects_a_timer_before_the_activity_in_flight(tempora
     assert row(temporal_rows, "adds a timer").real == "NondeterminismError"
 
 
-@KNOWN
 def test_temporal_model_rejects_a_timer_before_the_activity_in_flight(temporal_rows):
     agrees(row(temporal_rows, "adds a timer"))
 
 
-@KNOWN
+def test_temporal_model_retries_the_interrupted_activity_when_the_dev_server_did(temporal_rows):
+    """Start-to-close 5 s, then the 1 s backoff: attempt 2 starts 6.0 s after the kill (±0.5 s)."""
+    agrees(row(temporal_rows, "kill to attempt 2"))
+
+
 def test_temporal_model_recovery_matches_the_recorded_dev_server_time(temporal_rows):
-    agrees(row(temporal_rows, "restart to done"))
+    """Retry at 6 s, then 10 s on the dead worker's sticky queue: 15.1 s real, within ±1 s + 10 % (2.5 s)."""
+    agrees(row(temporal_rows, "restarted at once: restart to done"))
+
+
+def test_temporal_model_without_a_workflow_cache_skips_the_sticky_wait(temporal_rows):
+    """max_cached_workflows=0: no sticky queue, 2.36 s real, within ±1 s + 10 %."""
+    r = row(temporal_rows, "max_cached_workflows=0")
+    assert r.simulated < row(temporal_rows, "restarted at once: restart to done").simulated
+    agrees(r)
 
 
 # ----------------------------------------------------------------------------------------------- Inngest

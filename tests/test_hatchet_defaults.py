@@ -7,7 +7,7 @@ failure like any other, so with ``retries`` set it is queued again.
 
 import pytest
 
-from simlib import CrashAt, FaultSchedule, get_model, simulate
+from simlib import CrashAt, FaultSchedule, Scenario, get_model, simulate
 
 CRASH = CrashAt(3, "after-effect")
 
@@ -60,3 +60,33 @@ def test_no_schedule_timeout_means_the_task_waits_as_long_as_it_takes():
 
 def test_the_outcome_is_deterministic_from_the_seed():
     assert run(400.0).summary.history_sha256 == run(400.0).summary.history_sha256
+
+
+
+def two_minute_run(ctx):
+    yield ctx.tool("work", effect="write_db", latency_s=120.0)
+    return "ok"
+
+
+def queued(instances: int, **cfg):
+    sc = Scenario("slow-batch", "runs queued behind max_runs", two_minute_run, max_steps=1, instances=instances)
+    return simulate(sc, get_model("hatchet").with_config(max_runs=1, execution_timeout_s=0.0, **cfg), seed=1)
+
+
+def test_runs_queued_behind_max_runs_time_out_after_five_minutes():
+    """Runs of two minutes behind max_runs=1: the third waits four minutes, the fourth would wait six."""
+    r = queued(5)
+    done = [i.id for i in r.run.instances if i.finished]
+    timed_out = [i for i in r.run.instances if i.error and i.error.startswith("SCHEDULING_TIMED_OUT")]
+    assert done == ["wf-1", "wf-2", "wf-3"]
+    assert [i.id for i in timed_out] == ["wf-4", "wf-5"] and all(i.ended_at == 300.0 for i in timed_out)
+
+
+def test_a_retry_puts_a_timed_out_run_at_the_back_of_the_queue():
+    r = queued(4, retries=1)
+    assert all(i.finished for i in r.run.instances)
+    assert r.run.instances[3].extra["schedule_timeouts"] == 1
+
+
+def test_without_a_schedule_timeout_every_queued_run_waits_its_turn():
+    assert all(i.finished for i in queued(5, schedule_timeout_s=0.0).run.instances)

@@ -17,6 +17,10 @@ What goes wrong, and when:
   completed leaves nothing to reassign: the next task waits only for a worker.
 * A task that runs past ``execution_timeout`` (60 s by default) fails; the
   failure uses up the user's ``retries`` like any other.
+* A task that waits in the queue longer than ``schedule_timeout`` (5 min by
+  default) fails with ``SCHEDULING_TIMED_OUT``, also a failure that uses up a
+  retry: a reassigned task whose only worker stays away that long, or a run
+  queued behind ``max_runs`` or busy slots.
 * ``max_runs`` limits how many runs of one concurrency key are in flight. The
   strategy decides what happens to the next run: ``GROUP_ROUND_ROBIN`` queues it
   (queues are served in turn across keys), ``CANCEL_IN_PROGRESS`` cancels the
@@ -99,8 +103,8 @@ class HatchetConfig(ModelConfig):
         execution_timeout_s: a task running longer fails (default 60 s; 0 = none). It bounds
             the whole task, so a task of several calls needs a larger one.
         schedule_timeout_s: a task that waits longer than this for a worker to pick it up fails
-            (default 5 min; 0 = none), using up a user retry like any other failure. Here the wait
-            is the one for a worker after a crash.
+            (default 5 min; 0 = none), using up a user retry like any other failure: the wait for
+            a worker after a crash, and the wait of a queued run for a concurrency or worker slot.
         backoff_factor: wait ``backoff_factor ** n`` s before retry n (0 = retry at once).
         backoff_max_s: cap on one backoff wait.
         heartbeat_interval_s: how often a worker heartbeats (4 s).
@@ -454,12 +458,46 @@ class Hatchet(EngineModel[HatchetConfig]):
                 self._take(st, inst, key)
                 return None
         gate = run.env.event()
+        self._enqueue(run, st, inst, key, gate)
+        return gate
+
+    def _enqueue(self, run, st: _Slots, inst, key: str, gate) -> None:
+        """Put a run at the back of its key's queue, with its schedule timeout running."""
         st.queues[key].append((inst, gate))
         st.queued_at[inst.id] = run.env.now
         _count(inst, "queued")
         _log(run, inst, "info", "queued", {"key": key, "in_flight": len(st.running[key]),
                                             "waiting": len(st.queues[key])})
-        return gate
+        limit = self.config.schedule_timeout_s
+        if limit:
+            ev = run.env.timeout(limit)
+            ev.callbacks.append(lambda _e: self._queue_timed_out(run, st, inst, key, gate))
+
+    def _queue_timed_out(self, run, st: _Slots, inst, key: str, gate) -> None:
+        """``schedule_timeout`` ran out while the run waited for a concurrency slot or a worker slot.
+
+        Hatchet deletes the waiting slot and fails the task with SCHEDULING_TIMED_OUT; with retries
+        left it is queued again (at the back) after the retry backoff.
+        """
+        entry = (inst, gate)
+        if gate.triggered or entry not in st.queues[key]:
+            return      # it got its slot in time
+        st.queues[key].remove(entry)
+        waited = run.env.now - st.queued_at.pop(inst.id)
+        inst.extra["queue_wait_s"] = inst.extra.get("queue_wait_s", 0.0) + waited
+        counts = inst.state.schedule_timeouts
+        counts[1] = counts.get(1, 0) + 1
+        _count(inst, "schedule_timeouts")
+        cfg = self.config
+        wait = _user_policy(cfg).delay(counts[1])
+        if wait is None:
+            _fail(run, inst, 1, f"SCHEDULING_TIMED_OUT: the run waited more than schedule_timeout="
+                                f"{cfg.schedule_timeout_s:g}s for a slot (key {key!r}, retries={cfg.retries})",
+                  "schedule-timed-out")
+            return      # the gate never opens: the run never starts
+        _log(run, inst, "info", "schedule-timed-out", {"key": key, "waited_s": round(waited, 6), "retry_in_s": wait})
+        later = run.env.timeout(wait)
+        later.callbacks.append(lambda _e: self._enqueue(run, st, inst, key, gate))
 
     def release(self, run, inst) -> None:
         st = run.model_state

@@ -19,7 +19,10 @@ workflows that are still PENDING (the recovery poller runs about once a second)
 and re-runs them with their saved inputs, skipping recorded steps. Recovery is
 tied to the crashed process's executor, so a second process does not take its
 workflows over. Steps are not retried unless you opt in. While the database is
-down all work pauses (DBOS keeps retrying the connection), and nothing is lost.
+down all work pauses and nothing is lost: a call that finds the database down
+blocks and retries after about 1 s, then 2 s, 4 s ... up to 60 s (each wait
+jittered by half either way), so work resumes at the first retry after the
+database is back, up to a minute and a half later after a long outage.
 A replayed workflow that calls a different step than the one recorded raises
 ``DBOSUnexpectedStepError`` and the workflow ends in ERROR, a terminal failure
 (checked against DBOS 3.4 with ``application_version`` pinned). A workflow recovered more than

@@ -18,7 +18,10 @@ adds jitter, left out here so the schedule reads plainly). When your app dies
 mid-step the platform sees the connection reset at once, counts a failed
 attempt and retries on that schedule; earlier steps come from the memo. A step
 whose attempts are used up is memoized as an error and thrown into the function.
-While the platform is down, runs stall and nothing is lost.
+While the platform is down, runs stall and nothing is lost. A self-hosted
+single-node server that keeps its queue and run state in its own in-memory
+Redis (``self_hosted_inmemory_redis``) is the exception: when it dies it comes
+back from its last snapshot, so steps memoized since then run again.
 
 Counters in ``inst.extra`` (summed over instances in ``summary.extra``):
     requests: calls the platform made to your function: one per step attempt,

@@ -54,6 +54,7 @@ TRANSACTION_EFFECT = "write_db"
 
 DOCS = "https://docs.dbos.dev"
 SYS_DB = "dbos-inc/dbos-transact-py:dbos/_sys_db.py"
+STEP_DEFAULTS = "dbos-inc/dbos-transact-py:dbos/_core.py DEFAULT_STEP_OPTIONS"
 
 
 @dataclass(frozen=True)
@@ -80,12 +81,10 @@ class DBOSConfig(ModelConfig):
             about a minute and a half after the database is back.
     """
 
-    retries_allowed: bool = param(False, kind="docs", source=f"{DOCS}/python/reference/decorators "
-                                  "(@DBOS.step retries_allowed=False)")
-    max_attempts: int = param(3, kind="docs", source=f"{DOCS}/python/reference/decorators (max_attempts=3)")
-    interval_seconds: float = param(1.0, kind="docs", source=f"{DOCS}/python/reference/decorators "
-                                    "(interval_seconds=1.0)")
-    backoff_rate: float = param(2.0, kind="docs", source=f"{DOCS}/python/reference/decorators (backoff_rate=2.0)")
+    retries_allowed: bool = param(False, kind="code", source=f"{STEP_DEFAULTS} retries_allowed=False")
+    max_attempts: int = param(3, kind="code", source=f"{STEP_DEFAULTS} max_attempts=3")
+    interval_seconds: float = param(1.0, kind="code", source=f"{STEP_DEFAULTS} interval_seconds=1.0")
+    backoff_rate: float = param(2.0, kind="code", source=f"{STEP_DEFAULTS} backoff_rate=2.0")
     max_retry_interval_s: float = param(3600.0, kind="code", source=(
         "dbos-inc/dbos-transact-py:dbos/_core.py max_retry_interval_seconds = 3600 (cap on one step retry wait)"))
     checkpoint_write_s: float = param(ASSUMED_RECORD_S, kind="assumption", source=RECORD_S_SOURCE)
@@ -93,8 +92,8 @@ class DBOSConfig(ModelConfig):
         "dbos-inc/dbos-transact-py:dbos/_queue.py DEFAULT_QUEUE_POLLING_INTERVAL_SEC = 1.0 (recovery "
         "enqueues the workflow, the queue poller picks it up); conformance row 'DBOS + SQLite: launch() "
         "to step 3 running again' measured 1.45 s on DBOS 3.4"))
-    max_recovery_attempts: int = param(100, kind="docs", source=f"{DOCS}/python/reference/decorators "
-                                       "(@DBOS.workflow max_recovery_attempts=100)")
+    max_recovery_attempts: int = param(100, kind="code", source=(
+        "dbos-inc/dbos-transact-py:dbos/_registrations.py DEFAULT_MAX_RECOVERY_ATTEMPTS = 100"))
     application_version_pinned: bool = param(False, kind="docs", source=(
         f"{DOCS}/production/self-hosting/workflow-recovery (the version is a hash of the workflow "
         "source unless application_version is set)"))

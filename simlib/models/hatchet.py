@@ -129,9 +129,12 @@ class HatchetConfig(ModelConfig):
         f"{DOCS}/timeouts (Scheduling Timeouts, default 5m: the time a task may wait in the queue; treated "
         "as a failure and retried if retries are set); hatchet-dev/hatchet:sdks/python/hatchet_sdk/hatchet.py "
         "(schedule_timeout = timedelta(minutes=5))"))
-    backoff_factor: float = param(0.0, kind="docs", source=f"{DOCS}/retry-policies (backoff_factor unset: "
-                                  "retries are not delayed)")
-    backoff_max_s: float = param(60.0, kind="docs", source=f"{DOCS}/retry-policies (backoff_max_seconds)")
+    backoff_factor: float = param(0.0, kind="code", source=(
+        "hatchet-dev/hatchet:sdks/python/hatchet_sdk/hatchet.py (backoff_factor=None: retries are not delayed; "
+        "internal/services/controllers/task/controller.go waits min(backoff_max_seconds, factor ** retry) s)"))
+    backoff_max_s: float = param(60.0, kind="assumption", source=(
+        "Hatchet has no default (backoff_max_seconds=None, and a backoff needs both settings); the cap the "
+        "course uses when you set backoff_factor alone"))
     heartbeat_interval_s: float = param(4.0, kind="code", source=(
         "hatchet-dev/hatchet:sdks/python/hatchet_sdk/clients/dispatcher/action_listener.py (heartbeat_delay = 4)"))
     heartbeat_timeout_s: float = param(30.0, kind="code", source=(
@@ -143,8 +146,9 @@ class HatchetConfig(ModelConfig):
     steps_per_task: int = param(1, kind="assumption", source="each LLM or tool call is its own task (the "
                                 "shape Hatchet's docs recommend); raise it for the 'Celery, but durable' shape")
     max_runs: int = param(0, kind="docs", source=f"{DOCS}/concurrency (no concurrency limit unless set)")
-    concurrency_strategy: str = param("GROUP_ROUND_ROBIN", kind="docs", source=(
-        f"{DOCS}/concurrency (limit_strategy default GROUP_ROUND_ROBIN)"))
+    concurrency_strategy: str = param("GROUP_ROUND_ROBIN", kind="code", source=(
+        "hatchet-dev/hatchet:sdks/python/hatchet_sdk/types/concurrency.py (ConcurrencyExpression.from_int "
+        "uses GROUP_ROUND_ROBIN)"))
     concurrency_groups: int = param(1, kind="assumption", source="one key value for every run (a constant key)")
     slots: int = param(0, kind="assumption", source="as many worker slots as runs need (0 = unlimited)")
 

@@ -6,8 +6,8 @@ crash after step 3's effect, the Temporal Replayer on a history holding an
 activity in flight, and Inngest's mocked server. Every time is measured inside
 the engine's processes (from ``invoke``/``launch()``/the replacement service
 accepting connections), so process start-up is not in it; each row states its
-tolerance. Rows where the model is known to be wrong today are strict xfails:
-they start passing, and so fail as XPASS, when issue 13's model changes land.
+tolerance. Every row is expected to agree; a gap found later goes in as a strict
+xfail (``pytest.mark.xfail(strict=True)``) until the model is fixed, so the fix shows up as XPASS.
 """
 
 import os
@@ -15,9 +15,6 @@ import os
 import pytest
 
 from ._harness import require
-
-KNOWN = pytest.mark.xfail(strict=True, reason="issue 13: model change pending")
-
 
 def row(rows, fragment: str):
     """The one row whose behaviour contains ``fragment``."""

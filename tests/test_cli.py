@@ -77,3 +77,16 @@ def test_module_entry_point_really_runs():
                          capture_output=True, text=True)
     assert out.returncode == 2 and out.stderr.startswith("error: unknown model 'nope'")
     assert out.stdout == ""
+
+
+def test_the_readme_command_list_has_every_command():
+    from pathlib import Path
+
+    from simlib.cli import EXTRA_COMMANDS
+    from simlib.cli.simulate import HANDLERS
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    block = readme.split("## The simulator from the command line", 1)[1].split("```", 2)[1]
+    listed = {line.split()[3] for line in block.splitlines() if line.startswith("python -m simlib ")
+              and not line.split()[3].startswith("-")}
+    assert listed == {*HANDLERS, *EXTRA_COMMANDS}

@@ -101,7 +101,7 @@ CASES = [
     ([], 2, "a command is needed"),
     (["frobnicate"], 2, "frobnicate"),
     (["--frobnicate"], 2, "unrecognized arguments: --frobnicate"),
-    (["models", "extra"], 2, "unrecognized arguments: extra"),
+    (["models", "extra"], 2, "unknown model 'extra'; allowed: none"),
     (["models", "--verbose=yes"], 2, "ignored explicit argument"),
     (["scenarios", "-x"], 2, "unrecognized arguments: -x"),
     (["--version=2"], 2, "ignored explicit argument"),
@@ -288,6 +288,49 @@ CASES = [
     (["conformance", "--engines", ""], 2, "unknown engine ''"),
     (["conformance", "--json", "--markdown"], 2, "not allowed with"),
     (["conformance", "--fast"], 2, "unrecognized arguments: --fast"),
+    # ---------------------------------------------------------------- --set NAME=VALUE (run, compare, sweep)
+    ([*RUN, "--set", "start_to_close"], 2, "malformed --set 'start_to_close'; expected NAME=VALUE"),
+    ([*RUN, "--set", "=5"], 2, "malformed --set '=5'"),
+    ([*RUN, "--set", "-1"], 2, "malformed --set '-1'"),
+    ([*RUN, "--set"], 2, "expected one argument"),
+    ([*RUN, "--set", "start_to_close=5"], 2, "unknown setting 'start_to_close' for temporal; did you mean"),
+    ([*RUN, "--set", "start_to_close=5"], 2, "allowed: workers, start_to_close_s"),
+    ([*RUN, "--set", "colour=blue"], 2, "allowed: workers"),
+    ([*RUN, "--set", BIG + "=1"], 2, "unknown setting 'xxxx"),
+    ([*RUN, "--set", "start_to_close_s=soon"], 2,
+     "bad value 'soon' for temporal setting start_to_close_s (float); allowed: a finite number"),
+    ([*RUN, "--set", "start_to_close_s=nan"], 2, "allowed: a finite number"),
+    ([*RUN, "--set", "start_to_close_s=inf"], 2, "bad value 'inf'"),
+    ([*RUN, "--set", "start_to_close_s="], 2, "bad value ''"),
+    ([*RUN, "--set", "start_to_close_s=" + BIG], 2, "bad value 'xxx"),
+    ([*RUN, "--set", "start_to_close_s=-1"], 2, "start_to_close_s must be >= 0, got -1.0"),
+    ([*RUN, "--set", "workers=0"], 2, "workers must be >= 1, got 0"),
+    ([*RUN, "--set", "workers=1.5"], 2, "bad value '1.5' for temporal setting workers (int); allowed: a whole number"),
+    ([*RUN, "--set", "workers=" + "9" * 5000], 2, "allowed: a whole number"),
+    (["run", "--model", "dbos", "--scenario", "q1", "--set", "retries_allowed=maybe"], 2,
+     "bad value 'maybe' for dbos setting retries_allowed (bool); allowed: true or false"),
+    (["run", "--model", "langgraph", "--scenario", "q1", "--set", "supervisor_restart_s=soon"], 2,
+     "allowed: a finite number or none"),
+    (["run", "--model", "langgraph", "--scenario", "q1", "--set", "durability=fast"], 2,
+     "unknown durability 'fast'; allowed: sync, async, exit"),
+    ([*Q1, "--set", "start_to_close_s=5"], 2, "unknown setting 'start_to_close_s' for none; allowed: workers"),
+    ([*CMP, "--set", "nope=1"], 2, "unknown setting 'nope' for temporal, dbos; allowed: workers, start_to_close_s"),
+    ([*CMP, "--set", "start_to_close_s=1", "--set", "recovery_polls=1"], 2, "did you mean recovery_poll_s or"),
+    ([*CMP, "--set", "start_to_close_s=x"], 2, "bad value 'x' for temporal setting start_to_close_s"),
+    (["compare", "--scenario", "q1", "--set", "nope=1"], 2, "for any of the 11 models; allowed: workers"),
+    (["compare", "--scenario", "q1", "--set", "nope=1"], 2, "(all: python -m simlib models -v)"),
+    ([*SW, "--set", "nope=1"], 2, "unknown setting 'nope' for temporal"),
+    ([*SW, "--set", "max_attempts=3"], 2, "unknown setting 'max_attempts' for temporal"),
+    ([*SW, "--set", "sticky_timeout_s=-2"], 2, "sticky_timeout_s must be >= 0"),
+    # ---------------------------------------------------------------- models, sources
+    (["models", "nope"], 2, "unknown model 'nope'; allowed: none, app-checkpoint"),
+    (["models", "-v", "temporal", BIG], 2, "unknown model 'xxx"),
+    (["models", "--json=yes"], 2, "ignored explicit argument 'yes'"),
+    (["sources", "--json", "--markdown"], 2, "not allowed with"),
+    (["sources", "--check", "{d}/missing.md"], 2, "cannot read '"),
+    (["sources", "--update", "{d}/good.json"], 2, "needs one '<!-- BEGIN sources-table ...' line"),
+    (["sources", "--check", "{d}/latin1.json"], 2, "cannot read '"),
+    (["sources", "extra"], 2, "unrecognized arguments: extra"),
 ]
 
 GRADE_CASES = [
@@ -356,13 +399,13 @@ def test_version_and_help(capsys):
     status, out, _ = call(["--help"], capsys)
     assert status == 0
     for command in ("models", "scenarios", "run", "compare", "sweep", "recommend", "system", "self-heal", "grade",
-                    "exercises", "conformance"):
+                    "exercises", "conformance", "sources", "app"):
         line = next(ln for ln in out.splitlines() if ln.split()[:1] == [command])
         assert len(line.split()) > 2, f"{command} has no help line"
 
 
 @pytest.mark.parametrize("command", ["models", "scenarios", "run", "compare", "sweep", "recommend", "system",
-                                     "self-heal", "exercises", "conformance"])
+                                     "self-heal", "exercises", "conformance", "sources"])
 def test_every_command_has_help(command, capsys):
     status, out, err = call([command, "--help"], capsys)
     assert status == 0 and out.startswith("usage: python -m simlib") and err == ""

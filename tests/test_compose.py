@@ -170,7 +170,8 @@ def test_same_seed_same_system_history():
 
 
 def test_recovery_table_of_single_engine_runs():
-    r = simulate("q1", get_model("langgraph", durability="exit", supervisor_restart_s=10.0), seed=1)
+    r = simulate("q1", get_model("langgraph", durability="exit", supervisor_restart_s=10.0,
+                                   resume_with="input"), seed=1)
     (row,) = recovery_table(r)
     assert row["layer"] == "langgraph" and "supervisor" in row["recovered_by"]
     assert row["re_executed"] == list(range(1, 16)) and row["replayed"] == 0

@@ -287,9 +287,11 @@ def test_doc_batch_progress_needs_no_history():
 
 @given(st.integers(1, 25), st.integers(5, 60))
 def test_more_slots_finish_the_batch_no_later(max_runs, documents):
+    # Without schedule_timeout: a long queue behind max_runs=1 would otherwise time out (tests/test_hatchet_defaults.py).
     sc = doc_batch(documents)
-    narrow = batch_throughput(simulate(sc, hatchet(max_runs=max_runs), seed=4, record=False))
-    wide = batch_throughput(simulate(sc, hatchet(max_runs=max_runs + 5), seed=4, record=False))
+    narrow = batch_throughput(simulate(sc, hatchet(max_runs=max_runs, schedule_timeout_s=0.0), seed=4, record=False))
+    wide = batch_throughput(simulate(sc, hatchet(max_runs=max_runs + 5, schedule_timeout_s=0.0), seed=4,
+                                     record=False))
     assert narrow["done"] == wide["done"] == documents
     assert wide["duration_s"] <= narrow["duration_s"] + 1e-9
 

@@ -38,7 +38,7 @@ def test_q1_without_a_supervisor_the_thread_stays_stopped():
     s = simulate("q1", "langgraph", seed=1).summary
     assert not s.completed and s.crashes == 1
     assert "does not resume by itself" in s.stalled
-    assert s.llm_calls == 15 and s.extra["checkpoints"] == 14
+    assert s.llm_calls == 15 and s.extra["checkpoints"] == 16     # input, START and 14 nodes
 
 
 def test_q1_with_a_supervisor_only_the_interrupted_node_runs_again():
@@ -55,12 +55,47 @@ def test_supervisor_cannot_beat_the_process_restart():
 
 
 def test_exit_durability_loses_all_progress_on_a_crash():
-    r = simulate("q1", lg(durability="exit", supervisor_restart_s=10.0), seed=1)
+    """Sending the input again (the only way on after EmptyInputError) re-runs every node from START."""
+    r = simulate("q1", lg(durability="exit", supervisor_restart_s=10.0, resume_with="input"), seed=1)
     s = r.summary
     assert s.completed and s.completed_steps_lost == 14 and s.steps_reexecuted == 15
-    assert s.extra["checkpoints_lost"] == 14
+    assert s.extra["checkpoints_lost"] == 16                 # input, START and 14 nodes, none written
     assert s.extra["checkpoints"] == 1                       # one write, when the graph exits
     assert not any(x.event == "checkpoint" and x.time < 900 for x in r.history)
+    assert [h["checkpoint"] for h in state_history(r)] == [20]   # numbered from -1 again: nothing was kept
+
+
+def test_exit_durability_invoke_none_after_a_crash_raises_empty_input_error():
+    """Real LangGraph: nothing was checkpointed, so ``invoke(None, cfg)`` raises EmptyInputError."""
+    r = simulate("q1", lg(durability="exit", supervisor_restart_s=10.0), seed=1)
+    s = r.summary
+    assert not s.completed and s.error.startswith("EmptyInputError")
+    assert s.llm_calls == 15 and s.steps_reexecuted == 0 and state_history(r) == []
+    assert [x.event for x in r.history if x.kind == "fail"] == ["workflow-failed"]
+    stopped = simulate("q1", lg(durability="exit"), seed=1)
+    assert stopped.summary.stalled and state_history(stopped) == []
+
+
+@pytest.mark.parametrize("mode", ["sync", "async"])
+def test_invoke_with_the_input_again_restarts_from_start(mode):
+    """The common mistake: ``invoke(input, cfg)`` on the same thread runs every node again from START."""
+    right = simulate("five-effects", lg(durability=mode, supervisor_restart_s=1.0), seed=1,
+                     faults=crash((3, "after-effect")))
+    wrong = simulate("five-effects", lg(durability=mode, supervisor_restart_s=1.0, resume_with="input"), seed=1,
+                     faults=crash((3, "after-effect")))
+    assert right.summary.effects_per_step == [1, 1, 2, 1, 1]
+    assert wrong.summary.effects_per_step == [2, 2, 2, 1, 1]
+    assert wrong.summary.steps_replayed == 0
+    assert any(x.event == "restart-from-start" for x in wrong.history)
+    # The thread keeps the first run's checkpoints and adds a new input, START and five nodes.
+    assert [h["checkpoint"] for h in state_history(wrong)] == list(range(-1, 10))
+
+
+def test_a_chain_of_n_nodes_writes_n_plus_2_checkpoints():
+    for mode in ("sync", "async"):
+        hist = state_history(simulate("five-effects", lg(durability=mode), seed=1))
+        assert [h["nodes"][0] for h in hist[:2]] == ["__input__", "__start__"]
+        assert [h["checkpoint"] for h in hist] == list(range(-1, 6))
 
 
 @pytest.mark.parametrize("point", ["after-record", "before-step"])
@@ -76,12 +111,40 @@ def test_async_can_lose_the_newest_checkpoint_and_sync_cannot(point):
 
 
 def test_async_keeps_the_checkpoint_once_its_write_window_passed():
+    cfg = lg(supervisor_restart_s=1.0).config
     r = simulate("q1", lg(supervisor_restart_s=1.0), seed=1, faults=FaultSchedule())
     t10 = next(x.time for x in r.history if x.kind == "ok" and x.step == 10)
-    late = simulate("q1", lg(supervisor_restart_s=1.0), seed=1, faults=FaultSchedule(timed=(CrashAtTime(t10 + 0.05),)))
-    early = simulate("q1", lg(supervisor_restart_s=1.0), seed=1, faults=FaultSchedule(timed=(CrashAtTime(t10 + 0.01),)))
+    late_s, early_s = cfg.checkpoint_write_max_s + 0.001, cfg.checkpoint_write_min_s / 2
+    late = simulate("q1", lg(supervisor_restart_s=1.0), seed=1, faults=FaultSchedule(timed=(CrashAtTime(t10 + late_s),)))
+    early = simulate("q1", lg(supervisor_restart_s=1.0), seed=1,
+                     faults=FaultSchedule(timed=(CrashAtTime(t10 + early_s),)))
     assert late.summary.completed_steps_lost == 0
     assert early.summary.completed_steps_lost == 1
+
+
+def test_async_write_times_stay_within_the_measured_range():
+    """Each background write is drawn from the run's stream, inside [min, max], median at the setting."""
+    cfg = lg().config
+    r = simulate("q1", lg(supervisor_restart_s=1.0), seed=3, faults=FaultSchedule())
+    issued = {x.step: x.time for x in r.history if x.kind == "ok" and x.step}
+    # (the last one lands when the graph exits, at once here)
+    waits = [x.time - issued[x.step] for x in r.history if x.event == "checkpoint" and x.step in issued
+             and x.step < 20]
+    assert len(waits) == 19
+    assert all(cfg.checkpoint_write_min_s - 1e-9 <= w <= cfg.checkpoint_write_max_s + 1e-9 for w in waits)
+    again = simulate("q1", lg(supervisor_restart_s=1.0), seed=3, faults=FaultSchedule())
+    assert again.history.to_json() == r.history.to_json()
+
+
+def test_write_draws_split_at_the_median():
+    import random
+    from simlib.models.langgraph import draw_write_s
+
+    cfg = lg().config
+    rng = random.Random(7)
+    draws = sorted(draw_write_s(rng, cfg) for _ in range(2001))
+    assert cfg.checkpoint_write_min_s <= draws[0] and draws[-1] <= cfg.checkpoint_write_max_s
+    assert draws[1000] == pytest.approx(cfg.checkpoint_write_s, rel=0.1)
 
 
 @given(schedule_st, seed_st)
@@ -98,9 +161,12 @@ def test_async_loses_at_most_the_newest_checkpoint_per_crash(faults, seed):
     faults = FaultSchedule(crashes=faults.crashes, random=faults.random, restart_delay_s=faults.restart_delay_s)
     r = simulate("q1", lg(supervisor_restart_s=2.0), seed=seed, faults=faults, params=SMALL_Q1)
     s = r.summary
-    assert s.completed
+    if not s.completed:
+        # Only a crash before the input's checkpoint landed leaves invoke(None) nothing to resume.
+        assert s.error.startswith("EmptyInputError") and s.steps_replayed == 0
     assert s.completed_steps_lost <= s.crashes
-    assert s.extra.get("checkpoints_lost", 0) <= s.crashes
+    node_checkpoints_lost = [x for x in r.history if x.event == "checkpoint-lost" and x.step is not None]
+    assert len(node_checkpoints_lost) <= s.crashes
 
 
 @given(schedule_st, seed_st)
@@ -273,12 +339,13 @@ def test_no_retries_by_default_and_three_attempts_with_the_policy():
 def test_fork_from_a_checkpoint_shares_the_prefix():
     r = simulate("q1", lg(supervisor_restart_s=10.0), seed=1)
     hist = state_history(r)
-    assert len(hist) == 21 and hist[0]["nodes"] == ["__input__"] and hist[10]["last_step"] == 10
+    assert len(hist) == 22 and hist[0]["nodes"] == ["__input__"] and hist[1]["nodes"] == ["__start__"]
+    assert hist[0]["checkpoint"] == -1 and hist[11]["checkpoint"] == 10 and hist[11]["last_step"] == 10
     fork = fork_from_checkpoint(r, 10)
     assert fork.summary.completed and fork.summary.steps_replayed == 10 and fork.summary.llm_calls == 10
     assert [x.step for x in fork.history if x.event == "replay"] == list(range(1, 11))
-    assert [(h["last_step"], h["nodes"]) for h in state_history(fork)[:11]] == \
-        [(h["last_step"], h["nodes"]) for h in hist[:11]]
+    assert [(h["checkpoint"], h["last_step"], h["nodes"]) for h in state_history(fork)[:12]] == \
+        [(h["checkpoint"], h["last_step"], h["nodes"]) for h in hist[:12]]
     answers = {x.step: x.detail["answer"] for x in r.history if x.event == "llm-call"}
     fanswers = {x.step: x.detail["answer"] for x in fork.history if x.event == "llm-call"}
     assert set(fanswers) == set(range(11, 21))
@@ -303,7 +370,10 @@ def test_fork_of_a_stopped_run_and_update_state():
 @pytest.mark.parametrize("cfg,msg", [({"durability": "eventually"}, "sync, async, exit"),
                                      ({"supervisor_restart_s": "soon"}, "supervisor_restart_s"),
                                      ({"retry_policy": 3}, "retry_policy"),
-                                     ({"checkpoint_write_s": -1}, "checkpoint_write_s")])
+                                     ({"checkpoint_write_s": -1}, "checkpoint_write_s"),
+                                     ({"resume_with": "again"}, "allowed: none, input"),
+                                     ({"checkpoint_write_s": 0.05}, "checkpoint_write_max_s"),
+                                     ({"retry_max_attempts": 0}, "retry_max_attempts")])
 def test_bad_settings_name_the_allowed_values(cfg, msg):
     with pytest.raises(ConfigError, match=msg):
         lg(**cfg)

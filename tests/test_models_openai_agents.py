@@ -153,3 +153,51 @@ def test_bad_settings():
         agents(session_store="redis-ish")
     with pytest.raises(ConfigError, match="supervisor_restart_s"):
         agents(supervisor_restart_s=-1)
+    with pytest.raises(ConfigError, match="save_run_state"):
+        agents(save_run_state="yes")
+
+
+# ---------------------------------------------------------------- approvals: RunState pause and resume
+PAUSED = FaultSchedule(timed=(CrashAtTime(1800.0),))     # the process is gone while the person decides
+
+
+def test_a_paused_run_resumes_from_its_run_state_without_redrafting():
+    """Measured on the SDK: resuming a saved RunState makes 2 model calls in all, not 3.
+
+    The approval arrives after an hour; the handler loads the state, approves, and the run goes on
+    from the interruption: the draft and the cool-off come from the state, the email is sent once.
+    """
+    r = simulate("approval", "openai-agents", seed=1, faults=PAUSED)
+    s = r.summary
+    assert s.completed and r.run.instances[0].result == "sent"
+    assert s.llm_calls == 1 and s.llm_calls_repeated == 0 and s.effects == 1 and s.steps_reexecuted == 0
+    resumed = next(x.time for x in r.history if x.event == "resume")
+    assert resumed == pytest.approx(3600.0)                       # when the decision arrived
+    assert [x.detail["name"] for x in r.history if x.event == "replay" and x.detail["from"] == "run-state"] == \
+        ["draft", "cool-off", "approval"]
+
+
+def test_the_run_state_is_saved_at_the_interruption_and_used_once():
+    r = simulate("approval", "openai-agents", seed=1)
+    saved = [x for x in r.history if x.event == "run-state-saved"]
+    assert len(saved) == 1 and saved[0].step == 3 and saved[0].detail["items"] == 2
+    assert r.summary.completed and r.run.instances[0].state.run_state is None
+
+
+def test_a_run_state_kept_in_memory_dies_with_the_process():
+    s = simulate("approval", agents(save_run_state=False), seed=1, faults=PAUSED).summary
+    assert not s.completed and "does not resume by itself" in s.stalled
+
+
+def test_without_a_saved_run_state_a_new_run_drafts_again():
+    """The old way: a supervisor calls Runner.run on the session; the unsaved turn, draft included, repeats."""
+    s = simulate("approval", agents(save_run_state=False, session_store="sqlite", supervisor_restart_s=1.0),
+                 seed=1, faults=PAUSED).summary
+    assert s.completed and s.llm_calls == 2 and s.llm_calls_repeated == 1
+
+
+def test_a_crash_after_the_approval_does_not_reuse_the_consumed_run_state():
+    faults = FaultSchedule(crashes=(CrashAt(4, "after-effect"),))
+    r = simulate("approval", agents(session_store="sqlite", supervisor_restart_s=1.0), seed=1, faults=faults)
+    assert not [x for x in r.history if x.event == "replay" and x.detail.get("from") == "run-state"]
+    assert r.summary.llm_calls == 2

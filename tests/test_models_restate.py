@@ -49,16 +49,45 @@ def test_q1_only_step_15_runs_again():
     assert [x.step for x in r.history if x.kind == "invoke" and x.attempt > 1] == [15]
 
 
+NO_JITTER = get_model("restate", jitter_multiplier=0)
+
+
 def test_recovery_follows_the_retry_schedule_until_the_deployment_is_back():
     # Retries at 0.5, 1.5 and 3.5 s find the deployment restarting (5 s); the one at 7.5 s gets through.
-    r = simulate("q1", "restate", seed=1)
+    r = simulate("q1", NO_JITTER, seed=1)
     assert r.summary.time_to_recover_s == pytest.approx(7.5)
     assert len([x for x in r.history if x.event == "attempt-failed"]) == 3
     assert r.run.instances[0].state.attempt == 5
 
 
+def test_with_jitter_each_wait_is_up_to_30_percent_longer():
+    """The server adds 3 ms up to 0.3 x the interval to each wait: the 7.5 s retry lands in [7.512, 9.75] s."""
+    r = simulate("q1", "restate", seed=1)
+    assert len([x for x in r.history if x.event == "attempt-failed"]) == 3
+    assert 7.5 + 4 * 0.003 <= r.summary.time_to_recover_s <= 7.5 * 1.3
+    assert r.summary.time_to_recover_s != pytest.approx(7.5)
+
+
+def test_jitter_comes_from_the_run_s_seed():
+    a, b, c = (simulate("q1", "restate", seed=s).summary.time_to_recover_s for s in (1, 1, 2))
+    assert a == b and a != c
+
+
+@given(st.integers(1, 80), seed_st)
+def test_a_jittered_wait_stays_within_the_server_s_bounds(attempt, seed):
+    from simlib.core.rng import RunRandom
+
+    model = get_model("restate")
+    base = model.config.policy().delay(attempt)
+    wait = model.backoff(type("Run", (), {"rng": RunRandom(seed)})()).delay(attempt)
+    if base is None:
+        assert wait is None
+    else:
+        assert base + 0.003 <= wait <= base * 1.3 + 1e-9
+
+
 def test_with_a_second_replica_recovery_is_the_first_backoff():
-    s = simulate("q1", get_model("restate", workers=2), seed=1).summary
+    s = simulate("q1", NO_JITTER.with_config(workers=2), seed=1).summary
     assert s.time_to_recover_s == pytest.approx(0.5)
 
 
@@ -70,7 +99,7 @@ def test_a_journal_entry_per_context_operation():
 # ---------------------------------------------------------------- retries and pause
 def test_a_crash_loop_pauses_the_invocation_after_70_attempts():
     faults = FaultSchedule(crashes=(CrashAt(3, "before-step", attempt=None),), restart_delay_s=0.0)
-    r = simulate("q1", "restate", seed=1, faults=faults, params=SMALL_Q1)
+    r = simulate("q1", NO_JITTER, seed=1, faults=faults, params=SMALL_Q1)
     s = r.summary
     assert not s.completed and s.stalled.startswith("paused") and s.crashes == 70
     assert r.run.instances[0].attempts[3] == 70
@@ -99,7 +128,7 @@ FLAKY = Scenario(name="flaky-fetch", description="a ctx.run that always fails", 
 
 
 def test_a_failing_ctx_run_retries_with_backoff_then_pauses():
-    r = simulate(FLAKY, "restate", seed=1)
+    r = simulate(FLAKY, NO_JITTER, seed=1)
     invokes = [x for x in r.history if x.kind == "invoke" and x.step == 2]
     fails = [x for x in r.history if x.kind == "fail" and x.step == 2]
     waits = [b.time - a.time for a, b in zip(fails, invokes[1:])]
@@ -115,6 +144,8 @@ def test_max_attempts_zero_retries_forever():
 
 
 def test_bad_settings_are_rejected():
+    with pytest.raises(ConfigError, match="jitter_multiplier"):
+        get_model("restate", jitter_multiplier=1.5)
     with pytest.raises(ConfigError, match="key_param"):
         get_model("restate", key_param="")
     with pytest.raises(ConfigError, match="max_attempts"):
@@ -186,8 +217,46 @@ def test_a_server_outage_stalls_work_without_loss():
 
 
 def test_no_retry_is_attempted_while_the_server_is_down():
+    """The restarted server invokes again 0.6 s after it is back, its retry count at 1."""
     f = FaultSchedule(crashes=(CrashAt(15, "after-effect"),), outages=(Outage(660.0, 900.0, "server"),),
                       restart_delay_s=0.0)
     r = simulate("q1", "restate", seed=1, faults=f)
     resumed = next(x.time for x in r.history if x.event == "resume")
-    assert resumed == pytest.approx(900.0) and r.run.instances[0].state.attempt == 2
+    assert resumed == pytest.approx(900.6) and r.run.instances[0].state.attempt == 1
+
+
+def test_a_server_restart_between_retries_resets_the_retry_count():
+    """Measured on Restate 1.7: retry_count 3 before the server is killed, 1 right after it restarts.
+
+    The retry timer dies with the server, so the restarted server's first attempt comes when it is
+    back (plus `server_resume_s`), not at the old schedule's next retry, and the waits start at 0.5 s again.
+    """
+    plain = FaultSchedule(crashes=(CrashAt(3, "after-effect"),), restart_delay_s=6.0)
+    crash = next(x.time for x in simulate("q1", NO_JITTER, seed=1, faults=plain, params=SMALL_Q1).history
+                 if x.event == "crash")
+    f = FaultSchedule(crashes=plain.crashes, outages=(Outage(crash + 2.0, crash + 2.1, "server"),),
+                      restart_delay_s=6.0)
+    r = simulate("q1", NO_JITTER, seed=1, faults=f, params=SMALL_Q1)
+    seen = [(round(x.time - crash, 6), x.event, x.attempt) for x in r.history
+            if x.event in ("attempt-failed", "retries-reset", "resume")]
+    assert seen == [(0.5, "attempt-failed", 2), (1.5, "attempt-failed", 3),
+                    (2.7, "retries-reset", 1), (2.7, "attempt-failed", 1), (3.2, "attempt-failed", 2),
+                    (4.2, "attempt-failed", 3), (6.2, "resume", 2)]
+    assert r.summary.completed and r.run.instances[0].state.attempt == 4
+
+
+def test_without_the_reset_the_same_outage_would_have_waited_for_the_old_schedule():
+    """Compare: with the server up the whole time the retry after 3.5 s of backoff comes at 7.5 s."""
+    f = FaultSchedule(crashes=(CrashAt(3, "after-effect"),), restart_delay_s=6.0)
+    r = simulate("q1", NO_JITTER, seed=1, faults=f, params=SMALL_Q1)
+    assert r.summary.time_to_recover_s == pytest.approx(7.5)
+
+
+def test_a_failing_ctx_run_waits_are_jittered_too():
+    r = simulate(FLAKY, "restate", seed=1)
+    invokes = [x for x in r.history if x.kind == "invoke" and x.step == 2]
+    fails = [x for x in r.history if x.kind == "fail" and x.step == 2]
+    waits = [b.time - a.time for a, b in zip(fails, invokes[1:])]
+    bases = [min(0.5 * 2 ** i, 60.0) for i in range(len(waits))]
+    assert all(b + 0.003 <= w <= b * 1.3 + 1e-9 for b, w in zip(bases, waits))
+    assert len(set(round(w / b, 6) for b, w in zip(bases, waits))) > 10     # a fresh draw for each wait

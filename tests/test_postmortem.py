@@ -29,7 +29,8 @@ def test_restate_shows_the_crash_as_a_backing_off_invocation_and_journals_finish
 
 def test_langgraph_lists_checkpoints_newest_first():
     view = engine_view(run(get_model("langgraph", supervisor_restart_s=10.0)))
-    assert view.event.iloc[0] == "checkpoint 5" and view.event.iloc[-1] == "checkpoint 0"
+    assert view.event.iloc[0] == "checkpoint 5" and view.event.iloc[-1] == "checkpoint -1"
+    assert list(view.step.iloc[-2:]) == ["__start__", "__input__"]       # N + 2 checkpoints for N nodes
 
 
 def test_no_record_shows_the_lost_effect_but_the_ledger_does():

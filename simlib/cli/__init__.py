@@ -26,6 +26,7 @@ EXTRA_COMMANDS: dict[str, str] = {
     "grade": "simlib.cli.grade:main",
     "exercises": "simlib.cli.exercises:main",
     "conformance": "simlib.cli.conformance:main",
+    "sources": "simlib.cli.sources:main",
     "app": "simlib.widgets.app:main",
 }
 # One line each for the top-level --help.
@@ -36,6 +37,7 @@ COMMAND_HELP: dict[str, str] = {
     "grade": "grade a folder of submitted exercise notebooks",
     "exercises": "generate exercises/ and the answer key from solutions/",
     "conformance": "run the installed real engines next to their models",
+    "sources": "model settings: defaults and where each number comes from",
     "app": "serve one widget as a standalone Voila page for a workshop",
 }
 

@@ -19,25 +19,35 @@ from .numbers import (
     whole,
 )
 from .progress import bar
+from .settings import SET_HELP, apply_settings
+from .sources import setting_rows, show_default, to_text
 
 __all__ = ["add_commands", "HANDLERS", "stop_reason"]
 
 QUIET_HELP = "no progress bar (there is none anyway when stderr is not a terminal)"
+MANY_SET_HELP = (SET_HELP + "; with several models each setting goes to every model that has it, and a NAME "
+                 "none of them has is refused")
 
 
 def add_commands(sub) -> None:
     """Add the simulator's subcommands to ``sub`` (an argparse subparsers action)."""
     m = sub.add_parser("models", help="list the engine models")
+    m.add_argument("names", nargs="*", metavar="MODEL", help="only these models, shown as with -v")
     m.add_argument("-v", "--verbose", action="store_true",
-                   help="also say where each keeps its state and which components an --outage may name")
+                   help="also say where each keeps its state, which components an --outage may name, and "
+                        "each setting --set can change: type, default, kind of source (docs, code, measured, "
+                        "assumption) and the source")
+    m.add_argument("--json", action="store_true", help="strict JSON with every detail -v shows")
     s = sub.add_parser("scenarios", help="list the built-in scenarios")
     s.add_argument("-v", "--verbose", action="store_true", help="also describe each")
     r = sub.add_parser("run", help="run one scenario under one model")
     r.add_argument("--model", required=True, help="an engine model (see `models`)")
     add_fault_args(r)
+    r.add_argument("--set", action="append", metavar="NAME=VALUE", dest="settings", help=SET_HELP)
     c = sub.add_parser("compare", help="run the same faults through every model")
     c.add_argument("--models", nargs="+", help="only these models")
     add_fault_args(c)
+    c.add_argument("--set", action="append", metavar="NAME=VALUE", dest="settings", help=MANY_SET_HELP)
     c.add_argument("--quiet", action="store_true", help=QUIET_HELP)
     w = sub.add_parser("sweep", help="Monte Carlo: many seeds with random crashes")
     w.add_argument("--scenario", required=True, help="a built-in scenario (see `scenarios`)")
@@ -51,6 +61,7 @@ def add_commands(sub) -> None:
     w.add_argument("--workers", type=whole(1, MAX_WORKERS), default=1,
                    help=f"processes to spread the runs over (1..{MAX_WORKERS})")
     w.add_argument("--seed", type=whole(0, MAX_SEED), default=None, help="the first seed (default 644)")
+    w.add_argument("--set", action="append", metavar="NAME=VALUE", dest="settings", help=MANY_SET_HELP)
     w.add_argument("--json", action="store_true", help="print strict JSON (non-finite numbers as null)")
     w.add_argument("--quiet", action="store_true", help=QUIET_HELP)
 
@@ -58,12 +69,20 @@ def add_commands(sub) -> None:
 def _models(args) -> int:
     from ..models import get_model, model_names
 
-    for name in model_names():
-        if args.verbose:
-            model = get_model(name)
-            print(f"{name:24s} {model.state_location}  [outage components: {', '.join(components([model]))}]")
+    names = list(dict.fromkeys(args.names)) or model_names()
+    models = [get_model(n) for n in names]      # an unknown name is refused before anything prints
+    if args.json:
+        print(dumps([{"model": m.name, "title": m.title, "family": m.family, "state_location": m.state_location,
+                      "outage_components": components([m]),
+                      "settings": [{k: v for k, v in r.items() if k != "model"} for r in setting_rows([m])]}
+                     for m in models], sort_keys=True, indent=1))
+        return 0
+    for model in models:
+        if args.verbose or args.names:
+            print(f"{model.name:24s} {model.state_location}  [outage components: {', '.join(components([model]))}]")
+            print(to_text(setting_rows([model]), ("setting", "type", "default", "kind", "source"), indent="    "))
         else:
-            print(name)
+            print(model.name)
     return 0
 
 
@@ -94,12 +113,19 @@ def stop_reason(result) -> str | None:
     return "nothing was left to run: a workflow waited for something that never happened"
 
 
+def _settings_note(applied: dict[str, dict]) -> str:
+    """One line saying which settings each model took: ``settings: temporal start_to_close_s=5; dbos -``."""
+    return "settings: " + "; ".join(
+        f"{name} " + (", ".join(f"{k}={show_default(v)}" for k, v in changes.items()) or "-")
+        for name, changes in applied.items())
+
+
 def _run(args) -> int:
     from ..core.engine import simulate
     from ..models import get_model
     from ..scenarios import get_scenario
 
-    model = get_model(args.model)
+    (model,), applied = apply_settings([get_model(args.model)], args.settings)
     scenario = get_scenario(args.scenario)
     res = simulate(scenario, model, seed=_seed(args), faults=fault_schedule(args, scenario, [model]))
     why = stop_reason(res)
@@ -107,11 +133,14 @@ def _run(args) -> int:
         d = res.summary.to_dict()
         d["replay_token"] = json.loads(res.token.to_json())
         d["stopped_because"] = why
+        d["settings"] = applied[model.name]
         print(dumps(d, sort_keys=True))
     else:
         print(res.summary.table())
         if why:
             print(f"stopped because: {why}")
+        if args.settings:
+            print(_settings_note(applied))
         print(f"replay token: {res.token.to_json()}")
     return 0
 
@@ -123,12 +152,14 @@ def _compare(args) -> int:
 
     scenario = get_scenario(args.scenario)
     names = list(args.models) if args.models else model_names()
-    models = [get_model(n) for n in names]      # every name checked before anything runs
+    # every name and setting checked before anything runs
+    models, applied = apply_settings([get_model(n) for n in names], args.settings)
     faults = fault_schedule(args, scenario, models)
     rows: list[dict] = []
-    with bar(len(names), "compare", args.quiet, unit="model") as progress:
-        for name in names:
-            rows += compare_runs(scenario, seed=_seed(args), faults=faults, models=[name])
+    with bar(len(models), "compare", args.quiet, unit="model") as progress:
+        for model in models:
+            rows += compare_runs(scenario, seed=_seed(args), faults=faults, models=[model])
+            rows[-1]["settings"] = applied[model.name]
             progress.update()
     for r in rows:
         r["stopped_because"] = None if r["completed"] else (
@@ -138,6 +169,8 @@ def _compare(args) -> int:
         print(dumps(rows, sort_keys=True))
     else:
         print(compare_table([dict(r, stalled=r["stopped_because"]) for r in rows]))
+        if args.settings:
+            print(_settings_note(applied))
     return 0
 
 
@@ -148,8 +181,7 @@ def _sweep(args) -> int:
 
     scenario = get_scenario(args.scenario)
     names = list(args.models) if args.models else ["none", "app-checkpoint", "temporal"]
-    for n in names:
-        get_model(n)
+    models, applied = apply_settings([get_model(n) for n in names], args.settings)
     floor = min_mtbf(scenario)
     if args.mtbf_sweep < floor:
         raise ConfigError(f"--mtbf-sweep {args.mtbf_sweep:g} is too small for scenario {scenario.name!r}; "
@@ -162,12 +194,12 @@ def _sweep(args) -> int:
     # Dense crashes make runs slow: smaller chunks keep the bar moving (500, the default, from 3600 s up).
     chunk = max(1, min(500, int(args.mtbf_sweep / 7.2)))
     out = []
-    with bar(args.runs * len(names), "sweep", args.quiet) as progress:
-        for name in names:
-            progress.set_postfix_str(name)
-            agg = sweep(scenario.name, name, runs=args.runs, mtbf_s=args.mtbf_sweep, seed=_seed(args),
+    with bar(args.runs * len(models), "sweep", args.quiet) as progress:
+        for model in models:
+            progress.set_postfix_str(model.name)
+            agg = sweep(scenario.name, model, runs=args.runs, mtbf_s=args.mtbf_sweep, seed=_seed(args),
                         workers=args.workers, chunk=chunk, progress=progress.update)
-            out.append(agg.to_dict())
+            out.append(dict(agg.to_dict(), settings=applied[model.name]))
     if args.json:
         print(dumps(out, sort_keys=True))
     else:
@@ -175,6 +207,8 @@ def _sweep(args) -> int:
             print(f"{d['model']:24s} runs={d['runs']} completed={d['completed_rate']:.3f} "
                   f"crashes/run={d['mean']['crashes']:.3f} dup/10k={d['per_10k']['duplicate_effects']:.1f} "
                   f"usd-again/10k={d['per_10k']['llm_cost_reexecuted_usd']:.2f}")
+        if args.settings:
+            print(_settings_note(applied))
     return 0
 
 

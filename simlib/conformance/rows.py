@@ -7,8 +7,8 @@ from dataclasses import asdict, dataclass
 
 __all__ = ["Row", "exact", "within", "skipped", "cell", "to_text", "to_markdown", "to_json", "KNOWN_GAP"]
 
-# The reason shown on rows where the model is known to be wrong today (issue 13 changes the models).
-KNOWN_GAP = "issue 13: model change pending"
+# The reason shown on a row where the model is known to be wrong (none today; a new gap sets it until fixed).
+KNOWN_GAP = "known gap: model change pending"
 
 
 @dataclass(frozen=True)

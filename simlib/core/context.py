@@ -366,6 +366,15 @@ class Context:
             return done_event(env, value)
         return StepEvent(env, env._now, True, value, None)
 
+    def store_back(self, t: float) -> float | None:
+        """When this context reaches its store again if the store is down at ``t``; None if it is up.
+
+        By default the step goes on the moment the store comes back. A model whose client
+        reconnects on a backoff (DBOS) answers with its first attempt at or after that moment.
+        """
+        back: float | None = self.plan.down_until(self.store, t)
+        return back
+
     def record_step(self, seq: int, kind: str, name: str, value: Any) -> None:
         """Make the step's result durable (called at the moment it is recorded)."""
         if self.durable:
@@ -440,7 +449,7 @@ class Context:
             attempt = attempts[seq] + 1 if seq in attempts else 1
             attempts[seq] = attempt
             if plan.has_outages and self.gate_start:
-                back = plan.down_until(self.store, t)
+                back = self.store_back(t)
                 if back is not None:
                     self.stall_step(seq, attempt, t, back, "dispatch")
                     t = back
@@ -476,6 +485,10 @@ class Context:
                 t = t_stop + wait
                 if plan.has_timed and plan.next_crash(wid, t_stop) < t:
                     return self.crash_step(plan.next_crash(wid, t_stop), seq, attempt, "backoff", None, t)
+                if t > run.until:
+                    # Timing out forever: the clock stops before the next attempt; the run ends unfinished.
+                    self.inflight = None
+                    return Event(env)
                 continue
             if fail_p and run.rng.stream("tool-failures").random() < fail_p:
                 inst.exec_time += latency
@@ -504,7 +517,7 @@ class Context:
                 # The worker died in the window between the effect and its record.
                 return self.crash_step(tc, seq, attempt, "after-effect", action, t, name, kind)
             if self.durable and plan.has_outages and self.outage != "deferred":
-                back = plan.down_until(self.store, t_eff)
+                back = self.store_back(t_eff)
                 if back is not None:
                     if self.outage == "fail":
                         return self.crash_step(t_eff, seq, attempt, "store-unavailable", action, t, name, kind)

@@ -123,7 +123,8 @@ def sweep(scenario: Any, model: Any, runs: int = 1000, mtbf_s: float | None = 36
 
     Args:
         scenario: scenario name (names keep the work picklable for executors).
-        model: model name.
+        model: model name, or a model instance (a configured one, as ``--set`` makes; it is
+            pickled to each process, so its config must be picklable, as dataclasses are).
         runs: how many runs.
         mtbf_s: random worker crashes with this mean time between failures (None = none).
         faults: a base schedule to add the random crashes to (default: no other faults).
@@ -158,7 +159,7 @@ def sweep(scenario: Any, model: Any, runs: int = 1000, mtbf_s: float | None = 36
     total = Aggregate(sc_name, m_name)
     if executor is None and workers <= 1:
         for c in chunks:
-            total.merge(run_chunk(sc_name, m_name, c, base))
+            total.merge(run_chunk(sc_name, model, c, base))
             if progress is not None:
                 progress(len(c))
         return total
@@ -168,15 +169,15 @@ def sweep(scenario: Any, model: Any, runs: int = 1000, mtbf_s: float | None = 36
     if window is None:
         window = 4 * max(workers, os.cpu_count() or 1)
     try:
-        _merge_in_order(executor, total, chunks, base, window, progress)
+        _merge_in_order(executor, total, model, chunks, base, window, progress)
     finally:
         if own is not None:
             own.shutdown()
     return total
 
 
-def _merge_in_order(executor: Executor, total: Aggregate, chunks: Iterator[range], base: FaultSchedule,
-                    window: int, progress: Callable[[int], object] | None) -> None:
+def _merge_in_order(executor: Executor, total: Aggregate, model: Any, chunks: Iterator[range],
+                    base: FaultSchedule, window: int, progress: Callable[[int], object] | None) -> None:
     """Keep ``window`` chunks in flight and fold each into ``total`` in submission order.
 
     Waiting for the oldest chunk (rather than whichever finishes first) fixes the order of the
@@ -194,7 +195,7 @@ def _merge_in_order(executor: Executor, total: Aggregate, chunks: Iterator[range
         for c in chunks:
             if len(flight) >= window:
                 merge_oldest()
-            flight.append((len(c), executor.submit(run_chunk, total.scenario, total.model, c, base)))
+            flight.append((len(c), executor.submit(run_chunk, total.scenario, model, c, base)))
         while flight:
             merge_oldest()
     finally:

@@ -46,11 +46,14 @@ from ..core.errors import ActivityError, ConfigError, WorkerCrash
 from ..core.history import Record
 from ..core.stores import Component, NOTHING, STALL
 from .base import EngineModel, ModelConfig
+from .params import ASSUMED_RECORD_S, RECORD_S_SOURCE, param
 
 __all__ = ["Dag", "DagConfig", "DagContext", "DagDeclaration", "DagDeclarationError", "declare_dag"]
 
 _TASK_KINDS = ("llm", "tool")
 _MAX_PROBE_STEPS = 10_000          # a probe run longer than this is treated as unbounded
+AIRFLOW_DOCS = "https://airflow.apache.org/docs/apache-airflow/stable"
+AIRFLOW_CONFIG = f"{AIRFLOW_DOCS}/configurations-ref.html"
 
 
 class DagDeclarationError(ConfigError):
@@ -68,14 +71,20 @@ class DagConfig(ModelConfig):
         max_retry_delay_s: cap on one wait when backing off exponentially.
         heartbeat_interval_s: how often a running task instance heartbeats (5 s).
         zombie_threshold_s: silence after which the scheduler declares the task a zombie (300 s).
+        record_s: seconds from a task's effect to its state and XCom being in the metadata
+            database (the window in which a crash repeats the task).
     """
 
-    retries: int = 0
-    retry_delay_s: float = 300.0
-    retry_exponential_backoff: bool = False
-    max_retry_delay_s: float = 24 * 3600.0
-    heartbeat_interval_s: float = 5.0
-    zombie_threshold_s: float = 300.0
+    retries: int = param(0, kind="docs", source=f"{AIRFLOW_CONFIG}#default-task-retries (0)")
+    retry_delay_s: float = param(300.0, kind="docs", source=f"{AIRFLOW_CONFIG}#default-task-retry-delay (300)")
+    retry_exponential_backoff: bool = param(False, kind="docs", source=(
+        f"{AIRFLOW_DOCS}/core-concepts/tasks.html (BaseOperator retry_exponential_backoff=False)"))
+    max_retry_delay_s: float = param(24 * 3600.0, kind="docs", source=(
+        f"{AIRFLOW_CONFIG}#max-task-retry-delay (86400 s: the cap on one retry wait)"))
+    heartbeat_interval_s: float = param(5.0, kind="docs", source=f"{AIRFLOW_CONFIG}#job-heartbeat-sec (5)")
+    zombie_threshold_s: float = param(300.0, kind="docs", source=(
+        f"{AIRFLOW_CONFIG}#task-instance-heartbeat-timeout (300; scheduler_zombie_task_threshold before Airflow 3)"))
+    record_s: float = param(ASSUMED_RECORD_S, kind="assumption", source=RECORD_S_SOURCE)
 
     def __post_init__(self):
         super().__post_init__()
@@ -290,18 +299,18 @@ class DagState:
 class DagContext(Context):
     """Task instances whose states and XComs live in the metadata database."""
 
-    __slots__ = ("t0", "cur", "dag", "seen", "task_of", "cfg")
+    __slots__ = ("t0", "cur", "dag", "seen", "task_of", "cfg", "record_latency_s")
     durable = True
     store = "metadata-db"
     outage = "stall"
     gate_start = True           # the scheduler reads the metadata DB before it queues a task
     check_determinism = False   # nothing is replayed: finished task instances are skipped by id
-    record_latency_s = 0.1
 
     def __init__(self, run, inst, worker: str, dag: DagDeclaration | None = None, cfg: DagConfig | None = None):
         super().__init__(run, inst, worker)
         # The model's own settings: in a composed system ``run.model`` is the composite, not the DAG model.
         self.cfg = cfg if cfg is not None else run.model.config
+        self.record_latency_s = self.cfg.record_s
         self.t0 = run.env.now
         self.cur: tuple | None = None
         self.dag = dag

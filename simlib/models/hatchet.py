@@ -17,6 +17,10 @@ What goes wrong, and when:
   completed leaves nothing to reassign: the next task waits only for a worker.
 * A task that runs past ``execution_timeout`` (60 s by default) fails; the
   failure uses up the user's ``retries`` like any other.
+* A task that waits in the queue longer than ``schedule_timeout`` (5 min by
+  default) fails with ``SCHEDULING_TIMED_OUT``, also a failure that uses up a
+  retry: a reassigned task whose only worker stays away that long, or a run
+  queued behind ``max_runs`` or busy slots.
 * ``max_runs`` limits how many runs of one concurrency key are in flight. The
   strategy decides what happens to the next run: ``GROUP_ROUND_ROBIN`` queues it
   (queues are served in turn across keys), ``CANCEL_IN_PROGRESS`` cancels the
@@ -51,10 +55,12 @@ from ..core.errors import ConfigError, WorkerCrash, WorkflowFailure
 from ..core.history import Record
 from ..core.stores import Component, NOTHING, STALL
 from .base import EngineModel, ModelConfig
+from .params import ASSUMED_RECORD_S, RECORD_S_SOURCE, param
 
 __all__ = ["Hatchet", "HatchetConfig", "HatchetContext", "TaskCancelled", "STRATEGIES"]
 
 STRATEGIES = ("GROUP_ROUND_ROBIN", "CANCEL_IN_PROGRESS", "CANCEL_NEWEST")
+DOCS = "https://docs.hatchet.run/home"
 _TASK_KINDS = ("llm", "tool")
 
 
@@ -67,11 +73,14 @@ class HatchetState:
         reassigned: step -> internal retries used after its worker was lost.
         pending: outputs of steps whose task has not finished yet.
         cancelled: why the run was cancelled (None while it is not).
-        failed: (step, error) of a task whose internal retries ran out, until the engine acts on it.
+        failed: (step, error, event) of a task that failed for good (internal retries ran out, or it
+            waited too long for a worker), until the engine acts on it.
         task_start: (first step, start time) of the multi-call task under way.
+        schedule_timeouts: step -> times its task ran past ``schedule_timeout`` in the queue.
     """
 
     reassigned: dict = field(default_factory=dict)
+    schedule_timeouts: dict = field(default_factory=dict)
     pending: list = field(default_factory=list)
     cancelled: str | None = None
     failed: tuple | None = None
@@ -93,11 +102,16 @@ class HatchetConfig(ModelConfig):
         retries: user retries of a failed task (SDK default 0).
         execution_timeout_s: a task running longer fails (default 60 s; 0 = none). It bounds
             the whole task, so a task of several calls needs a larger one.
+        schedule_timeout_s: a task that waits longer than this for a worker to pick it up fails
+            (default 5 min; 0 = none), using up a user retry like any other failure: the wait for
+            a worker after a crash, and the wait of a queued run for a concurrency or worker slot.
         backoff_factor: wait ``backoff_factor ** n`` s before retry n (0 = retry at once).
         backoff_max_s: cap on one backoff wait.
         heartbeat_interval_s: how often a worker heartbeats (4 s).
         heartbeat_timeout_s: silence after which a worker's tasks are reassigned (30 s).
         max_internal_retries: reassignments of one task before it fails (10).
+        record_s: seconds from a task's effect to its output being in Postgres (the window in
+            which a crash repeats the task).
         steps_per_task: consecutive steps that form one task (1 = every call is its own task).
             A multi-call task that times out fails without a retry (re-running a whole
             multi-call task after a timeout is not modelled; after a crash it is).
@@ -109,18 +123,34 @@ class HatchetConfig(ModelConfig):
             round-robin order across keys becomes visible.
     """
 
-    retries: int = 0
-    execution_timeout_s: float = 60.0
-    backoff_factor: float = 0.0
-    backoff_max_s: float = 60.0
-    heartbeat_interval_s: float = 4.0
-    heartbeat_timeout_s: float = 30.0
-    max_internal_retries: int = 10
-    steps_per_task: int = 1
-    max_runs: int = 0
-    concurrency_strategy: str = "GROUP_ROUND_ROBIN"
-    concurrency_groups: int = 1
-    slots: int = 0
+    retries: int = param(0, kind="docs", source=f"{DOCS}/retry-policies (retries default 0)")
+    execution_timeout_s: float = param(60.0, kind="docs", source=f"{DOCS}/timeouts (Execution Timeouts, default 60s)")
+    schedule_timeout_s: float = param(300.0, kind="docs", source=(
+        f"{DOCS}/timeouts (Scheduling Timeouts, default 5m: the time a task may wait in the queue; treated "
+        "as a failure and retried if retries are set); hatchet-dev/hatchet:sdks/python/hatchet_sdk/hatchet.py "
+        "(schedule_timeout = timedelta(minutes=5))"))
+    backoff_factor: float = param(0.0, kind="code", source=(
+        "hatchet-dev/hatchet:sdks/python/hatchet_sdk/hatchet.py (backoff_factor=None: retries are not delayed; "
+        "internal/services/controllers/task/controller.go waits min(backoff_max_seconds, factor ** retry) s)"))
+    backoff_max_s: float = param(60.0, kind="assumption", source=(
+        "Hatchet has no default (backoff_max_seconds=None, and a backoff needs both settings); the cap the "
+        "course uses when you set backoff_factor alone"))
+    heartbeat_interval_s: float = param(4.0, kind="code", source=(
+        "hatchet-dev/hatchet:sdks/python/hatchet_sdk/clients/dispatcher/action_listener.py (heartbeat_delay = 4)"))
+    heartbeat_timeout_s: float = param(30.0, kind="code", source=(
+        "hatchet-dev/hatchet:pkg/repository/sqlcv1/tasks.sql ListTasksToReassign (workers whose "
+        "lastHeartbeatAt is older than 30 seconds)"))
+    max_internal_retries: int = param(10, kind="code", source=(
+        "hatchet-dev/hatchet:pkg/config/server/server.go MaxInternalRetryCount (default 10)"))
+    record_s: float = param(ASSUMED_RECORD_S, kind="assumption", source=RECORD_S_SOURCE)
+    steps_per_task: int = param(1, kind="assumption", source="each LLM or tool call is its own task (the "
+                                "shape Hatchet's docs recommend); raise it for the 'Celery, but durable' shape")
+    max_runs: int = param(0, kind="docs", source=f"{DOCS}/concurrency (no concurrency limit unless set)")
+    concurrency_strategy: str = param("GROUP_ROUND_ROBIN", kind="code", source=(
+        "hatchet-dev/hatchet:sdks/python/hatchet_sdk/types/concurrency.py (ConcurrencyExpression.from_int "
+        "uses GROUP_ROUND_ROBIN)"))
+    concurrency_groups: int = param(1, kind="assumption", source="one key value for every run (a constant key)")
+    slots: int = param(0, kind="assumption", source="as many worker slots as runs need (0 = unlimited)")
 
     def __post_init__(self):
         super().__post_init__()
@@ -162,13 +192,12 @@ class _ShiftedPolicy:
 class HatchetContext(Context):
     """Each call is a task whose output PostgreSQL stores when the task completes."""
 
-    __slots__ = ("t0", "proc", "cur", "cfg")
+    __slots__ = ("t0", "proc", "cur", "cfg", "record_latency_s")
     durable = True
     store = "postgres"
     outage = "stall"
     gate_start = True          # the engine dispatches from Postgres: nothing starts while it is down
     check_determinism = True   # a durable parent replays its event log and must issue the same tasks
-    record_latency_s = 0.05
 
     def __init__(self, run, inst, worker: str, cfg: HatchetConfig | None = None):
         super().__init__(run, inst, worker)
@@ -177,6 +206,7 @@ class HatchetContext(Context):
         self.cur: tuple | None = None   # (step, kind, name) being issued
         # The model's own settings: in a composed system ``run.model`` is the composite, not Hatchet.
         self.cfg = cfg if cfg is not None else run.model.config
+        self.record_latency_s = self.cfg.record_s
 
     @property
     def retry(self):  # type: ignore[override]  # a policy worked out per step (shifted after reassignments)
@@ -290,7 +320,8 @@ class Hatchet(EngineModel[HatchetConfig]):
         cfg = self.config
         now = run.env.now
         lost = self._drop_unfinished_task(inst)
-        resume = now + self.worker_back_in(run)
+        worker_at = now + self.worker_back_in(run)
+        resume = worker_at
         seq = crash.step
         kind = ctx.cur[1] if ctx.cur and ctx.cur[0] == seq else None
         in_task = crash.point in ("before-step", "mid-step", "after-effect") or (
@@ -309,15 +340,57 @@ class Hatchet(EngineModel[HatchetConfig]):
             name = ctx.cur[2]
             if used[seq] > cfg.max_internal_retries:
                 inst.state.failed = (seq, f"TaskFailed: task {name!r} lost its worker {used[seq]} times; "
-                                           f"internal retries ({cfg.max_internal_retries}) exhausted")
+                                           f"internal retries ({cfg.max_internal_retries}) exhausted",
+                                     "internal-retries-exhausted")
                 return reassign - now
             _note_later(run, inst, reassign, seq, "reassigned",
                         {"task": name, "last_heartbeat": round(last_hb, 6), "internal_retry": used[seq]})
             resume = max(resume, reassign)
+            failed_at = self._schedule_timeout(run, inst, ctx, seq, f"task {name!r}", reassign, worker_at)
+            if failed_at is not None:
+                return failed_at - now
+        elif seq is not None and crash.point == "after-record":
+            # The next task is queued at once and waits for a worker.
+            failed_at = self._schedule_timeout(run, inst, ctx, seq + 1, f"the task after step {seq}", now,
+                                               worker_at)
+            if failed_at is not None:
+                return failed_at - now
         down = run.plan.down_until(ctx.store, resume)
         if down is not None:
             resume = down
         return resume - now
+
+    def _schedule_timeout(self, run, inst, ctx: HatchetContext, seq: int, what: str, queued_at: float,
+                          picked_at: float) -> float | None:
+        """Apply ``schedule_timeout`` to a task queued at ``queued_at`` that a worker takes at ``picked_at``.
+
+        Each time the task has waited ``schedule_timeout_s`` in the queue it times out; that is a
+        failure, so it is queued again after the user's retry backoff while retries last. Returns
+        when the task fails for good (the engine records it once Postgres is reachable), or None
+        when a worker takes it in time. Other failures of the same step do not count against the
+        retries here.
+        """
+        cfg = self.config
+        limit = cfg.schedule_timeout_s
+        if not limit:
+            return None
+        policy = _user_policy(cfg)
+        counts = inst.state.schedule_timeouts
+        while picked_at - queued_at > limit:
+            expired = queued_at + limit
+            down = run.plan.down_until(ctx.store, expired)
+            expired = down if down is not None else expired
+            counts[seq] = counts.get(seq, 0) + 1
+            _count(inst, "schedule_timeouts")
+            wait = policy.delay(counts[seq])
+            if wait is None:
+                inst.state.failed = (seq, f"SCHEDULING_TIMED_OUT: {what} waited more than schedule_timeout="
+                                          f"{limit:g}s for a worker (retries={cfg.retries})", "schedule-timed-out")
+                return expired
+            _note_later(run, inst, expired, seq, "schedule-timed-out",
+                        {"task": what, "queued_s": round(expired - queued_at, 6), "retry_in_s": wait})
+            queued_at = expired + wait
+        return None
 
     def _drop_unfinished_task(self, inst) -> bool:
         """Forget the outputs of a task that had not returned; True if there were any."""
@@ -389,12 +462,46 @@ class Hatchet(EngineModel[HatchetConfig]):
                 self._take(st, inst, key)
                 return None
         gate = run.env.event()
+        self._enqueue(run, st, inst, key, gate)
+        return gate
+
+    def _enqueue(self, run, st: _Slots, inst, key: str, gate) -> None:
+        """Put a run at the back of its key's queue, with its schedule timeout running."""
         st.queues[key].append((inst, gate))
         st.queued_at[inst.id] = run.env.now
         _count(inst, "queued")
         _log(run, inst, "info", "queued", {"key": key, "in_flight": len(st.running[key]),
                                             "waiting": len(st.queues[key])})
-        return gate
+        limit = self.config.schedule_timeout_s
+        if limit:
+            ev = run.env.timeout(limit)
+            ev.callbacks.append(lambda _e: self._queue_timed_out(run, st, inst, key, gate))
+
+    def _queue_timed_out(self, run, st: _Slots, inst, key: str, gate) -> None:
+        """``schedule_timeout`` ran out while the run waited for a concurrency slot or a worker slot.
+
+        Hatchet deletes the waiting slot and fails the task with SCHEDULING_TIMED_OUT; with retries
+        left it is queued again (at the back) after the retry backoff.
+        """
+        entry = (inst, gate)
+        if gate.triggered or entry not in st.queues[key]:
+            return      # it got its slot in time
+        st.queues[key].remove(entry)
+        waited = run.env.now - st.queued_at.pop(inst.id)
+        inst.extra["queue_wait_s"] = inst.extra.get("queue_wait_s", 0.0) + waited
+        counts = inst.state.schedule_timeouts
+        counts[1] = counts.get(1, 0) + 1
+        _count(inst, "schedule_timeouts")
+        cfg = self.config
+        wait = _user_policy(cfg).delay(counts[1])
+        if wait is None:
+            _fail(run, inst, 1, f"SCHEDULING_TIMED_OUT: the run waited more than schedule_timeout="
+                                f"{cfg.schedule_timeout_s:g}s for a slot (key {key!r}, retries={cfg.retries})",
+                  "schedule-timed-out")
+            return      # the gate never opens: the run never starts
+        _log(run, inst, "info", "schedule-timed-out", {"key": key, "waited_s": round(waited, 6), "retry_in_s": wait})
+        later = run.env.timeout(wait)
+        later.callbacks.append(lambda _e: self._enqueue(run, st, inst, key, gate))
 
     def release(self, run, inst) -> None:
         st = run.model_state
@@ -475,12 +582,12 @@ def _note_later(run, inst, at: float, seq: int, event: str, detail: dict) -> Non
         Record(run.env.now, inst.id, seq, inst.attempts.get(seq, 0), "info", "engine", event, detail)))
 
 
-def _fail(run, inst, seq: int, error: str) -> None:
+def _fail(run, inst, seq: int, error: str, event: str) -> None:
     inst.error = error
     inst.ended_at = run.env.now
     if run.history is not None:
         t = run.env.now
         run.history.append(Record(t, inst.id, seq, inst.attempts.get(seq, 0), "fail", "engine",
-                                  "internal-retries-exhausted", {"error": error}))
+                                  event, {"error": error}))
         run.history.append(Record(t, inst.id, None, inst.invocations, "fail", "engine", "workflow-failed",
                                   {"error": error}))

@@ -18,7 +18,10 @@ adds jitter, left out here so the schedule reads plainly). When your app dies
 mid-step the platform sees the connection reset at once, counts a failed
 attempt and retries on that schedule; earlier steps come from the memo. A step
 whose attempts are used up is memoized as an error and thrown into the function.
-While the platform is down, runs stall and nothing is lost.
+While the platform is down, runs stall and nothing is lost. A self-hosted
+single-node server that keeps its queue and run state in its own in-memory
+Redis (``self_hosted_inmemory_redis``) is the exception: when it dies it comes
+back from its last snapshot, so steps memoized since then run again.
 
 Counters in ``inst.extra`` (summed over instances in ``summary.extra``):
     requests: calls the platform made to your function: one per step attempt,
@@ -33,6 +36,7 @@ Counters in ``inst.extra`` (summed over instances in ``summary.extra``):
 from __future__ import annotations
 
 import hashlib
+import math
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -42,12 +46,16 @@ from ..core.errors import ActivityError, ConfigError, WorkerCrash
 from ..core.history import Record
 from ..core.stores import Component, NOTHING, STALL
 from .base import EngineModel, ModelConfig
+from .params import ASSUMED_RECORD_S, RECORD_S_SOURCE, param
 
-__all__ = ["Inngest", "InngestConfig", "InngestContext", "BACKOFF_TABLE_S", "step_id_hash"]
+__all__ = ["Inngest", "InngestConfig", "InngestContext", "BACKOFF_TABLE_S", "STATE_LOST", "step_id_hash",
+           "last_snapshot"]
 
 # Inngest's retry schedule: the wait before retry 1, 2, 3 ... (the last entry repeats).
 BACKOFF_TABLE_S = (15.0, 30.0, 60.0, 120.0, 300.0, 600.0, 1200.0, 2400.0, 3600.0, 7200.0)
 MAX_RETRIES = 20   # the most retries Inngest lets a function configure
+DOCS = "https://www.inngest.com/docs"
+STATE_LOST = "state-lost"   # the crash point of a request cut short because the platform lost memoized state
 
 
 @lru_cache(maxsize=4096)
@@ -63,18 +71,42 @@ class InngestConfig(ModelConfig):
     Attributes:
         retries: retries of a step after its first attempt (Inngest's default 4, so 5 attempts;
             allowed 0..20).
+        backoff_table_s: the waits before retry 1, 2, 3 ... (the last one repeats).
         request_overhead_s: seconds for the platform to store a step's result after the app
             answers the request (the window in which an app crash repeats the step).
+        self_hosted_inmemory_redis: a self-hosted single-node server (``inngest start``) whose
+            queue and run state live in its in-memory Redis. An outage of the platform is then
+            the server dying: it comes back from its last Redis snapshot, so every step result
+            memoized after that snapshot is gone and those steps run again, and a run started
+            after it is lost altogether. Off: Inngest Cloud, where an outage only stalls.
+        redis_snapshot_s: how often that server snapshots its Redis (60 s); 0 = never.
     """
 
-    retries: int = 4
-    request_overhead_s: float = 0.05
+    retries: int = param(4, kind="docs", source=f"{DOCS}/features/inngest-functions/error-retries/retries "
+                         "(4 retries by default, 5 attempts)")
+    backoff_table_s: tuple = param(BACKOFF_TABLE_S, kind="code", source=(
+        "inngest/inngest:pkg/backoff/backoff.go BackoffTable (15 s, 30 s, 1 m ... 2 h; the real platform "
+        "adds jitter, left out here)"))
+    request_overhead_s: float = param(ASSUMED_RECORD_S, kind="assumption", source=RECORD_S_SOURCE)
+    self_hosted_inmemory_redis: bool = param(False, kind="docs", source=(
+        f"{DOCS}/self-hosting (Inngest Cloud by default; `inngest start` without --redis-uri keeps the "
+        "queue and run state in an in-memory Redis inside the server)"))
+    redis_snapshot_s: float = param(60.0, kind="code", source=(
+        "inngest/inngest:pkg/consts/devserver.go StartDefaultPersistenceInterval = 60 s "
+        "(pkg/devserver/service.go startPersistenceRoutine exports the in-memory Redis to the database "
+        "on that ticker; wired for `inngest start` from Sep 2024 to Jun 2025, commit bcf64bbfe2 dropped "
+        "the wiring: set 0 for such a server, whose in-memory state is never snapshotted)"))
 
     def __post_init__(self):
         super().__post_init__()
         if isinstance(self.retries, bool) or not isinstance(self.retries, int) or self.retries > MAX_RETRIES:
             raise ConfigError(f"InngestConfig.retries must be a whole number in 0..{MAX_RETRIES}, "
                               f"got {self.retries!r}")
+        table = self.backoff_table_s
+        if (not isinstance(table, tuple) or not table
+                or not all(isinstance(x, (int, float)) and not isinstance(x, bool) and x >= 0 for x in table)):
+            raise ConfigError(f"InngestConfig.backoff_table_s must be a non-empty tuple of seconds >= 0, "
+                              f"got {table!r}")
 
 
 @dataclass
@@ -87,6 +119,8 @@ class InngestState:
         result: step-id hash -> the memoized result (or error).
         timers: step-id hash -> when its durable sleep fires.
         waits: step-id hash -> when its wait for an event started.
+        written_at: step-id hash -> when its result was memoized.
+        restarts_seen: platform restarts (outages of a self-hosted server) already applied.
     """
 
     slot: dict = field(default_factory=dict)
@@ -94,22 +128,39 @@ class InngestState:
     result: dict = field(default_factory=dict)
     timers: dict = field(default_factory=dict)
     waits: dict = field(default_factory=dict)
+    written_at: dict = field(default_factory=dict)
+    restarts_seen: int = 0
+
+
+def last_snapshot(t: float, every_s: float) -> float:
+    """When a server started at time 0 that snapshots every ``every_s`` seconds last did so by ``t``.
+
+    The first snapshot comes one interval after the start (a Go ticker's first tick). Before it,
+    or with ``every_s`` 0 (never), nothing survives a restart: minus infinity.
+    """
+    if every_s <= 0 or t < every_s:
+        return -math.inf
+    return math.floor(t / every_s) * every_s
 
 
 class InngestContext(Context):
     """``step.run`` and friends: results memoized by step id on the Inngest platform."""
 
-    __slots__ = ("retry", "record_latency_s", "_counts", "_slots", "_last", "_warned")
+    __slots__ = ("retry", "record_latency_s", "restarts", "snapshot_s", "_counts", "_slots", "_last", "_warned")
     durable = True
     store = "platform"
     outage = "stall"
     gate_start = True          # the platform sends every step's request
     check_determinism = False  # "graceful": a changed order only warns
 
-    def __init__(self, run, inst, worker: str, retry: RetryPolicy, record_latency_s: float):
+    def __init__(self, run, inst, worker: str, retry: RetryPolicy, record_latency_s: float,
+                 restarts: list | None = None, snapshot_s: float = 0.0):
         super().__init__(run, inst, worker)
         self.retry = retry
         self.record_latency_s = record_latency_s
+        # Start times of the platform's restarts from a Redis snapshot (empty unless self-hosted in memory).
+        self.restarts = restarts or []
+        self.snapshot_s = snapshot_s
         self._counts: dict = {}     # step name -> times used in this request
         self._slots: dict = {}      # code position in this request -> slot
         self._last: tuple | None = None   # (slot, kind, name) of the last step sent to the app
@@ -141,8 +192,10 @@ class InngestContext(Context):
         return slot, h, sid
 
     def lookup_step(self, pos: int, kind: str, name: str):
-        seq, h, sid = self._slot(pos, name)
         memo: InngestState = self.inst.state
+        if self.restarts and memo.restarts_seen < len(self.restarts):
+            self._apply_restarts(memo, pos)
+        seq, h, sid = self._slot(pos, name)
         if h not in memo.result:
             self.replaying = False
             if kind in ("timer", "wait"):
@@ -175,8 +228,44 @@ class InngestContext(Context):
 
     def record_step(self, seq: int, kind: str, name: str, value) -> None:
         memo: InngestState = self.inst.state
-        memo.result[memo.by_slot[seq][0]] = value
+        h = memo.by_slot[seq][0]
+        memo.result[h] = value
+        memo.written_at[h] = self.env.now
         self.inst.journal.append((kind, name, value))
+
+    def _apply_restarts(self, memo: InngestState, pos: int) -> None:
+        """Forget what the self-hosted server lost in the restarts that began before now.
+
+        Each restart brings back the Redis snapshot taken before it: step results memoized after
+        that snapshot are gone. When a step this request already passed is among them, the request
+        ends here (`WorkerCrash` at `STATE_LOST`) so that the platform calls the function again
+        from the top and the lost steps run again. A run started after the snapshot is gone
+        altogether: `Inngest.recovery_delay` stops it.
+        """
+        now = self.env.now
+        inst = self.inst
+        while memo.restarts_seen < len(self.restarts) and self.restarts[memo.restarts_seen] <= now:
+            start = self.restarts[memo.restarts_seen]
+            memo.restarts_seen += 1
+            if start < inst.started_at:
+                continue
+            snap = last_snapshot(start, self.snapshot_s)
+            lost = sorted(memo.slot[h] for h, t in memo.written_at.items() if snap < t <= start)
+            if inst.started_at > snap:
+                raise WorkerCrash("the self-hosted server restarted from a Redis snapshot taken before this run "
+                                  "started", lost[0] if lost else None, STATE_LOST)
+            if not lost:
+                continue
+            for slot in lost:
+                h = memo.by_slot[slot][0]
+                memo.result.pop(h, None)
+                memo.written_at.pop(h, None)
+            inst.extra["results_lost"] = inst.extra.get("results_lost", 0) + len(lost)
+            if self.history is not None:
+                self.history.append(Record(now, self.workflow_id, lost[0], 0, "info", "platform", "state-lost",
+                                           {"restart_at": start, "snapshot_at": snap, "steps": lost}))
+            if lost[0] < pos:
+                raise WorkerCrash("the self-hosted server lost memoized step results", lost[0], STATE_LOST)
 
     def execute_step(self, pos, kind, name, latency, action, fail_p):
         inst = self.inst
@@ -226,10 +315,17 @@ class Inngest(EngineModel[InngestConfig]):
                   "nothing is lost"),
     )
 
+    def new_run_state(self, run) -> list:
+        """The start times of the platform's restarts, when a self-hosted server keeps its state in memory."""
+        if not self.config.self_hosted_inmemory_redis:
+            return []
+        return [start for start, _ in run.plan.outages(self.context_class.store)]
+
     def context(self, run, inst, worker: str) -> Context:
         cfg = self.config
-        retry = RetryPolicy(table=BACKOFF_TABLE_S, maximum_attempts=cfg.retries + 1)
-        return InngestContext(run, inst, worker, retry, cfg.request_overhead_s)
+        retry = RetryPolicy(table=cfg.backoff_table_s, maximum_attempts=cfg.retries + 1)
+        return InngestContext(run, inst, worker, retry, cfg.request_overhead_s, run.model_state,
+                              cfg.redis_snapshot_s)
 
     def recovery_delay(self, run, inst, ctx: Context, crash: WorkerCrash) -> float | None:
         assert isinstance(ctx, InngestContext)
@@ -242,6 +338,15 @@ class Inngest(EngineModel[InngestConfig]):
         the run sleeps or waits on the platform, costs only the app's restart.
         """
         now = run.env.now
+        if crash.point == STATE_LOST:
+            if crash.reason.startswith("the self-hosted server restarted"):
+                inst.stalled = (f"lost: {crash.reason}; nothing in the restored state knows of it, so it never "
+                                f"resumes (send its event again to start it over)")
+                inst.ended_at = now     # progress stopped here
+                return 0.0
+            # The app is alive: the platform calls it again as soon as it is back itself.
+            back = run.plan.down_until(ctx.store, now)
+            return (back if back is not None else now) - now
         resume = now + self.worker_back_in(run)
         last = ctx._last
         if (last is not None and last[0] == crash.step and last[1] in ("llm", "tool")

@@ -19,20 +19,26 @@ group work differently:
   restarts from its beginning, so its steps before the interrupt run again
   (``extra["interrupt_reruns"]``).
 
-Durability modes (``durability``): ``"sync"`` writes each checkpoint before
-the next step starts; ``"async"`` (LangGraph's default) writes it while the
-next step runs, so a crash inside that write window loses the newest
-checkpoint; ``"exit"`` writes only when the graph exits, so a crash loses all
-progress. Nothing resumes by itself: someone must call ``invoke(None,
-{"configurable": {"thread_id": ...}})`` again. ``supervisor_restart_s`` models
-that someone (a process manager or a sweeper); None leaves the run stopped. A
+A thread gets a checkpoint for the input, one for START and one per
+super-step, so a chain of N nodes leaves N + 2. Durability modes
+(``durability``): ``"sync"`` writes each checkpoint before the next step
+starts; ``"async"`` (LangGraph's default) writes it while the next step runs,
+so a crash inside that write window (a SQLite write: 0.3-7 ms, measured) loses
+the newest checkpoint; ``"exit"`` writes one checkpoint when the graph exits,
+so a crash loses all progress. Nothing resumes by itself: someone must call
+``invoke(None, {"configurable": {"thread_id": ...}})`` again.
+``supervisor_restart_s`` models that someone (a process manager or a sweeper);
+None leaves the run stopped. ``resume_with="input"`` models a supervisor that
+sends the input again instead: LangGraph then starts a new run from START and
+every node runs again. With nothing checkpointed (``exit`` mode),
+``invoke(None)`` raises `EmptyInputError` and the workflow fails. A
 checkpointer outage makes a write raise and the run fail: at once in ``"sync"``
 mode; in ``"async"`` mode the write fails in the background, the next nodes run
 (their side effects happen), and ``invoke()`` raises only when the graph
 finishes. A later write that lands holds the whole state, so a re-invoke resumes
-from the newest checkpoint that reached the DB. Retries are off
-unless ``retry_policy=True`` (LangGraph's RetryPolicy: 3 attempts, 0.5 s x2,
-capped at 128 s, jitter left out so runs stay replayable).
+from the newest checkpoint that reached the DB. Retries are off unless
+``retry_policy=True`` (LangGraph's RetryPolicy, the ``retry_*`` settings: 3
+attempts, 0.5 s x2, capped at 128 s, jitter left out so runs stay replayable).
 """
 
 from __future__ import annotations
@@ -44,20 +50,25 @@ from functools import partial
 from simpy.events import Event
 
 from ..core.context import MISSING, Context, RetryPolicy
-from ..core.errors import ActivityError, ConfigError, WorkerCrash
+from ..core.errors import ActivityError, ConfigError, WorkerCrash, WorkflowFailure
 from ..core.history import Record
 from ..core.stores import Component, FAIL, NOTHING
 from .base import EngineModel, ModelConfig
+from .params import param
 
 __all__ = ["LangGraph", "LangGraphConfig", "LangGraphContext", "Thread", "begin_node", "graph_runner",
-           "DURABILITY_MODES"]
+           "DURABILITY_MODES", "RESUME_CHOICES", "WRITE_SOURCE", "EmptyInputError", "draw_write_s", "check_write_range"]
 
 INF = math.inf
 DURABILITY_MODES = ("sync", "async", "exit")
-# langgraph.types.RetryPolicy defaults (initial_interval, backoff_factor, max_interval, max_attempts).
-LANGGRAPH_RETRY = RetryPolicy(initial_interval_s=0.5, backoff_coefficient=2.0, maximum_interval_s=128.0,
-                              maximum_attempts=3)
 NO_RETRY = RetryPolicy(maximum_attempts=1)
+
+
+WRITE_SOURCE = ("conformance row 'async: one checkpoint write to SQLite' (simlib/conformance/langgraph.py): "
+                "SqliteSaver.put timed inside real LangGraph 1.2 runs on these machines: 0.3-7 ms, median about 1 ms "
+                "(up to 11 ms, medians up to 3.4 ms, while other jobs loaded the machine)")
+RETRY_SOURCE = "langgraph repo: libs/langgraph/langgraph/types.py (RetryPolicy defaults)"
+RESUME_CHOICES = ("none", "input")
 
 
 @dataclass(frozen=True)
@@ -68,24 +79,83 @@ class LangGraphConfig(ModelConfig):
         durability: ``"sync"``, ``"async"`` (LangGraph's default) or ``"exit"``.
         supervisor_restart_s: seconds after a crash until your supervisor invokes the thread
             again; None (the default) means nobody does and the run stays stopped.
+        resume_with: what the supervisor passes to ``invoke`` on the same ``thread_id``:
+            ``"none"`` (``invoke(None, cfg)``, the right call: carry on from the newest checkpoint)
+            or ``"input"`` (the input again: LangGraph starts a new run from START, so every node
+            before the crash runs twice).
         retry_policy: attach LangGraph's RetryPolicy to every node (off by default).
-        checkpoint_write_s: how long one checkpoint write to the checkpointer DB takes.
+        checkpoint_write_s: the median time of one checkpoint write to the checkpointer DB
+            (``sync`` waits this long per node).
+        checkpoint_write_min_s: the shortest write; ``async`` writes are drawn from the run's
+            random stream, half between the minimum and the median, half between the median and
+            the maximum (evenly on a log scale).
+        checkpoint_write_max_s: the longest write.
+        retry_initial_interval_s: RetryPolicy's wait before the second attempt.
+        retry_backoff_factor: RetryPolicy's multiplier for each further wait.
+        retry_max_interval_s: RetryPolicy's cap on one wait.
+        retry_max_attempts: RetryPolicy's attempts, the first included.
     """
 
     durability: str = "async"
-    supervisor_restart_s: float | None = None
+    supervisor_restart_s: float | None = param(
+        None, kind="assumption", source="LangGraph re-invokes nothing by itself; the delay is your supervisor's "
+        "(None: nobody re-invokes)")
+    resume_with: str = "none"
     retry_policy: bool = False
-    checkpoint_write_s: float = 0.02
+    checkpoint_write_s: float = param(0.001, kind="measured", source=WRITE_SOURCE)
+    checkpoint_write_min_s: float = param(0.0003, kind="measured", source=WRITE_SOURCE)
+    checkpoint_write_max_s: float = param(0.007, kind="measured", source=WRITE_SOURCE)
+    retry_initial_interval_s: float = param(0.5, kind="code", source=RETRY_SOURCE)
+    retry_backoff_factor: float = param(2.0, kind="code", source=RETRY_SOURCE)
+    retry_max_interval_s: float = param(128.0, kind="code", source=RETRY_SOURCE)
+    retry_max_attempts: int = param(3, kind="code", source=RETRY_SOURCE)
 
     def __post_init__(self):
         super().__post_init__()
         if self.durability not in DURABILITY_MODES:
             raise ConfigError(f"unknown durability {self.durability!r}; allowed: {', '.join(DURABILITY_MODES)}")
+        if self.resume_with not in RESUME_CHOICES:
+            raise ConfigError(f"unknown resume_with {self.resume_with!r}; allowed: {', '.join(RESUME_CHOICES)}")
         s = self.supervisor_restart_s
         if s is not None and (isinstance(s, bool) or not isinstance(s, (int, float))):
             raise ConfigError(f"supervisor_restart_s must be a number >= 0 or None, got {s!r}")
         if not isinstance(self.retry_policy, bool):
             raise ConfigError(f"retry_policy must be True or False, got {self.retry_policy!r}")
+        check_write_range(self)
+        if self.retry_max_attempts < 1:
+            raise ConfigError(f"retry_max_attempts must be >= 1, got {self.retry_max_attempts!r}")
+
+    def retry(self) -> RetryPolicy:
+        """LangGraph's RetryPolicy with these settings (jitter left out so runs stay replayable)."""
+        return RetryPolicy(initial_interval_s=self.retry_initial_interval_s,
+                           backoff_coefficient=self.retry_backoff_factor,
+                           maximum_interval_s=self.retry_max_interval_s, maximum_attempts=self.retry_max_attempts)
+
+
+def check_write_range(cfg) -> None:
+    """Raise `ConfigError` unless ``checkpoint_write_min_s <= checkpoint_write_s <= checkpoint_write_max_s``."""
+    lo, mid, hi = cfg.checkpoint_write_min_s, cfg.checkpoint_write_s, cfg.checkpoint_write_max_s
+    if not lo <= mid <= hi:
+        raise ConfigError(f"checkpoint write times must satisfy checkpoint_write_min_s <= checkpoint_write_s <= "
+                          f"checkpoint_write_max_s, got {lo!r}, {mid!r}, {hi!r}")
+
+
+def draw_write_s(rng, cfg) -> float:
+    """One checkpoint write's duration in seconds, drawn from ``rng`` (a stream of the run).
+
+    Half the draws fall between ``checkpoint_write_min_s`` and the median ``checkpoint_write_s``,
+    half between the median and ``checkpoint_write_max_s``, spread evenly on a log scale.
+    """
+    u = rng.random()
+    lo, hi, f = (cfg.checkpoint_write_min_s, cfg.checkpoint_write_s, 2 * u) if u < 0.5 else \
+        (cfg.checkpoint_write_s, cfg.checkpoint_write_max_s, 2 * u - 1)
+    if lo <= 0.0:
+        return lo + (hi - lo) * f
+    return float(lo * (hi / lo) ** f)
+
+
+class EmptyInputError(WorkflowFailure):
+    """``invoke(None, cfg)`` on a thread with no checkpoint: LangGraph has nothing to resume and raises."""
 
 
 class Thread:
@@ -94,7 +164,9 @@ class Thread:
     Attributes:
         writes: step -> [kind, name, value, landed_at]: each finished node's output, durable
             once the simulated clock passes ``landed_at`` (INF while it is only in memory).
-        checkpoints: [superstep, last_step, nodes, landed_at]; index 0 is the input.
+        checkpoints: [superstep, last_step, nodes, landed_at], oldest first. ``superstep`` is
+            LangGraph's checkpoint ``step``: -1 for the input, 0 for START, then one per
+            super-step, so a chain of N nodes leaves N + 2 checkpoints.
         resume: step -> the value ``Command(resume=...)`` hands to a pending ``interrupt()``.
         unlogged: checkpoints not yet written to the history.
     """
@@ -103,9 +175,27 @@ class Thread:
 
     def __init__(self):
         self.writes: dict = {}
-        self.checkpoints: list = [[0, 0, ("__input__",), 0.0]]
+        self.checkpoints: list = []
         self.resume: dict = {}
         self.unlogged: list = []
+
+    def start(self, landed) -> None:
+        """``invoke(input)``: a checkpoint for the input, then one for START with the input applied.
+
+        Args:
+            landed: called once per write; returns when that write reaches the DB.
+        """
+        self.add(0, ("__input__",), landed())
+        self.add(0, ("__start__",), landed())
+
+    def last_landing(self) -> float:
+        """When the newest checkpoint reaches the DB (0 when there is none or its write failed)."""
+        landed = self.checkpoints[-1][3] if self.checkpoints else 0.0
+        return 0.0 if landed == INF else landed
+
+    def newest(self) -> int | None:
+        """The newest checkpoint's super-step number (None for an empty thread)."""
+        return self.checkpoints[-1][0] if self.checkpoints else None
 
     def crash(self, now: float) -> list:
         """Drop what had not reached the DB at ``now``; return the lost checkpoints."""
@@ -118,7 +208,8 @@ class Thread:
 
     def add(self, last_seq: int, nodes: tuple, landed: float) -> None:
         """A new checkpoint after the super-step that ended with step ``last_seq``."""
-        c = [len(self.checkpoints), last_seq, nodes, landed]
+        superstep = self.checkpoints[-1][0] + 1 if self.checkpoints else -1
+        c = [superstep, last_seq, nodes, landed]
         self.checkpoints.append(c)
         self.unlogged.append(c)
 
@@ -131,7 +222,7 @@ class Thread:
             if c[3] <= upto:
                 inst.extra["checkpoints"] = inst.extra.get("checkpoints", 0) + 1
                 if hist is not None:
-                    hist.append(Record(c[3], inst.id, c[1], 0, "info", "checkpointer", "checkpoint",
+                    hist.append(Record(c[3], inst.id, c[1] or None, 0, "info", "checkpointer", "checkpoint",
                                        {"superstep": c[0], "nodes": list(c[2]), "durability": mode}))
             else:
                 keep.append(c)
@@ -145,7 +236,7 @@ class Thread:
         for c in lost:
             inst.extra["checkpoints_lost"] = inst.extra.get("checkpoints_lost", 0) + 1
             if hist is not None:
-                hist.append(Record(now, inst.id, c[1], 0, "info", worker, "checkpoint-lost",
+                hist.append(Record(now, inst.id, c[1] or None, 0, "info", worker, "checkpoint-lost",
                                    {"superstep": c[0], "durability": mode}))
         return lost
 
@@ -166,15 +257,21 @@ class Thread:
                 c[3] = min(c[3], now)
 
     def persist_all(self, now: float, collapse: bool) -> None:
-        """The graph exits: every write lands by ``now`` (``collapse``: exit mode keeps one checkpoint)."""
+        """The graph exits: every write lands by ``now``.
+
+        ``collapse``: exit mode writes one checkpoint at exit, so of the checkpoints made since
+        the last exit only the newest is stored.
+        """
+        if collapse:
+            pending = [c for c in self.checkpoints if c[3] == INF]
+            dropped = pending[:-1]
+            if dropped:
+                self.checkpoints = [c for c in self.checkpoints if c not in dropped]
+                self.unlogged = [c for c in self.unlogged if c not in dropped]
         for w in self.writes.values():
             w[3] = min(w[3], now)
         for c in self.checkpoints:
             c[3] = min(c[3], now)
-        if collapse and len(self.checkpoints) > 2:
-            dropped = self.checkpoints[1:-1]
-            self.checkpoints = [self.checkpoints[0], self.checkpoints[-1]]
-            self.unlogged = [c for c in self.unlogged if c not in dropped]
 
 
 def begin_node(ctx, name: str | None) -> None:
@@ -197,6 +294,9 @@ def graph_runner(fn):
         return fn
 
     def run_graph(ctx, **params):
+        begin = getattr(ctx, "begin_invocation", None)
+        if begin is not None:
+            begin()
         while True:
             try:
                 result = yield from fn(ctx, **params)
@@ -238,8 +338,8 @@ def _ready(env, value, ok: bool = True) -> Event:
 class LangGraphContext(Context):
     """Per-node writes and per-super-step checkpoints in the checkpointer; no replay checks."""
 
-    __slots__ = ("durable", "record_latency_s", "retry", "mode", "write_s", "thread", "_group", "_group_seqs",
-                 "_parallel", "outage", "failed_write")
+    __slots__ = ("durable", "record_latency_s", "retry", "mode", "cfg", "thread", "_group", "_group_seqs",
+                 "_parallel", "outage", "failed_write", "writes_rng")
     store = "checkpointer"
     gate_start = False
     check_determinism = False
@@ -249,16 +349,46 @@ class LangGraphContext(Context):
         cfg = cfg or LangGraphConfig()
         self.mode = cfg.durability
         self.durable = self.mode != "exit"          # exit mode touches the DB only when the graph exits
-        self.write_s = cfg.checkpoint_write_s
-        self.record_latency_s = self.write_s if self.mode == "sync" else 0.0
+        self.cfg = cfg
+        # sync waits for each write inside the node: the median write time.
+        self.record_latency_s = cfg.checkpoint_write_s if self.mode == "sync" else 0.0
+        self.writes_rng = run.rng.stream("langgraph-checkpoint-writes")
         # sync: the write is part of the step and raises there; async: a background writer takes it.
         self.outage = "deferred" if self.mode == "async" else "fail"
         self.failed_write: int | None = None        # first step whose background write failed
-        self.retry = LANGGRAPH_RETRY if cfg.retry_policy else NO_RETRY
+        self.retry = cfg.retry() if cfg.retry_policy else NO_RETRY
         self.thread = inst.state.thread
         self._group: tuple | None = None             # (name, first step) of an open multi-step node
         self._group_seqs: list = []                  # its steps finished in this invocation
         self._parallel: set = set()                  # steps of a super-step still running
+
+    # ------------------------------------------------------------------ invocations
+    def begin_invocation(self) -> None:
+        """``invoke()`` on this thread: with the input on a fresh thread; after a crash as ``resume_with`` says.
+
+        Raises:
+            EmptyInputError: ``invoke(None, cfg)`` found no checkpoint to resume from.
+        """
+        th, inst = self.thread, self.inst
+        if inst.invocations == 1:
+            if not th.checkpoints:          # a fork starts from the checkpoints it was given
+                self._open_thread()
+            return
+        if self.cfg.resume_with == "input":
+            # A new input on a known thread starts a new run from START; saved outputs are not reused.
+            th.writes.clear()
+            th.resume.clear()
+            self._note(None, "restart-from-start", {"layer": "langgraph", "call": "invoke(input, cfg)",
+                                                    "kept_checkpoints": len(th.checkpoints)})
+            self._open_thread()
+            return
+        if not th.checkpoints:
+            raise EmptyInputError(f"invoke(None) on thread {self.workflow_id}: no checkpoint to resume from "
+                                  f"(durability={self.mode!r}); send the input again (resume_with='input')")
+
+    def _open_thread(self) -> None:
+        self.thread.start(self._landed)
+        self._log_checkpoints(self.env.now)
 
     # ------------------------------------------------------------------ graph structure
     def node(self, name: str | None) -> None:
@@ -352,7 +482,8 @@ class LangGraphContext(Context):
         plan = self.plan
         if plan.has_outages and plan.down_until(self.store, now) is not None:
             return INF                  # the background write fails; invoke() raises at the end
-        return now + self.write_s
+        # The background writer puts checkpoints one after another, so none lands before the one before it.
+        return max(now + draw_write_s(self.writes_rng, self.cfg), self.thread.last_landing())
 
     def _write_failed(self, seq: int, landed: float) -> None:
         """Note a failed background write, or let a write that lands cover the ones that failed.
@@ -549,7 +680,7 @@ class LangGraph(EngineModel[LangGraphConfig]):
                     inst.state.thread = thread
                     if run.history is not None:
                         run.history.append(Record(0.0, wid, None, 0, "info", "checkpointer", "fork",
-                                                  {"from_checkpoint": thread.checkpoints[-1][0]}))
+                                                  {"from_checkpoint": thread.newest()}))
         return {"scenario": sc}
 
     def context(self, run, inst, worker: str) -> LangGraphContext:
@@ -567,9 +698,15 @@ class LangGraph(EngineModel[LangGraphConfig]):
                                          "by": "nobody: no supervisor invokes the thread again"})
             return None
         delay = max(sup, self.worker_back_in(run), self._store_wait(run, ctx, crash))
-        ctx._note(None, "recovery", {"layer": "langgraph", "failure": failure,
-                                     "by": "supervisor invokes the same thread_id; resumes from checkpoint "
-                                           f"{ctx.thread.checkpoints[-1][0]}", "after_s": round(delay, 6)})
+        newest = ctx.thread.newest()
+        if self.config.resume_with == "input":
+            how = "supervisor invokes the same thread_id with the input again: a new run from START"
+        elif newest is None:
+            how = "supervisor calls invoke(None) on the same thread_id: no checkpoint, EmptyInputError"
+        else:
+            how = f"supervisor calls invoke(None) on the same thread_id; resumes from checkpoint {newest}"
+        ctx._note(None, "recovery", {"layer": "langgraph", "failure": failure, "by": how,
+                                     "after_s": round(delay, 6)})
         return delay
 
     def on_complete(self, run, inst, ctx) -> None:

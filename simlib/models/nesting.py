@@ -27,11 +27,14 @@ from dataclasses import dataclass, field
 
 from simpy.events import Event
 
+from .langgraph import WRITE_SOURCE
+from .params import param
+
 from ..core.context import MISSING, Context, RetryPolicy
 from ..core.errors import ActivityError, ConfigError, NondeterminismError, WorkerCrash
 from ..core.history import Record
 from .langgraph import DURABILITY_MODES, Thread
-from .temporal import DEFAULT_RETRY, Temporal, TemporalConfig, TemporalContext
+from .temporal import DEFAULT_RETRY, Temporal, TemporalConfig, TemporalContext, TemporalState, retry_policy
 from ..core.stores import Component, FAIL, NOTHING, STALL
 
 __all__ = ["LangGraphInTemporal", "LangGraphInTemporalConfig", "agent_activity", "as_agent_activity"]
@@ -71,13 +74,13 @@ class LangGraphInTemporalConfig(TemporalConfig):
 
     Attributes:
         durability: LangGraph durability mode inside the activity (``"async"`` by default).
-        checkpoint_write_s: time of one checkpoint write.
+        checkpoint_write_s: time of one checkpoint write (LangGraph's measured median, fixed here).
         heartbeat_timeout_s: the agent activity's heartbeat timeout: how long the server waits
             before declaring a silent activity dead.
     """
 
     durability: str = "async"
-    checkpoint_write_s: float = 0.02
+    checkpoint_write_s: float = param(0.001, kind="measured", source=WRITE_SOURCE)
     heartbeat_timeout_s: float = 30.0
 
     def __post_init__(self):
@@ -87,7 +90,7 @@ class LangGraphInTemporalConfig(TemporalConfig):
 
 
 @dataclass
-class LayeredState:
+class LayeredState(TemporalState):
     """What one workflow keeps across invocations, in both layers.
 
     Attributes:
@@ -106,12 +109,12 @@ class LayeredState:
 class LayeredContext(TemporalContext):
     """Temporal rules outside an agent activity, LangGraph rules inside it."""
 
-    __slots__ = ("store", "outage", "gate_start", "record_latency_s", "check_determinism", "retry", "durable",
-                 "cfg", "activity", "thread", "_closing", "failed_write")
+    __slots__ = ("store", "outage", "gate_start", "check_determinism", "durable",
+                 "activity", "thread", "_closing", "failed_write")
+    cfg: LangGraphInTemporalConfig
 
     def __init__(self, run, inst, worker: str, cfg: LangGraphInTemporalConfig):
-        super().__init__(run, inst, worker)
-        self.cfg = cfg
+        super().__init__(run, inst, worker, cfg)
         self.activity: str | None = None
         self.thread: Thread | None = None
         self._closing: tuple | None = None
@@ -121,8 +124,8 @@ class LayeredContext(TemporalContext):
     def _outer(self) -> None:
         base = TemporalContext
         self.store, self.outage, self.gate_start = base.store, base.outage, base.gate_start
-        self.record_latency_s, self.check_determinism = base.record_latency_s, base.check_determinism
-        self.retry, self.durable = DEFAULT_RETRY, True
+        self.record_latency_s, self.check_determinism = self.cfg.record_s, base.check_determinism
+        self.retry, self.durable = retry_policy(self.cfg), True
 
     def _inner(self) -> None:
         mode = self.cfg.durability
@@ -131,6 +134,10 @@ class LayeredContext(TemporalContext):
         self.failed_write = None
         self.record_latency_s = self.cfg.checkpoint_write_s if mode == "sync" else 0.0
         self.check_determinism, self.retry, self.durable = False, NO_RETRY, mode != "exit"
+
+    def is_activity(self, kind: str) -> bool:
+        # Inside the agent activity the calls are graph nodes, bounded by the activity, not activities.
+        return self.activity is None and super().is_activity(kind)
 
     # ------------------------------------------------------------------ agent activity
     def enter_graph(self, name: str) -> Event | None:
@@ -146,7 +153,11 @@ class LayeredContext(TemporalContext):
         attempts = memo.graph_attempts
         attempts[name] = attempts.get(name, 0) + 1
         self.activity = name
-        self.thread = memo.graph_threads.setdefault(name, Thread())
+        thread = memo.graph_threads.get(name)
+        if thread is None:
+            thread = memo.graph_threads[name] = Thread()
+            thread.start(self._write_landing)
+        self.thread = thread
         self._note(None, "activity-start", {"activity": name, "attempt": attempts[name],
                                             "thread_id": f"{self.workflow_id}:{name}"})
         self._inner()
@@ -200,7 +211,7 @@ class LayeredContext(TemporalContext):
                 return
             mode = self.cfg.durability
             now = self.env.now
-            landed = now if mode == "sync" else (now + self.cfg.checkpoint_write_s if mode == "async" else float("inf"))
+            landed = self._write_landing()
             if mode == "async":
                 landed = self._background_write(seq, landed)
             self.graph.writes[seq] = [kind, name, value, landed]
@@ -211,6 +222,11 @@ class LayeredContext(TemporalContext):
         if self._closing is not None and seq == self._closing[0]:
             self.inst.state.graph_results[self._closing[1]] = (seq, self._closing[2])
             self._closing = None
+
+    def _write_landing(self) -> float:
+        """When a checkpoint write issued now reaches the DB (``exit``: not before the graph returns)."""
+        mode, now = self.cfg.durability, self.env.now
+        return now if mode == "sync" else (now + self.cfg.checkpoint_write_s if mode == "async" else float("inf"))
 
     def _background_write(self, seq: int, landed: float) -> float:
         """When an async checkpoint write lands: never while the DB is down (invoke() will raise)."""
@@ -292,6 +308,6 @@ class LangGraphInTemporal(Temporal):
             t = back
         ctx._note(None, "recovery", {
             "layer": "langgraph (inside temporal)", "failure": failure,
-            "by": f"{how}; langgraph resumes thread {inst.id}:{name} from checkpoint {ctx.graph.checkpoints[-1][0]}",
+            "by": f"{how}; langgraph resumes thread {inst.id}:{name} from checkpoint {ctx.graph.newest()}",
             "after_s": round(t - now, 6)})
         return t - now

@@ -21,6 +21,16 @@ survives (``session_store``):
 * ``"server"`` (OpenAI's conversation state): saved turns survive; while the
   service is down, saving a turn raises and the run errors.
 
+A ``ctx.wait_event`` is a tool call that ``needs_approval``: the run stops with
+an interruption, and your code saves ``result.to_state()``, a **RunState**
+holding every item of the run so far, the drafted tool call included
+(``save_run_state``). The process may then end. When the decision arrives,
+your approval handler loads the state, approves or rejects, and calls
+``Runner.run(agent, state)``: the run goes on from the interruption, so the
+model call that drafted the tool call is not made again. A crash while a run
+is paused therefore costs nothing; with ``save_run_state=False`` (the state
+kept only in process memory) the paused run dies with the process.
+
 No retries by default (the SDK's Runner retries are opt-in).
 """
 
@@ -36,8 +46,9 @@ from ..core.errors import ConfigError, WorkerCrash
 from ..core.history import Record
 from ..core.stores import Component, FAIL, LOSE, NOTHING
 from .base import EngineModel, ModelConfig
+from .params import param
 
-__all__ = ["OpenAIAgents", "OpenAIAgentsConfig", "AgentsContext", "SESSION_STORES"]
+__all__ = ["OpenAIAgents", "OpenAIAgentsConfig", "AgentsContext", "RunState", "SESSION_STORES"]
 
 SESSION_STORES = ("memory", "sqlite", "server")
 
@@ -50,10 +61,21 @@ class OpenAIAgentsConfig(ModelConfig):
         session_store: ``"memory"`` (default), ``"sqlite"`` or ``"server"``.
         supervisor_restart_s: seconds after a crash until your code calls ``Runner.run``
             again with the same session; None (default) = never.
+        save_run_state: your code saves the paused run's ``RunState`` where it survives the
+            process (True, the SDK's approval pattern) or keeps it in memory (False).
+        approval_handler_s: seconds from a decision arriving until your handler calls
+            ``Runner.run(agent, state)`` on the saved state.
     """
 
     session_store: str = "memory"
-    supervisor_restart_s: float | None = None
+    supervisor_restart_s: float | None = param(
+        None, kind="assumption", source="nobody restarts a run by default: the SDK has no automatic recovery "
+        "(openai/openai-agents-python docs/running_agents.md; a new Runner.run is your code's job)")
+    save_run_state: bool = True
+    approval_handler_s: float = param(
+        0.0, kind="assumption", source="your approval handler resumes the run as soon as the decision "
+        "arrives (openai/openai-agents-python docs/human_in_the_loop.md: RunState.from_string, approve, "
+        "Runner.run(agent, state)); no engine delay is involved")
 
     def __post_init__(self):
         super().__post_init__()
@@ -62,6 +84,8 @@ class OpenAIAgentsConfig(ModelConfig):
         s = self.supervisor_restart_s
         if s is not None and (isinstance(s, bool) or not isinstance(s, (int, float))):
             raise ConfigError(f"supervisor_restart_s must be a number >= 0 or None, got {s!r}")
+        if not isinstance(self.save_run_state, bool):
+            raise ConfigError(f"save_run_state must be True or False, got {self.save_run_state!r}")
 
 
 class Session:
@@ -74,8 +98,30 @@ class Session:
         self.turns = 0
 
 
+class RunState:
+    """A run paused for a human decision, as ``result.to_state()`` serializes it.
+
+    Attributes:
+        items: step -> (kind, name, value) of every item the run had produced, saved turns and
+            the turn in flight alike (the drafted tool call among them).
+        step: the paused step (the tool call waiting for approval).
+        name: its name.
+        decided_at: when the decision arrives (or the wait times out), simulated seconds.
+        decision: the decision's payload (None: timed out).
+    """
+
+    __slots__ = ("items", "step", "name", "decided_at", "decision")
+
+    def __init__(self, items: dict, step: int, name: str, decided_at: float, decision: Any):
+        self.items = items
+        self.step = step
+        self.name = name
+        self.decided_at = decided_at
+        self.decision = decision
+
+
 class AgentsContext(Context):
-    """Steps run in the process; only finished turns reach the session."""
+    """Steps run in the process; only finished turns reach the session; a pause saves a `RunState`."""
 
     __slots__ = ("session", "store_kind", "_turn")
     durable = False          # no per-step record: the session is written once per turn
@@ -114,15 +160,41 @@ class AgentsContext(Context):
         self._turn = []
         return None
 
+    def execute_step(self, seq, kind, name, latency, action, fail_p):
+        if kind == "wait":
+            # The run stops with an interruption; your code saves result.to_state().
+            items = dict(self.session.items)
+            items.update((s, (k, n, v)) for s, k, n, v in self._turn)
+            self.inst.state.run_state = RunState(items, seq, name, self.env.now + latency, action[1])
+            if self.history is not None:
+                self.history.append(Record(self.env.now, self.workflow_id, seq, 0, "info", "app", "run-state-saved",
+                                           {"items": len(items), "interruption": name}))
+        return super().execute_step(seq, kind, name, latency, action, fail_p)
+
     def lookup_step(self, seq: int, kind: str, name: str):
         item = self.session.items.get(seq)
-        if item is None:
-            self.replaying = False
-            return MISSING
-        return self.replay_step(seq, kind, name, item[2], **{"from": "session", "layer": "openai-agents"})
+        if item is not None:
+            return self.replay_step(seq, kind, name, item[2], **{"from": "session", "layer": "openai-agents"})
+        paused: RunState | None = self.inst.state.run_state
+        if paused is not None and seq in paused.items:
+            # Runner.run(agent, state): the state's items are the resumed run's own, not re-made.
+            value = paused.items[seq][2]
+            self._turn.append((seq, kind, name, value))
+            return self.replay_step(seq, kind, name, value, **{"from": "run-state", "layer": "openai-agents"})
+        if paused is not None and seq == paused.step and self.env.now >= paused.decided_at:
+            # The approval handler applied the decision to the state before resuming.
+            self._turn.append((seq, kind, name, paused.decision))
+            self.inst.state.run_state = None
+            return self.replay_step(seq, kind, name, paused.decision,
+                                    **{"from": "run-state", "layer": "openai-agents"})
+        self.replaying = False
+        return MISSING
 
     def record_step(self, seq: int, kind: str, name: str, value) -> None:
         self._turn.append((seq, kind, name, value))
+        paused = self.inst.state.run_state
+        if paused is not None and seq == paused.step:
+            self.inst.state.run_state = None     # the decision came in while the process was alive
 
 
 @dataclass
@@ -130,6 +202,7 @@ class AgentsState:
     """What the session store keeps for one workflow instance."""
 
     session: Session = field(default_factory=Session)
+    run_state: RunState | None = None
 
 
 class OpenAIAgents(EngineModel[OpenAIAgentsConfig]):
@@ -156,6 +229,9 @@ class OpenAIAgents(EngineModel[OpenAIAgentsConfig]):
         return self.context_class(run, inst, worker, self.config)
 
     def recovery_delay(self, run, inst, ctx, crash: WorkerCrash) -> float | None:
+        paused: RunState | None = inst.state.run_state
+        if paused is not None and not self.config.save_run_state:
+            inst.state.run_state = paused = None        # it lived in the process's memory
         ses = ctx.session
         lost_turn = len(ctx._turn)
         if ctx.store_kind == "memory" and ses.items:
@@ -167,7 +243,11 @@ class OpenAIAgents(EngineModel[OpenAIAgentsConfig]):
         failure = "session save failed: the session store was unavailable" if crash.point == "store-unavailable" \
             else f"process crash at step {crash.step} ({crash.point}) with {lost_turn} step(s) of the turn done"
         sup = self.config.supervisor_restart_s
-        if sup is None:
+        if paused is not None:
+            delay = max(paused.decided_at - run.env.now + self.config.approval_handler_s, self.worker_back_in(run))
+            by = ("your approval handler: RunState.from_string, the decision, Runner.run(agent, state); "
+                  "nothing before the interruption runs again")
+        elif sup is None:
             by, delay = "nobody: Runner.run is not called again", None
         else:
             delay = max(sup, self.worker_back_in(run), self._store_wait(run, ctx, crash))

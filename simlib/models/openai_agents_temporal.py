@@ -15,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..core.stores import Component, NOTHING, STALL
+from .params import param
 from .temporal import Temporal, TemporalConfig, TemporalContext
 
 __all__ = ["OpenAIAgentsTemporal", "OpenAIAgentsTemporalConfig"]
@@ -25,11 +26,15 @@ class OpenAIAgentsTemporalConfig(TemporalConfig):
     """Settings of the hybrid.
 
     Attributes:
-        start_to_close_s: start-to-close timeout of the model-call activity (the plugin's default 60 s).
-        tool_start_to_close_s: start-to-close timeout you give ``activity_as_tool`` (30 s here).
+        start_to_close_s: start-to-close timeout of the model-call activity (the plugin's default 60 s);
+            like every start-to-close it bounds each attempt, so a model call longer than this never returns.
+        tool_start_to_close_s: start-to-close timeout you give ``activity_as_tool`` (inherited, 30 s).
     """
 
-    start_to_close_s: float = 60.0
+    start_to_close_s: float = param(
+        60.0, kind="code",
+        source="temporalio/sdk-python:temporalio/contrib/openai_agents/_model_parameters.py "
+               "ModelActivityParameters(start_to_close_timeout=timedelta(seconds=60))")
 
 
 class OpenAIAgentsTemporalContext(TemporalContext):

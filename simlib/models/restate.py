@@ -15,10 +15,19 @@ the journal holds fails with error RT0016 (journal mismatch).
 
 Retries follow the invocation retry policy of Restate 1.6+: 500 ms, doubling,
 at most 1 min apart, 70 attempts in all, then the invocation is *paused* until
-someone resumes it. Attempts are counted for the whole invocation (the server's
-retry iterator is not reset by progress); each attempt that fails, whether the
-handler crashed, a ``ctx.run`` raised, or the deployment refused the
-connection while restarting, uses one.
+someone resumes it. Every wait gets jitter, as the server's retry iterator adds
+it: a uniform extra of 3 ms up to 30 % of the interval, drawn here from the
+run's own random stream (``"restate-retry-jitter"``), so a seed replays it. The
+interval itself grows from the un-jittered one. Attempts are counted for the
+whole invocation (the server's retry iterator is not reset by progress); each
+attempt that fails, whether the handler crashed, a ``ctx.run`` raised, or the
+deployment refused the connection while restarting, uses one.
+
+The retry iterator lives in the server's memory. When the server restarts
+(an outage of ``"server"``), a pending retry timer is lost: shortly after it is
+back (``server_resume_s``, measured) the restarted server invokes the handler
+again with a fresh iterator, so the retry count starts over at 1, and so do
+the backoff intervals and the 70 attempts.
 
 Virtual objects run one exclusive handler per key: an invocation for a busy key
 waits in the server's per-key queue. A workflow takes part when its parameters
@@ -38,10 +47,17 @@ from ..core.errors import ActivityError, ConfigError, NondeterminismError, Worke
 from ..core.history import Record
 from ..core.stores import Component, NOTHING, STALL
 from .base import EngineModel, ModelConfig
+from .params import ASSUMED_RECORD_S, RECORD_S_SOURCE, param
 
-__all__ = ["Restate", "RestateConfig", "RestateContext", "OBJECT_KEY_PARAM"]
+__all__ = ["Restate", "RestateConfig", "RestateContext", "JitteredBackoff", "OBJECT_KEY_PARAM"]
 
 OBJECT_KEY_PARAM = "object_key"
+
+
+_SRC = "restatedev/restate@v1.7.6:"
+_POLICY = _SRC + "crates/types/src/config/invocation.rs (InvocationRetryPolicyOptions::default"
+_JITTER = (_SRC + "crates/types/src/retries.rs (DEFAULT_JITTER_MULTIPLIER = 0.3; RetryIter::next adds "
+           "add_jitter(0.3) to every interval, which grows from the un-jittered one)")
 
 
 @dataclass(frozen=True)
@@ -51,20 +67,34 @@ class RestateConfig(ModelConfig):
     Attributes:
         initial_interval_s: wait before the first retry (500 ms).
         exponentiation_factor: growth of each further wait (2.0).
-        max_interval_s: cap on one wait (1 min).
+        max_interval_s: cap on one wait before jitter (1 min).
         max_attempts: attempts before the invocation is paused (70; 0 = retry forever, as
             servers before 1.6 did).
+        jitter_multiplier: each wait gets a uniform extra of ``min_jitter_s`` up to this share
+            of the interval (0.3); 0 turns jitter off, which the real server never does.
+        min_jitter_s: the smallest extra (3 ms); when ``jitter_multiplier`` times the interval
+            is no more than this, the extra is exactly this.
+        server_resume_s: seconds from a restarted server being reachable until it invokes the
+            handlers it was retrying again (its retry count back at 1).
         journal_ack_s: seconds for the server to persist a ``ctx.run`` result and acknowledge
-            it; a crash inside this window runs the closure again.
+            it; a crash inside this window runs the closure again. No source gives it: the
+            course's one assumed record delay for every engine.
         key_param: the workflow parameter holding a virtual object's key (instances without
             it run as plain services, with no lock).
     """
 
-    initial_interval_s: float = 0.5
-    exponentiation_factor: float = 2.0
-    max_interval_s: float = 60.0
-    max_attempts: int = 70
-    journal_ack_s: float = 0.01
+    initial_interval_s: float = param(0.5, kind="code", source=_POLICY + ": initial_interval 500 ms)")
+    exponentiation_factor: float = param(2.0, kind="code", source=_POLICY + ": exponentiation_factor 2.0)")
+    max_interval_s: float = param(60.0, kind="code", source=_POLICY + ": max_interval 60 s)")
+    max_attempts: int = param(70, kind="code", source=_POLICY + ": MaxAttempts::Bounded(70), on_max_attempts "
+                                                                "Pause)")
+    jitter_multiplier: float = param(0.3, kind="code", source=_JITTER)
+    min_jitter_s: float = param(0.003, kind="code", source=_SRC + "util/time/src/duration.rs (add_jitter: "
+                                "MIN_JITTER 3 ms; extra uniform in [3 ms, multiplier x interval])")
+    server_resume_s: float = param(0.6, kind="measured", source=(
+        "conformance row 'server killed too' (Restate 1.7.12 on 2 cores): sys_invocation shows the restarted "
+        "server's first attempt, retry_count 1, 0.45-0.85 s after its admin and ingress ports open"))
+    journal_ack_s: float = param(ASSUMED_RECORD_S, kind="assumption", source=RECORD_S_SOURCE)
     key_param: str = OBJECT_KEY_PARAM
 
     def __post_init__(self):
@@ -73,11 +103,42 @@ class RestateConfig(ModelConfig):
             raise ConfigError(f"RestateConfig.max_attempts must be a whole number >= 0, got {self.max_attempts!r}")
         if not isinstance(self.key_param, str) or not self.key_param:
             raise ConfigError(f"RestateConfig.key_param must be a parameter name, got {self.key_param!r}")
+        if not 0 <= self.jitter_multiplier <= 1:
+            raise ConfigError(f"RestateConfig.jitter_multiplier must be between 0 and 1, got {self.jitter_multiplier!r}")
 
     def policy(self) -> RetryPolicy:
-        """The invocation retry policy as a `RetryPolicy`."""
+        """The invocation retry policy as a `RetryPolicy` (the un-jittered intervals)."""
         return RetryPolicy(self.initial_interval_s, self.exponentiation_factor, self.max_interval_s,
                            self.max_attempts)
+
+
+class JitteredBackoff:
+    """The server's retry iterator: the policy's interval plus a random extra, drawn from the run.
+
+    Args:
+        policy: the un-jittered intervals and the attempt limit.
+        multiplier: the largest extra as a share of the interval (0 = no jitter).
+        floor_s: the smallest extra.
+        random: the run's ``"restate-retry-jitter"`` stream.
+    """
+
+    __slots__ = ("policy", "multiplier", "floor_s", "random")
+
+    def __init__(self, policy: RetryPolicy, multiplier: float, floor_s: float, random):
+        self.policy = policy
+        self.multiplier = multiplier
+        self.floor_s = floor_s
+        self.random = random
+
+    def delay(self, attempt: int) -> float | None:
+        """Seconds to wait after failed ``attempt`` (1-based), or None when no attempt is left."""
+        base = self.policy.delay(attempt)
+        if base is None or not self.multiplier:
+            return base
+        most = base * self.multiplier
+        if most <= self.floor_s:
+            return base + self.floor_s
+        return base + self.floor_s + self.random.random() * (most - self.floor_s)
 
 
 class _InvocationRetry:
@@ -90,7 +151,7 @@ class _InvocationRetry:
 
     __slots__ = ("policy", "inst", "exhausted")
 
-    def __init__(self, policy: RetryPolicy, inst):
+    def __init__(self, policy: JitteredBackoff, inst):
         self.policy = policy
         self.inst = inst
         self.exhausted = False
@@ -187,41 +248,70 @@ class Restate(EngineModel[RestateConfig]):
     def new_run_state(self, run) -> dict:
         return {"holder": {}, "queue": {}}
 
+    def backoff(self, run) -> JitteredBackoff:
+        """The retry iterator's waits for ``run``, jitter drawn from the run's own stream."""
+        cfg = self.config
+        return JitteredBackoff(self._policy, cfg.jitter_multiplier, cfg.min_jitter_s,
+                               run.rng.stream("restate-retry-jitter"))
+
     def context(self, run, inst, worker: str) -> Context:
-        return RestateContext(run, inst, worker, _InvocationRetry(self._policy, inst), self.config.journal_ack_s)
+        return RestateContext(run, inst, worker, _InvocationRetry(self.backoff(run), inst), self.config.journal_ack_s)
 
     # ------------------------------------------------------------------ crashes
     def recovery_delay(self, run, inst, ctx: Context, crash: WorkerCrash) -> float | None:
         """The server retries at once on a broken connection, on the retry policy's schedule.
 
-        The first retry comes 500 ms after the crash. While the service deployment is still
-        restarting each retry fails to connect and uses an attempt, so a single deployment
-        that takes 5 s to restart is reached on the retry at 7.5 s (0.5 + 1 + 2 + 4). While
-        the server itself is down nothing is attempted. A crash while the invocation was
-        suspended (a durable sleep or an awakeable) uses no attempt: nothing was running.
+        The first retry comes about 500 ms after the crash (plus jitter). While the service
+        deployment is still restarting each retry fails to connect and uses an attempt, so a
+        single deployment that takes 5 s to restart is reached on the retry at about 7.5 s
+        (0.5 + 1 + 2 + 4, each wait up to 30 % longer). A server restart in between loses the
+        pending retry; the restarted server invokes again `server_resume_s` after it is back,
+        counting from attempt 1. A crash while the invocation was suspended (a durable sleep or
+        an awakeable) uses no attempt: nothing was running.
         """
         now = run.env.now
         back_in = now + self.worker_back_in(run)
         infl = ctx.inflight
         if infl is not None and infl[3] in ("timer", "wait") and crash.point == "mid-step":
             return self._after_outage(run, back_in) - now
-        policy = self._policy
+        backoff = self.backoff(run)
         state: RestateState = inst.state
         t = now
+        restarted = self._server_restart(run, t, t)
         while True:
-            n = state.attempt
-            wait = policy.delay(n)
-            if wait is None:
-                ev = run.env.timeout(t - now)
-                ev.callbacks.append(lambda _e, n=n: _pause(run, inst, crash.step, n, "the handler kept crashing"))
-                return t - now
-            state.attempt = n + 1
-            t = self._after_outage(run, t + wait)
+            if restarted is None:
+                n = state.attempt
+                wait = backoff.delay(n)
+                if wait is None:
+                    ev = run.env.timeout(t - now)
+                    ev.callbacks.append(lambda _e, n=n: _pause(run, inst, crash.step, n,
+                                                                "the handler kept crashing"))
+                    return t - now
+                restarted = self._server_restart(run, t, t + wait)
+            if restarted is not None:
+                # The retry timer died with the server; the restarted one starts a fresh iterator.
+                t = restarted
+                state.attempt = 1
+                if run.history is not None:
+                    run.history.append(Record(t, inst.id, None, 1, "info", "server", "retries-reset",
+                                              {"retry_count": 1, "why": "server restarted"}))
+                restarted = None
+            else:
+                state.attempt = n + 1
+                t += wait
             if t >= back_in:
                 return t - now
             if run.history is not None:
-                run.history.append(Record(t, inst.id, None, n + 1, "info", "server", "attempt-failed",
+                run.history.append(Record(t, inst.id, None, state.attempt, "info", "server", "attempt-failed",
                                           {"error": "service deployment unreachable"}))
+
+    def _server_restart(self, run, since: float, until: float) -> float | None:
+        """When a server that goes down in ``[since, until]`` invokes again (None if it stays up)."""
+        store = self.context_class.store
+        for start, stop in run.plan.outages(store):
+            if start <= until and stop > since:
+                return self._after_outage(run, stop) + self.config.server_resume_s
+        return None
 
     def _after_outage(self, run, t: float) -> float:
         back = run.plan.down_until(self.context_class.store, t)

@@ -47,12 +47,16 @@ def state_history(result: RunResult, workflow: str | None = None) -> list[dict]:
         workflow: the instance (thread_id); the first one by default.
 
     Returns:
-        One dict per checkpoint: ``checkpoint`` (its index, 0 = the input), ``last_step`` (the
-        last step whose output it holds), ``nodes`` and ``written_at`` (simulated seconds).
+        One dict per checkpoint: ``checkpoint`` (LangGraph's step number: -1 for the input, 0 for
+        START, then one per super-step, so N nodes leave N + 2 checkpoints), ``last_step`` (the
+        last step whose output it holds), ``nodes`` and ``written_at`` (simulated seconds). A
+        checkpoint still in flight, or never written (``exit`` mode before the graph exits), is
+        not listed.
     """
     _, thread = _thread(result, workflow)
-    return [{"checkpoint": i, "last_step": c[1], "nodes": list(c[2]), "written_at": c[3]}
-            for i, c in enumerate(thread.checkpoints)]
+    end = result.run.env.now
+    return [{"checkpoint": c[0], "last_step": c[1], "nodes": list(c[2]), "written_at": c[3]}
+            for c in thread.checkpoints if c[3] <= end]
 
 
 def fork_from_checkpoint(result: RunResult, checkpoint: int, *, workflow: str | None = None,
@@ -62,7 +66,8 @@ def fork_from_checkpoint(result: RunResult, checkpoint: int, *, workflow: str | 
 
     Args:
         result: a finished or stopped ``langgraph`` run.
-        checkpoint: an index into `state_history` (0 re-runs everything).
+        checkpoint: a ``checkpoint`` number from `state_history` (-1, the input, or 0, START,
+            re-runs everything).
         workflow: which thread to fork (the first instance by default).
         values: ``update_state`` before forking: step number -> the value to put in its place.
         seed: the new run's seed (the parent's by default).
@@ -74,12 +79,14 @@ def fork_from_checkpoint(result: RunResult, checkpoint: int, *, workflow: str | 
     from .langgraph import LangGraph, Thread
 
     inst, thread = _thread(result, workflow)
-    n = len(thread.checkpoints)
-    if isinstance(checkpoint, bool) or not isinstance(checkpoint, int) or not 0 <= checkpoint < n:
-        raise ConfigError(f"checkpoint {checkpoint!r} is out of range; allowed: 0..{n - 1}")
-    last = thread.checkpoints[checkpoint][1]
+    listed = [c["checkpoint"] for c in state_history(result, workflow)]
+    if isinstance(checkpoint, bool) or not isinstance(checkpoint, int) or checkpoint not in listed:
+        allowed = f"{listed[0]}..{listed[-1]}" if listed else "none (no checkpoint was written)"
+        raise ConfigError(f"checkpoint {checkpoint!r} is out of range; allowed: {allowed}")
+    upto = [c for c in thread.checkpoints if c[0] <= checkpoint]
+    last = upto[-1][1]
     fork = Thread()
-    fork.checkpoints = [[c[0], c[1], c[2], 0.0] for c in thread.checkpoints[:checkpoint + 1]]
+    fork.checkpoints = [[c[0], c[1], c[2], 0.0] for c in upto]
     fork.writes = {s: [w[0], w[1], w[2], 0.0] for s, w in thread.writes.items() if s <= last}
     for step, value in (values or {}).items():
         if step not in fork.writes:

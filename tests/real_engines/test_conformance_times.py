@@ -6,8 +6,8 @@ crash after step 3's effect, the Temporal Replayer on a history holding an
 activity in flight, and Inngest's mocked server. Every time is measured inside
 the engine's processes (from ``invoke``/``launch()``/the replacement service
 accepting connections), so process start-up is not in it; each row states its
-tolerance. Rows where the model is known to be wrong today are strict xfails:
-they start passing, and so fail as XPASS, when issue 13's model changes land.
+tolerance. Every row is expected to agree; a gap found later goes in as a strict
+xfail (``pytest.mark.xfail(strict=True)``) until the model is fixed, so the fix shows up as XPASS.
 """
 
 import os
@@ -15,9 +15,6 @@ import os
 import pytest
 
 from ._harness import require
-
-KNOWN = pytest.mark.xfail(strict=True, reason="issue 13: model change pending")
-
 
 def row(rows, fragment: str):
     """The one row whose behaviour contains ``fragment``."""
@@ -58,20 +55,29 @@ def test_langgraph_time_from_resume_to_done_agrees(langgraph_rows):
     agrees(r)
 
 
-@KNOWN
 def test_langgraph_model_write_window_is_within_a_factor_two_of_real_sqlite(langgraph_rows):
     agrees(row(langgraph_rows, "one checkpoint write"))
 
 
-@KNOWN
 def test_langgraph_async_keeps_checkpoints_of_fast_nodes(langgraph_rows):
     agrees(row(langgraph_rows, "async, nodes of"))
 
 
-@KNOWN
 def test_langgraph_stores_n_plus_2_checkpoints(langgraph_rows):
     r = row(langgraph_rows, "checkpoints stored")
     assert r.real == 7, "real LangGraph writes N+2 checkpoints for N nodes (input, START, one per node)"
+    agrees(r)
+
+
+def test_langgraph_exit_mode_invoke_none_raises_empty_input_error(langgraph_rows):
+    r = row(langgraph_rows, "what invoke(None) raises")
+    assert r.real == "EmptyInputError", "exit mode checkpoints nothing before the graph exits"
+    agrees(r)
+
+
+def test_langgraph_invoke_with_the_input_again_restarts_from_start(langgraph_rows):
+    r = row(langgraph_rows, "then invoke(input) on the same thread")
+    assert r.real == [2, 2, 2, 1, 1], "every node before the crash runs twice"
     agrees(r)
 
 
@@ -128,19 +134,16 @@ def test_restate_completion_after_the_service_restart_agrees(restate_rows):
     agrees(row(restate_rows, "service killed: replacement up to done"))
 
 
-def test_restate_is_never_slower_than_the_model_after_a_server_restart(restate_rows):
-    """The model keeps counting retries across the server restart, so it waits for the 7.5 s retry; the real
-    server, its count back at 1, finishes at that retry or sooner (0.6-3.3 s after the service came back,
-    measured). Whether the two agree depends on the jitter, so only the bound is checked."""
-    r = row(restate_rows, "server killed too: replacement up to done")
-    assert r.real <= r.simulated + 1.3, r
+def test_restate_completion_after_a_server_restart_agrees(restate_rows):
+    """The restarted server retries from a fresh count (0.5, 1, 2 s, jittered) about 0.6 s after it is back;
+    the service returns midway between two of those retries, so both find it on the same one; ±1.4 s of jitter."""
+    agrees(row(restate_rows, "server killed too: replacement up to done"))
 
 
 def test_restate_server_restart_resets_the_retry_count(restate_rows):
     assert row(restate_rows, "retry count").real == 1
 
 
-@KNOWN
 def test_restate_model_resets_the_retry_count_on_a_server_restart(restate_rows):
     agrees(row(restate_rows, "retry count"))
 
@@ -163,14 +166,25 @@ def test_temporal_replayer_rejects_a_timer_before_the_activity_in_flight(tempora
     assert row(temporal_rows, "adds a timer").real == "NondeterminismError"
 
 
-@KNOWN
 def test_temporal_model_rejects_a_timer_before_the_activity_in_flight(temporal_rows):
     agrees(row(temporal_rows, "adds a timer"))
 
 
-@KNOWN
+def test_temporal_model_retries_the_interrupted_activity_when_the_dev_server_did(temporal_rows):
+    """Start-to-close 5 s, then the 1 s backoff: attempt 2 starts 6.0 s after the kill (±0.5 s)."""
+    agrees(row(temporal_rows, "kill to attempt 2"))
+
+
 def test_temporal_model_recovery_matches_the_recorded_dev_server_time(temporal_rows):
-    agrees(row(temporal_rows, "restart to done"))
+    """Retry at 6 s, then 10 s on the dead worker's sticky queue: 15.1 s real, within ±1 s + 10 % (2.5 s)."""
+    agrees(row(temporal_rows, "restarted at once: restart to done"))
+
+
+def test_temporal_model_without_a_workflow_cache_skips_the_sticky_wait(temporal_rows):
+    """max_cached_workflows=0: no sticky queue, 2.36 s real, within ±1 s + 10 %."""
+    r = row(temporal_rows, "max_cached_workflows=0")
+    assert r.simulated < row(temporal_rows, "restarted at once: restart to done").simulated
+    agrees(r)
 
 
 # ----------------------------------------------------------------------------------------------- Inngest
@@ -204,6 +218,5 @@ def test_agents_runstate_resume_does_not_repeat_the_draft(agents_rows):
     assert row(agents_rows, "model calls").real == 2, "the draft and the answer, once each"
 
 
-@KNOWN
 def test_agents_model_does_not_repeat_the_draft_after_an_approval_pause(agents_rows):
     agrees(row(agents_rows, "model calls"))

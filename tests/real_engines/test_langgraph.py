@@ -37,8 +37,9 @@ def crash_node_3(workdir, durability: str, work_s: float = 0.0):
     return args, ledger
 
 
-def sim(durability: str, supervisor_restart_s):
-    model = model_or_skip("langgraph").with_config(durability=durability, supervisor_restart_s=supervisor_restart_s)
+def sim(durability: str, supervisor_restart_s, **config):
+    model = model_or_skip("langgraph").with_config(durability=durability, supervisor_restart_s=supervisor_restart_s,
+                                                    **config)
     return simulate_crash("five-effects", model, 3)
 
 
@@ -89,19 +90,40 @@ def test_async_default_resumes_from_the_last_checkpoint(workdir):
 def test_exit_durability_loses_everything(workdir):
     """durability="exit": nothing reaches the checkpointer before the graph exits, so a crash loses it all.
 
-    ``invoke(None, cfg)`` then has nothing to resume (EmptyInputError); the supervisor has to send
-    the input again, which re-runs every node from START. The model's supervisor does the same.
+    ``invoke(None, cfg)`` then has nothing to resume and raises EmptyInputError, as the model's
+    default supervisor (``resume_with="none"``) does; sending the input again re-runs every node
+    from START, as the model does with ``resume_with="input"``.
     """
     args, ledger = crash_node_3(workdir, "exit")
+    after_crash = per_node(ledger)
     again = app(*args, "--mode", "resume", "--restart-if-empty", cwd=workdir)
     assert again.returncode == 0, again.stderr[-2000:]
     state = again.json()
-    assert state["error"] == "EmptyInputError", "invoke(None, cfg) should have found nothing to resume"
-    back = sim("exit", 1.0)
+    stuck = sim("exit", 1.0)
+    back = sim("exit", 1.0, resume_with="input")
     assert_agree("LangGraph durability=exit, crash after node 3's effect", [
+        ("runs per node before the re-invoke", after_crash, executions(stuck, 5)),
+        ("invoke(None, cfg) raised", state["error"], (stuck.summary.error or "").split(":")[0]),
         ("nodes restored from checkpoints", len(state["done_before"]), back.summary.steps_replayed),
         ("runs per node after the input is sent again", per_node(ledger), executions(back, 5)),
         ("finished", state["result"]["done"] == NODES, back.summary.completed),
+    ])
+
+
+def test_invoking_the_input_again_on_the_same_thread_restarts_from_start(workdir):
+    """The common mistake: after the crash the supervisor calls ``invoke(input, cfg)`` instead of
+    ``invoke(None, cfg)``. LangGraph takes it as a new run of the thread and starts from START, so the
+    nodes before the crash run twice; the model does the same with ``resume_with="input"``."""
+    args, ledger = crash_node_3(workdir, "sync")
+    again = app(*args, "--mode", "start", cwd=workdir)
+    assert again.returncode == 0, again.stderr[-2000:]
+    real = per_node(ledger)
+    assert real == [2, 2, 2, 1, 1], real
+    back = sim("sync", 1.0, resume_with="input")
+    assert_agree("LangGraph durability=sync, crash after node 3's effect, then invoke(input, cfg)", [
+        ("runs per node after invoke(input, cfg)", real, executions(back, 5)),
+        ("effects per node", real, effects(back, 5)),
+        ("finished", again.json()["result"]["done"][-5:] == NODES, back.summary.completed),
     ])
 
 

@@ -2,10 +2,12 @@
 
 Each node notes its start in the ledger, works ``--work-s`` seconds, then has
 its effect (another ledger line). ``--crash N`` kills the process with SIGKILL
-right after node N's effect. ``--mode start`` invokes with an input, ``resume``
+right after node N's effect. ``--mode start`` invokes with an input (again, on a
+thread that already has checkpoints, it starts a new run from START), ``resume``
 invokes ``None`` on the same thread (LangGraph's way to carry on). Every
 checkpoint write is timed (``SqliteSaver.put``). Prints one JSON line: when the
-invoke began and ended, the write times and the checkpoints stored for the thread.
+invoke began and ended, the error it raised (``EmptyInputError`` when there was
+nothing to resume), the write times and the checkpoints stored for the thread.
 """
 
 import argparse
@@ -19,6 +21,7 @@ from typing import Annotated, Any, TypedDict
 
 from _ledger import note
 from langgraph.checkpoint.sqlite import SqliteSaver
+from langgraph.errors import EmptyInputError
 from langgraph.graph import END, START, StateGraph
 
 PUT_S: list = []
@@ -73,10 +76,14 @@ def main() -> None:
     cfg: Any = {"configurable": {"thread_id": "t1"}}
     t0 = time.time()
     given: Any = {"done": []} if a.mode == "start" else None
-    app.invoke(given, cfg, durability=a.durability)
+    error = None
+    try:
+        app.invoke(given, cfg, durability=a.durability)
+    except EmptyInputError as e:
+        error = type(e).__name__
     t1 = time.time()
     stored = conn.execute("SELECT count(*) FROM checkpoints WHERE thread_id = 't1'").fetchone()[0]
-    print(json.dumps({"invoke_at": t0, "done_at": t1, "put_s": PUT_S, "checkpoints": stored}))
+    print(json.dumps({"invoke_at": t0, "done_at": t1, "error": error, "put_s": PUT_S, "checkpoints": stored}))
 
 
 if __name__ == "__main__":

@@ -21,6 +21,8 @@ from simlib.core.checkers import INVALID, effects_exactly_once
 from simlib.cli import main
 from simlib.core.compare import COMPARE_COLUMNS
 
+from strategies import schedules  # noqa: E402
+
 MODELS = model_names()
 SCENARIOS = scenario_names()
 REQUIRED = {"model": str, "completed": bool, "steps_reexecuted": int, "duplicate_effects": int,
@@ -253,16 +255,8 @@ def test_a_model_that_stops_by_default_finishes_once_given_a_way_to_resume(model
         assert s.duplicate_effects == 0
 
 
-crash_st = st.builds(CrashAt, step=st.integers(1, 5), point=st.sampled_from(CRASH_POINTS),
-                     attempt=st.integers(1, 2))
-schedule_st = st.builds(
-    FaultSchedule,
-    crashes=st.lists(crash_st, max_size=3).map(tuple),
-    outages=st.lists(st.builds(lambda a, d: Outage(a, a + d), st.floats(0, 10), st.floats(0.5, 40)),
-                     max_size=1).map(tuple),
-    random=st.none() | st.builds(RandomCrashes, st.floats(5.0, 100.0)),
-    restart_delay_s=st.floats(0.0, 30.0),
-)
+schedule_st = schedules(max_crashes=3, max_outages=1, outage_start_s=10.0, outage_len_s=40.0,
+                        mtbf_s=(5.0, 100.0))
 
 
 @pytest.mark.parametrize("model", MODELS)

@@ -3,11 +3,13 @@
 import pytest
 from hypothesis import given, strategies as st
 
-from simlib import (CRASH_POINTS, ActivityError, ConfigError, CrashAt, CrashAtTime, FaultSchedule, Outage,
-                    RandomCrashes, Scenario, get_model, simulate)
+from simlib import (ActivityError, ConfigError, CrashAt, CrashAtTime, FaultSchedule, Outage,
+                    Scenario, get_model, simulate)
 from simlib.core.checkers import INVALID, no_recorded_result_lost
 from simlib.models.langgraph import begin_node
 from simlib.models.timetravel import fork_from_checkpoint, state_history
+
+from strategies import SMALL_Q1, seed_st, timed_schedule_st  # noqa: E402
 
 
 def lg(**cfg):
@@ -18,19 +20,7 @@ def crash(*specs, **kw):
     return FaultSchedule(crashes=tuple(CrashAt(s, p) for s, p in specs), **kw)
 
 
-SMALL_Q1 = {"calls": 5}
-crash_st = st.builds(CrashAt, step=st.integers(1, 5), point=st.sampled_from(CRASH_POINTS),
-                     attempt=st.integers(1, 2))
-schedule_st = st.builds(
-    FaultSchedule,
-    crashes=st.lists(crash_st, max_size=3).map(tuple),
-    timed=st.lists(st.builds(CrashAtTime, st.floats(1.0, 250.0)), max_size=2).map(tuple),
-    outages=st.lists(st.builds(lambda a, d: Outage(a, a + d), st.floats(0, 200), st.floats(0.5, 60)),
-                     max_size=2).map(tuple),
-    random=st.none() | st.builds(RandomCrashes, st.floats(300.0, 3000.0)),
-    restart_delay_s=st.floats(0.0, 30.0),
-)
-seed_st = st.integers(0, 10_000)
+schedule_st = timed_schedule_st
 
 
 # ---------------------------------------------------------------- Self-Check Q1

@@ -21,6 +21,7 @@ import math
 import random
 from dataclasses import asdict, dataclass, fields
 
+from .params import param
 from .errors import ConfigError
 from .rng import RunRandom
 
@@ -156,7 +157,10 @@ class FaultSchedule:
     timed: tuple[CrashAtTime, ...] = ()
     random: RandomCrashes | None = None
     outages: tuple[Outage, ...] = ()
-    restart_delay_s: float = 5.0
+    restart_delay_s: float = param(
+        5.0, kind="assumption",
+        source="how long a crashed worker process takes to come back (a supervisor such as systemd or Kubernetes "
+               "restarting it); the course's choice, set with --restart-delay")
     code_change: CodeChange | None = None
 
     def __post_init__(self) -> None:

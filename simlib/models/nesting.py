@@ -81,7 +81,10 @@ class LangGraphInTemporalConfig(TemporalConfig):
 
     durability: str = "async"
     checkpoint_write_s: float = param(0.001, kind="measured", source=WRITE_SOURCE)
-    heartbeat_timeout_s: float = 30.0
+    heartbeat_timeout_s: float = param(
+        30.0, kind="assumption",
+        source="the course's choice for a long agent activity: Temporal sets no heartbeat timeout by default, and "
+               "an activity that heartbeats lets the server notice a dead worker in seconds, not at start-to-close")
 
     def __post_init__(self):
         super().__post_init__()

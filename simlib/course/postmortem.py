@@ -52,16 +52,22 @@ def _temporal(result) -> list[dict]:
 
 
 def _restate(result) -> list[dict]:
+    # `attempt` is the invocation's retry count as `sys_invocation` shows it: one more after each back-off,
+    # back to 1 when a restarted server re-invokes (the model writes a `retries-reset` record then).
     rows = [{"event": "invocation: running", "step": "", "attempt": 1, "detail": "journal entry 0: Input"}]
+    count = 1
     for r in result.history:
         if r.event == "attempt-failed":
-            rows.append({"event": "invocation: backing-off", "step": "", "attempt": r.attempt,
+            rows.append({"event": "invocation: backing-off", "step": "", "attempt": count,
                          "detail": r.detail.get("error", "")})
+            count += 1
+        elif r.event == "retries-reset":
+            count = 1
         elif r.kind == "ok" and r.step is not None:
             rows.append({"event": "journal: Run", "step": r.detail.get("name", ""), "attempt": "",
                          "detail": str(r.detail.get("value", ""))[:40]})
         elif r.event == "complete":
-            rows.append({"event": "invocation: completed", "step": "", "attempt": r.attempt, "detail": "Output"})
+            rows.append({"event": "invocation: completed", "step": "", "attempt": count, "detail": "Output"})
     return rows
 
 

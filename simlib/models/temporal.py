@@ -160,7 +160,7 @@ def _count(inst, counter: str) -> None:
 class TemporalContext(Context):
     """Workflow code replayed against the event history; activities retried and timed out by the server."""
 
-    __slots__ = ("cfg", "retry", "record_latency_s")
+    __slots__ = ("cfg", "retry", "record_latency_s", "_replays_all")
     durable = True
     store = "server"
     outage = "stall"
@@ -173,14 +173,19 @@ class TemporalContext(Context):
         self.cfg = cfg
         self.retry = retry_policy(cfg)
         self.record_latency_s = cfg.record_s
+        # Read once per invocation rather than on every recorded step.
+        self._replays_all = not cfg.max_cached_workflows
 
     # ------------------------------------------------------------------ history
     def is_activity(self, kind: str) -> bool:
         """Is a step of ``kind`` an activity (bounded by start-to-close, retried by the server)?"""
         return kind in _ACTIVITY_KINDS
 
+    # The per-step hooks call Context's methods by name, not through super(): a super() call costs
+    # about 0.1 us more, and through super() these four made a step 0.3 us (10 %) slower (measured,
+    # CPython 3.11).
     def lookup_step(self, seq: int, kind: str, name: str) -> Any:
-        found = super().lookup_step(seq, kind, name)
+        found = Context.lookup_step(self, seq, kind, name)
         if found is MISSING:
             pending = self.inst.state.scheduled
             if pending is not None and pending[0] == seq and (pending[1], pending[2]) != (kind, name):
@@ -200,13 +205,12 @@ class TemporalContext(Context):
     def begin_attempt(self, seq: int, attempt: int, t: float, kind: str, name: str, track: bool = True) -> None:
         # The workflow task that issued the command completed: the history holds it as scheduled.
         self.inst.state.scheduled = (seq, kind, name)
-        super().begin_attempt(seq, attempt, t, kind, name, track)
+        Context.begin_attempt(self, seq, attempt, t, kind, name, track)
 
     def record_step(self, seq: int, kind: str, name: str, value: Any) -> None:
-        super().record_step(seq, kind, name, value)
-        state = self.inst.state
-        state.scheduled = None
-        if not self.cfg.max_cached_workflows:
+        Context.record_step(self, seq, kind, name, value)
+        self.inst.state.scheduled = None
+        if self._replays_all:
             # No cache: the workflow task this result triggers replays the whole history.
             _count(self.inst, "full_replays")
 
@@ -225,7 +229,9 @@ class TemporalContext(Context):
                                          f"timeout of {timeout:g} s: every attempt timed out and the RetryPolicy "
                                          f"retried it until the clock stopped")
                 return self.held(ev, seq)
-        return self.held(super().execute_step(seq, kind, name, latency, action, fail_p), seq)
+        ev = Context.execute_step(self, seq, kind, name, latency, action, fail_p)
+        # `held` is for one step after a crash; checking here saves a call on every other step.
+        return ev if self.inst.state.held is None else self.held(ev, seq)
 
     def held(self, ev: Event, seq: int) -> Event:
         """``ev``, or, for the step whose outcome waits for the first workflow task after a crash, that wait."""

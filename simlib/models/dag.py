@@ -259,12 +259,23 @@ def _explain(name: str, a: list, b: list) -> str:
             f"another to {nxt_b}); {_ADVICE}")
 
 
+@dataclass
+class DagRunState:
+    """Per run: each workflow's parsed declaration, so the scheduler parses a DAG file once per run.
+
+    Attributes:
+        declarations: workflow function -> its `DagDeclaration` for this run's parameters.
+    """
+
+    declarations: dict[Any, "DagDeclaration"] = field(default_factory=dict)
+
+
 _CACHE: dict = {}
 
 
 def _declaration(run, workflow) -> DagDeclaration:
     """The declaration of ``workflow`` for this run's parameters (parsed once per run)."""
-    cache = run.model_state
+    cache = run.model_state.declarations
     found = cache.get(workflow)
     if found is None:
         try:
@@ -380,10 +391,10 @@ class Dag(EngineModel[DagConfig]):
         """True when a worker dying in the middle of a task fails the DAG run (no retries configured)."""
         return self.config.retries == 0
 
-    def new_run_state(self, run) -> dict:
+    def new_run_state(self, run) -> DagRunState:
         # Without the scheduler nothing is queued either: its outage acts as the metadata DB's.
         run.plan.alias_outages("scheduler", "metadata-db")
-        return {}
+        return DagRunState()
 
     def _workflow(self, run, inst):
         return run.scenario.workflow_for(run.plan.code_variant(inst.crashes))

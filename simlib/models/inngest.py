@@ -317,7 +317,7 @@ class Inngest(EngineModel[InngestConfig]):
                   "nothing is lost"),
     )
 
-    def new_run_state(self, run) -> list:
+    def new_run_state(self, run) -> list[float]:
         """The start times of the platform's restarts, when a self-hosted server keeps its state in memory."""
         if not self.config.self_hosted_inmemory_redis:
             return []

@@ -52,6 +52,7 @@ from simpy.events import Event
 from ..core.context import MISSING, Context, RetryPolicy
 from ..core.errors import ActivityError, ConfigError, WorkerCrash, WorkflowFailure
 from ..core.history import Record
+from ..core.scenario import Scenario
 from ..core.stores import Component, FAIL, NOTHING
 from .base import EngineModel, ModelConfig
 from .params import param
@@ -639,6 +640,17 @@ def _killed(done, dead_at: float, ctx, ev) -> None:
 
 
 @dataclass
+class LangGraphRunState:
+    """Per run: the scenario as the learner wrote it (the run itself holds it wrapped as a graph).
+
+    Attributes:
+        scenario: the unwrapped scenario, which time travel re-runs from a checkpoint.
+    """
+
+    scenario: Scenario
+
+
+@dataclass
 class LangGraphState:
     """What survives between invocations of one workflow instance: its thread (checkpoints, writes)."""
 
@@ -685,7 +697,7 @@ class LangGraph(EngineModel[LangGraphConfig]):
                     if run.history is not None:
                         run.history.append(Record(0.0, wid, None, 0, "info", "checkpointer", "fork",
                                                   {"from_checkpoint": thread.newest()}))
-        return {"scenario": sc}
+        return LangGraphRunState(sc)
 
     def context(self, run, inst, worker: str) -> LangGraphContext:
         return self.context_class(run, inst, worker, self.config)

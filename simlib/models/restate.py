@@ -40,7 +40,7 @@ is paused, and is freed only when the invocation ends.
 from __future__ import annotations
 
 from collections import deque
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ..core.context import Context, RetryPolicy
 from ..core.errors import ActivityError, ConfigError, NondeterminismError, WorkerCrash
@@ -222,6 +222,20 @@ class RestateState:
     attempt: int = 1
 
 
+@dataclass
+class RestateRunState:
+    """What the Restate server keeps per run across invocations: virtual-object key locks.
+
+    Attributes:
+        holder: per key, the invocation that holds its exclusive lock (None when free).
+        queue: per key, the invocations waiting for it, in arrival order: (instance, gate event,
+            time queued, the history detail to fill in when it gets the key).
+    """
+
+    holder: dict[str, str | None] = field(default_factory=dict)
+    queue: dict[str, deque] = field(default_factory=dict)
+
+
 class Restate(EngineModel[RestateConfig]):
     """Restate with one service deployment by default (set ``workers=2`` for a second replica)."""
 
@@ -251,8 +265,8 @@ class Restate(EngineModel[RestateConfig]):
         m._policy = m.config.policy()
         return m
 
-    def new_run_state(self, run) -> dict:
-        return {"holder": {}, "queue": {}}
+    def new_run_state(self, run) -> "RestateRunState":
+        return RestateRunState()
 
     def backoff(self, run) -> JitteredBackoff:
         """The retry iterator's waits for ``run``, jitter drawn from the run's own stream."""
@@ -328,12 +342,12 @@ class Restate(EngineModel[RestateConfig]):
         key = inst.params.get(self.config.key_param)
         if key is None:
             return None
-        holder = run.model_state["holder"]
+        holder = run.model_state.holder
         if holder.get(key) in (None, inst.id):
             holder[key] = inst.id
             return None
         gate = run.env.event()
-        queue = run.model_state["queue"].setdefault(key, deque())
+        queue = run.model_state.queue.setdefault(key, deque())
         ahead = queue[-1][0].id if queue else holder[key]
         detail = {"key": key, "behind": ahead, "waited_s": None}
         queue.append((inst, gate, run.env.now, detail))
@@ -353,8 +367,8 @@ class Restate(EngineModel[RestateConfig]):
     def _unlock_if_done(self, run, inst, key) -> None:
         if not (inst.finished or inst.error):
             return   # crashed (will retry), paused or stuck on RT0016: the key stays locked
-        holder = run.model_state["holder"]
-        queue = run.model_state["queue"].get(key)
+        holder = run.model_state.holder
+        queue = run.model_state.queue.get(key)
         holder[key] = None
         if queue:
             nxt, gate, since, detail = queue.popleft()

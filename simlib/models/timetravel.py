@@ -96,6 +96,6 @@ def fork_from_checkpoint(result: RunResult, checkpoint: int, *, workflow: str | 
     model = result.run.model
     assert isinstance(model, LangGraph)     # `_thread` found a LangGraph thread
     model = model.starting_from(inst.id, fork)
-    scenario = result.run.model_state["scenario"]
+    scenario = result.run.model_state.scenario
     return simulate(scenario, model, seed=result.token.seed if seed is None else seed,
                     faults=NO_FAULTS if faults is None else faults)

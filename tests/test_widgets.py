@@ -5,6 +5,7 @@ read what a learner would see without a browser or a kernel.
 """
 
 import base64
+import re
 
 import ipywidgets as widgets
 import pytest
@@ -16,7 +17,8 @@ from simlib.viz import count_gids
 from simlib.widgets import (CrashLab, Recommender, StateExplorer, SweepControl, crash_lab_faults, crash_lab_view,
                             parse_rates, recommender_view, state_explorer_view, sweep_view)
 from simlib.widgets import crash_lab as crash_lab_module
-from simlib.widgets.base import REOPEN_NOTE, figure_output, figure_svg
+from simlib.widgets.base import REOPEN_NOTE, SEED_BOX_MAX, figure_output, figure_svg
+from simlib.widgets.crash_lab import TABLE_COLUMNS, TABLE_HEADERS
 
 THREE = ("none", "app-checkpoint", "temporal")
 
@@ -241,11 +243,21 @@ def test_svg_figures_shrink_to_the_column_and_draw_the_same_bytes_twice():
     assert first == again                     # no timestamp inside: a redraw can be compared byte for byte
 
 
-def test_summary_table_puts_key_columns_first_and_may_wrap_its_headers():
+def test_summary_table_puts_key_columns_first_and_shows_readable_headers():
+    """The plain function keeps the summary's field names; the panel shows words that wrap between them."""
     lab = CrashLab(models=THREE)
     assert list(lab.last_result[1].columns[:3]) == ["model", "completed", "stopped_because"]
     table = lab.out.outputs[1]["data"]["text/html"]
-    assert "simlib-table" in table and "stopped_<wbr>because" in table
+    heads = re.findall(r"<th>([^<]*)</th>", table)
+    assert "simlib-table" in table and heads == [TABLE_HEADERS[c] for c in TABLE_COLUMNS]
+    assert not any("_" in h for h in heads), heads
+
+
+def test_seed_box_states_its_range_and_refuses_a_start_outside_it():
+    lab = CrashLab(models=("temporal",), seed=5)
+    assert f"0 to {SEED_BOX_MAX:,}" in lab.seed.description and lab.seed.max == SEED_BOX_MAX and lab.seed.min == 0
+    with pytest.raises(ConfigError, match="seed must be a whole number from 0 to 2,147,483,647, got -5"):
+        CrashLab(models=("temporal",), seed=-5)
 
 
 def test_crash_step_survives_a_trip_through_a_shorter_scenario():
@@ -270,5 +282,8 @@ def test_panels_explain_themselves_without_a_kernel():
     assert REOPEN_NOTE in repr(lab) and "children=" not in repr(lab)
     bundle, _ = format_display_data(lab)
     assert "children=" not in bundle.get("text/plain", "")
+    # the view's own text fallback (shown by Lab when the model is gone) must not repeat the note
+    view = lab._repr_mimebundle_()
+    assert "application/vnd.jupyter.widget-view+json" in view and view["text/plain"] == ""
     hint = [w for w in lab.children[1].children[0].children if isinstance(w, widgets.HTML)]
     assert hint and "Ctrl-click" in hint[0].value and "Shift-click" in hint[0].value

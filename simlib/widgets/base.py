@@ -30,7 +30,7 @@ from ..core.errors import ConfigError
 from ..viz.palette import PNG_DPI
 
 __all__ = ["Panel", "figure_output", "figure_svg", "svg_img", "frame_output", "text_output", "error_output",
-           "error_message", "REOPEN_NOTE"]
+           "error_message", "REOPEN_NOTE", "SEED_BOX_MAX", "seed_box"]
 
 REOPEN_NOTE = "This control lives in the running kernel: run this cell to bring it back."
 # Shown next to every panel. While the panel is live, its own CSS hides the note; in a reopened
@@ -41,7 +41,32 @@ _NOTE_HTML = (
     f'<div class="simlib-reopen-note"><i>{html.escape(REOPEN_NOTE)}</i></div>')
 _LIVE_CSS = ("<style>.jp-OutputArea-child:has(.simlib-reopen-note):has(+ .jp-OutputArea-child .simlib-live)"
              "{display:none}.simlib-table td,.simlib-table th{white-space:normal;overflow-wrap:anywhere;"
-             "padding:2px 5px}</style>")
+             "padding:2px 5px}.simlib-table th{overflow-wrap:normal;word-break:normal}</style>")
+
+
+# A seed box's upper bound. The browser keeps a number input as a double, exact only up to 2**53, so the
+# box stops at 2**31 - 1 (as does `python -m simlib app --seed`); the CLI's 2**63 - 1 is for scripts.
+SEED_BOX_MAX = 2**31 - 1
+
+
+def seed_box(value: int, description: str = "seed") -> widgets.BoundedIntText:
+    """A seed input whose label states its range, 0 to `SEED_BOX_MAX`.
+
+    The browser moves a typed value outside the range to its nearest end; the label says so
+    in advance instead of letting ``-5`` turn into ``0`` unannounced.
+
+    Args:
+        value: the seed shown at first.
+        description: the label before the range.
+
+    Raises:
+        ConfigError: ``value`` is not a whole number in the range.
+    """
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= SEED_BOX_MAX:
+        raise ConfigError(f"{description} must be a whole number from 0 to {SEED_BOX_MAX:,}, got {value!r}")
+    return widgets.BoundedIntText(value=value, min=0, max=SEED_BOX_MAX, description=f"{description} (0 to {SEED_BOX_MAX:,})",
+                                  tooltip=f"{description}: 0 to {SEED_BOX_MAX:,}; values outside move to the nearest end",
+                                  style={"description_width": "initial"}, layout=widgets.Layout(width="290px"))
 
 
 def figure_output(fig, dpi: int = PNG_DPI, fmt: str = "png") -> dict:
@@ -174,6 +199,14 @@ class Panel(widgets.VBox):
     def __repr__(self) -> str:
         # What a viewer without a kernel (nbconvert, GitHub) shows in place of the controls.
         return f"{type(self).__name__} panel: {REOPEN_NOTE}"
+
+    def _repr_mimebundle_(self, **kwargs):
+        # The note displayed just before the panel already asks to run the cell again. Lab shows
+        # the view's text/plain when the widget model is gone, so that text stays empty rather
+        # than repeat the note on a second line.
+        data = super()._repr_mimebundle_(**kwargs)
+        data["text/plain"] = ""
+        return data
 
     def _ipython_display_(self, **kwargs) -> None:
         from IPython.display import display

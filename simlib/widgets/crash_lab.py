@@ -24,14 +24,19 @@ from ..models import get_model, model_names
 from ..core.rng import DEFAULT_SEED
 from ..scenarios import get_scenario, scenario_names
 from ..viz.timeline import timeline
-from .base import Panel, figure_output, frame_output
+from .base import Panel, figure_output, frame_output, seed_box
 
-__all__ = ["crash_lab_view", "crash_lab_faults", "CrashLab", "TABLE_COLUMNS", "NO_CRASH"]
+__all__ = ["crash_lab_view", "crash_lab_faults", "CrashLab", "TABLE_COLUMNS", "TABLE_HEADERS", "NO_CRASH"]
 
 NO_CRASH = "no crash"
 # Key columns first: whether the run completed and, if not, why it stopped.
 TABLE_COLUMNS = ("model", "completed", "stopped_because", "crashes", "steps_reexecuted", "llm_cost_reexecuted_usd",
                  "duplicate_effects", "time_to_recover_s", "time_stalled_s", "duration_s")
+# What the panel shows above each column: words that wrap between them, never inside one.
+TABLE_HEADERS = {"model": "model", "completed": "completed", "stopped_because": "stopped because",
+                 "crashes": "crashes", "steps_reexecuted": "steps run again", "llm_cost_reexecuted_usd": "$ paid again",
+                 "duplicate_effects": "duplicate effects", "time_to_recover_s": "recovery (s)",
+                 "time_stalled_s": "stalled (s)", "duration_s": "duration (s)"}
 DEFAULT_MODELS = ("none", "app-checkpoint", "temporal")
 
 
@@ -123,8 +128,7 @@ class CrashLab(Panel):
                                       continuous_update=False, style=style)
         self.point = widgets.Dropdown(options=(NO_CRASH, *CRASH_POINTS), value=point, description="crash point",
                                       style=style)
-        self.seed = widgets.BoundedIntText(value=seed, min=0, max=2**31 - 1, description="seed", style=style,
-                                           layout=widgets.Layout(width="160px"))
+        self.seed = seed_box(seed, "seed")
         self.chosen_step = step
         self._adjusting = False
         self.models_hint = widgets.HTML("<small>Ctrl-click (Cmd-click on a Mac) to add or remove a model; "
@@ -172,4 +176,4 @@ class CrashLab(Panel):
 
     def render(self, result) -> list:
         fig, table = result
-        return [figure_output(fig, fmt=self.image_format), frame_output(table, "Summary per model")]
+        return [figure_output(fig, fmt=self.image_format), frame_output(table.rename(columns=TABLE_HEADERS), "Summary per model")]

@@ -27,7 +27,7 @@ from ..scenarios import get_scenario, scenario_names
 from ..viz.lanes import lane_data
 from ..viz.statemap import state_map
 from ..viz.timeline import timeline
-from .base import Panel, figure_output, text_output
+from .base import Panel, figure_output, seed_box, text_output
 
 __all__ = ["state_explorer_view", "explorer_timeline", "StateExplorer"]
 
@@ -101,8 +101,7 @@ class StateExplorer(Panel):
                                           style=style)
         self.scenario = widgets.Dropdown(options=scenario_names(), value=get_scenario(scenario).name,
                                          description="scenario", style=style)
-        self.seed = widgets.BoundedIntText(value=seed, min=0, max=2**31 - 1, description="seed", style=style,
-                                           layout=widgets.Layout(width="160px"))
+        self.seed = seed_box(seed, "seed")
         self._setup([self.model, self.component, self.scenario, self.seed], auto=False, per_row=4,
                     image_format=image_format)
         for c in (self.component, self.scenario, self.seed):

@@ -23,7 +23,7 @@ from ..models import model_names
 from ..core.rng import DEFAULT_SEED
 from ..scenarios import get_scenario, scenario_names
 from ..viz.montecarlo import montecarlo_data, plot_montecarlo, plot_recovery
-from .base import Panel, figure_output, frame_output
+from .base import Panel, figure_output, frame_output, seed_box
 
 __all__ = ["sweep_view", "parse_rates", "SweepControl"]
 
@@ -82,8 +82,7 @@ class SweepControl(Panel):
                                   style=style)
         self.runs = widgets.IntSlider(value=runs, min=20, max=2000, step=20, description="runs per point",
                                       continuous_update=False, style=style)
-        self.seed = widgets.BoundedIntText(value=seed, min=0, max=2**31 - 1, description="first seed", style=style,
-                                           layout=widgets.Layout(width="180px"))
+        self.seed = seed_box(seed, "first seed")
         self._setup([self.scenario, self.models, self.rates, self.runs, self.seed], auto=False,
                     button="Run sweep", image_format=image_format)
         if run:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import nbformat
 import pytest
 
-from simlib.widgets.base import _NOTE_HTML, REOPEN_NOTE
+from simlib.widgets.base import REOPEN_NOTE
 
 from . import pages
 from .test_lab_widgets import KERNEL
@@ -45,14 +45,32 @@ def test_the_checks_catch_each_fault(lab, lab_page, course):
     assert pages.output_problems(cells, expected_errors={3}) == [p for p in found if not p.startswith("cell 3")]
 
 
+def _saved_outputs(panel) -> list:
+    """The outputs a saved notebook holds after ``panel`` ran: its note, then a view of its model."""
+    from IPython.core.interactiveshell import InteractiveShell
+
+    shell = InteractiveShell.instance()
+    shown: list = []
+    orig = shell.display_pub.publish
+    shell.display_pub.publish = lambda data, metadata=None, **kw: shown.append(data)
+    try:
+        panel._ipython_display_()
+    finally:
+        shell.display_pub.publish = orig
+    view = dict(shown[1])
+    # a model id no kernel knows: the reopened notebook's widget state is gone
+    view["application/vnd.jupyter.widget-view+json"] = {"version_major": 2, "version_minor": 0, "model_id": "0" * 32}
+    return [nbformat.v4.new_output("display_data", data=shown[0]), nbformat.v4.new_output("display_data", data=view)]
+
+
 def test_a_reopened_widget_cell_says_how_to_bring_it_back(lab, lab_page, course):
-    # What a saved notebook holds after a panel ran: the note, then a view of a model that is gone.
-    view = {"application/vnd.jupyter.widget-view+json": {"version_major": 2, "version_minor": 0,
-                                                          "model_id": "0" * 32},
-            "text/plain": f"CrashLab panel: {REOPEN_NOTE}"}
+    """One line, once: neither Lab's error nor the widget's text fallback repeats the note."""
+    from simlib.widgets import CrashLab
+
     cell = nbformat.v4.new_code_cell("from simlib.widgets import CrashLab\nCrashLab()", execution_count=1)
-    cell.outputs = [nbformat.v4.new_output("display_data", data={"text/html": _NOTE_HTML, "text/plain": REOPEN_NOTE}),
-                    nbformat.v4.new_output("display_data", data=view)]
+    cell.outputs = _saved_outputs(CrashLab(models=("temporal",)))
+    assert cell.outputs[0]["data"]["text/plain"] == REOPEN_NOTE
+    assert REOPEN_NOTE not in cell.outputs[1]["data"].get("text/plain", "")
     nb = nbformat.v4.new_notebook(metadata={"kernelspec": KERNEL}, cells=[cell])
     nbformat.write(nb, course / "reopened.ipynb")
     page = lab_page
@@ -61,5 +79,7 @@ def test_a_reopened_widget_cell_says_how_to_bring_it_back(lab, lab_page, course)
     note.wait_for(state="visible", timeout=30_000)
     assert REOPEN_NOTE in note.inner_text()
     page.wait_for_timeout(1500)   # the widget manager gives up on the missing model
-    shown = page.locator(pages.ACTIVE_CELLS).first.inner_text()
+    shown = page.locator(pages.ACTIVE_CELLS).first.locator(".jp-OutputArea").inner_text()
     assert "Error displaying widget" not in shown, shown
+    assert shown.count("run this cell to bring it back") == 1, shown
+    assert [line for line in shown.splitlines() if line.strip()] == [REOPEN_NOTE], shown

@@ -45,7 +45,7 @@ import math
 from collections import deque
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import cast
+from typing import ClassVar, cast
 
 from simpy.events import Interrupt
 
@@ -123,6 +123,9 @@ class HatchetConfig(ModelConfig):
             round-robin order across keys becomes visible.
     """
 
+    BOUNDS: ClassVar[dict[str, str]] = {**ModelConfig.BOUNDS, "steps_per_task": ">= 1", "concurrency_groups": ">= 1",
+                                       "heartbeat_interval_s": "> 0"}
+
     retries: int = param(0, kind="docs", source=f"{DOCS}/retry-policies (retries default 0)")
     execution_timeout_s: float = param(60.0, kind="docs", source=f"{DOCS}/timeouts (Execution Timeouts, default 60s)")
     schedule_timeout_s: float = param(300.0, kind="docs", source=(
@@ -161,11 +164,6 @@ class HatchetConfig(ModelConfig):
         if self.concurrency_strategy not in STRATEGIES:
             raise ConfigError(f"unknown concurrency_strategy {self.concurrency_strategy!r}; "
                               f"allowed: {', '.join(STRATEGIES)}")
-        for name in ("steps_per_task", "concurrency_groups"):
-            if getattr(self, name) < 1:
-                raise ConfigError(f"HatchetConfig.{name} must be >= 1, got {getattr(self, name)!r}")
-        if self.heartbeat_interval_s <= 0:
-            raise ConfigError(f"HatchetConfig.heartbeat_interval_s must be > 0, got {self.heartbeat_interval_s!r}")
 
 
 @lru_cache(maxsize=64)

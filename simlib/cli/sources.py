@@ -53,7 +53,7 @@ def schedule_rows() -> list[dict]:
 
     return [{"model": "(fault schedule)", "setting": p.name, "type": p.type, "default": p.default,
              "kind": p.kind, "source": p.source}
-            for p in parameters(FaultSchedule) if p.kind != "unsourced"]
+            for p in parameters(FaultSchedule) if p.kind in SOURCE_KINDS]
 
 
 def all_rows() -> list[dict]:
@@ -87,7 +87,7 @@ def to_markdown(rows: list[dict]) -> str:
     lines = [f"Kinds of source: {legend}.", "",
              "| model | setting | default | kind | source |", "|---|---|---|---|---|"]
     for r in rows:
-        kind = r["kind"] if r["kind"] in SOURCE_KINDS and r["kind"] != "assumption" else f"**{r['kind']}**"
+        kind = f"**{r['kind']}**" if r["kind"] == "assumption" else r["kind"]
         lines.append(f"| `{r['model']}` | `{r['setting']}` | `{_cell(show_default(r['default']))}` | {kind} | {_cell(r['source'])} |")
     return "\n".join(lines)
 

@@ -65,7 +65,8 @@ class Parameter:
         name: the config field's name (what ``--set`` takes).
         default: its default value.
         type: the field's annotation as written (``"float"``, ``"int"``, ``"str"``...).
-        kind: one of `SOURCE_KINDS`, or ``"unsourced"`` for a field declared without `param`.
+        kind: one of `SOURCE_KINDS`, or ``"unsourced"`` for a field declared without `param` (no model
+            setting may be: tests/test_sources_table.py checks them all).
         source: where the default comes from ("" when unsourced).
         choices: the words a choice setting takes (None for any other setting).
     """

@@ -149,7 +149,7 @@ class HatchetConfig(ModelConfig):
     steps_per_task: int = param(1, kind="assumption", source="each LLM or tool call is its own task (the "
                                 "shape Hatchet's docs recommend); raise it for the 'Celery, but durable' shape")
     max_runs: int = param(0, kind="docs", source=f"{DOCS}/concurrency (no concurrency limit unless set)")
-    concurrency_strategy: str = param("GROUP_ROUND_ROBIN", kind="code", source=(
+    concurrency_strategy: str = param("GROUP_ROUND_ROBIN", kind="code", choices=STRATEGIES, source=(
         "hatchet-dev/hatchet:sdks/python/hatchet_sdk/types/concurrency.py (ConcurrencyExpression.from_int "
         "uses GROUP_ROUND_ROBIN)"))
     concurrency_groups: int = param(1, kind="assumption", source="one key value for every run (a constant key)")

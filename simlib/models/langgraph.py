@@ -59,7 +59,7 @@ from .base import EngineModel, ModelConfig
 from .params import param
 
 __all__ = ["LangGraph", "LangGraphConfig", "LangGraphContext", "Thread", "begin_node", "graph_runner",
-           "DURABILITY_MODES", "RESUME_CHOICES", "WRITE_SOURCE", "EmptyInputError", "draw_write_s", "check_write_range"]
+           "DURABILITY_MODES", "DURABILITY_SOURCE", "RESUME_CHOICES", "WRITE_SOURCE", "EmptyInputError", "draw_write_s", "check_write_range"]
 
 INF = math.inf
 DURABILITY_MODES = ("sync", "async", "exit")
@@ -71,6 +71,9 @@ WRITE_SOURCE = ("conformance row 'async: one checkpoint write to SQLite' (simlib
                 "(up to 11 ms, medians up to 3.4 ms, while other jobs loaded the machine)")
 RETRY_SOURCE = "langgraph repo: libs/langgraph/langgraph/types.py (RetryPolicy defaults)"
 RESUME_CHOICES = ("none", "input")
+DURABILITY_SOURCE = ("https://docs.langchain.com/oss/python/langgraph/durable-execution (Durability modes: exit, "
+                     "async, sync; durability=\"async\" replaces checkpoint_during=True, the behaviour before "
+                     "v0.6, and is the default)")
 
 
 @dataclass(frozen=True)
@@ -101,10 +104,7 @@ class LangGraphConfig(ModelConfig):
 
     BOUNDS: ClassVar[dict[str, str]] = {**ModelConfig.BOUNDS, "retry_max_attempts": ">= 1"}
 
-    durability: str = param(
-        "async", kind="docs", choices=DURABILITY_MODES,
-        source="https://docs.langchain.com/oss/python/langgraph/durable-execution (Durability modes: exit, async, "
-        "sync; durability=\"async\" replaces checkpoint_during=True, the behaviour before v0.6, and is the default)")
+    durability: str = param("async", kind="docs", choices=DURABILITY_MODES, source=DURABILITY_SOURCE)
     supervisor_restart_s: float | None = param(
         None, kind="assumption", source="LangGraph re-invokes nothing by itself; the delay is your supervisor's "
         "(None: nobody re-invokes)")

@@ -331,11 +331,13 @@ CASES = [
     (["run", "--model", "openai-agents", "--scenario", "q1", "--set", "session_store=disk"], 2,
      "bad value 'disk' for openai-agents setting session_store; allowed: memory, sqlite, server"),
     # words where options belong: say which options they look like
-    (["run", "q1", "temporal"], 2, "'q1 temporal' not understood: did you mean --scenario q1 --model temporal?"),
-    (["run", "--model", "temporal", "q1"], 2, "'q1' not understood: did you mean --scenario q1?"),
+    (["run", "q1", "temporal"], 2, "not understood: q1 temporal (did you mean --scenario q1 --model temporal?); "
+                                   "the following arguments are required: --model, --scenario"),
+    (["run", "--model", "temporal", "q1"], 2, "not understood: q1 (did you mean --scenario q1?)"),
+    (["run", "q1", "--model", "temporal", "--seed", "abc"], 2, "(did you mean --scenario q1?); argument --seed"),
     (["compare", "q1", "--models", "temporal"], 2, "did you mean --scenario q1?"),
     (["sweep", "q1"], 2, "did you mean --scenario q1?"),
-    (["run", "--scenario", "q1", "tmporal"], 2, "'tmporal' not understood: this command takes options only"),
+    (["run", "--scenario", "q1", "tmporal"], 2, "not understood: tmporal (this command takes options only"),
     ([*Q1, "--set", "start_to_close_s=5"], 2, "unknown setting 'start_to_close_s' for none; allowed: workers"),
     ([*CMP, "--set", "nope=1"], 2, "unknown setting 'nope' for temporal, dbos; allowed: workers, start_to_close_s"),
     ([*CMP, "--set", "start_to_close_s=1", "--set", "recovery_polls=1"], 2, "did you mean recovery_poll_s or"),

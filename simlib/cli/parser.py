@@ -80,8 +80,9 @@ class Parser(argparse.ArgumentParser):
             guesses = [f"{opt} {word}" for word in stray
                        for opt, looks in self.positional_hints.items() if looks(word)][:len(stray)]
             hint = f"did you mean {' '.join(guesses)}?" if guesses else (
-                f"this command takes options only ({', '.join(self.positional_hints)} ...)")
-            raise ConfigError(f"{' '.join(stray)!r} not understood: {hint} ({message})")
+                "this command takes options only, e.g. " + " ".join(f"{o} NAME" for o in self.positional_hints))
+            # no quotes around the words: a quote here would pair with one in ``message`` when the line is shortened
+            raise ConfigError(f"not understood: {' '.join(stray)} ({hint}); {message}")
         raise ConfigError(message)
 
     def parse_known_args(self, args=None, namespace=None):

@@ -199,3 +199,18 @@ def test_an_unresolvable_annotation_is_refused_in_one_line():
     assert parse_value("m", "a", types_["a"], "2") == 2.0
     with pytest.raises(ConfigError, match="which --set cannot write"):
         parse_value("m", "b", types_["b"], "x")
+
+
+@pytest.mark.parametrize("name", model_names())
+def test_every_bound_names_a_field_and_holds_its_default(name):
+    """A model's `BOUNDS` (the one range --set quotes for a field) name real fields and admit their defaults."""
+    from dataclasses import fields
+
+    from simlib.models.base import in_bounds
+
+    config = get_model(name).config
+    names = {f.name for f in fields(config)}
+    for field_name, bound in type(config).BOUNDS.items():
+        assert field_name in names, (name, field_name)
+        assert in_bounds(getattr(config, field_name), bound), (name, field_name, bound)
+        assert bound.split()[0] in (">", ">=", "between"), bound

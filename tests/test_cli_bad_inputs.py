@@ -303,8 +303,23 @@ CASES = [
     ([*RUN, "--set", "start_to_close_s=inf"], 2, "bad value 'inf'"),
     ([*RUN, "--set", "start_to_close_s="], 2, "bad value ''"),
     ([*RUN, "--set", "start_to_close_s=" + BIG], 2, "bad value 'xxx"),
-    ([*RUN, "--set", "start_to_close_s=-1"], 2, "start_to_close_s must be >= 0, got -1.0"),
-    ([*RUN, "--set", "workers=0"], 2, "workers must be >= 1, got 0"),
+    # one bound per setting, whatever side of it the value falls, in the same words as a type error
+    ([*RUN, "--set", "start_to_close_s=-1"], 2,
+     "temporal setting start_to_close_s must be > 0 (the SDK requires a timeout), got -1.0"),
+    ([*RUN, "--set", "start_to_close_s=-5"], 2, "temporal setting start_to_close_s must be > 0"),
+    ([*RUN, "--set", "start_to_close_s=0"], 2, "temporal setting start_to_close_s must be > 0"),
+    ([*RUN, "--set", "workers=0"], 2, "temporal setting workers must be >= 1, got 0"),
+    ([*RUN, "--set", "workers=-3"], 2, "temporal setting workers must be >= 1, got -3"),
+    ([*RUN, "--set", "retry_backoff_coefficient=-1"], 2, "temporal setting retry_backoff_coefficient must be >= 1"),
+    (["run", "--model", "restate", "--scenario", "q1", "--set", "jitter_multiplier=-1"], 2,
+     "restate setting jitter_multiplier must be between 0 and 1, got -1.0"),
+    (["run", "--model", "restate", "--scenario", "q1", "--set", "jitter_multiplier=2"], 2,
+     "restate setting jitter_multiplier must be between 0 and 1, got 2.0"),
+    (["run", "--model", "langgraph", "--scenario", "q1", "--set", "checkpoint_write_s=1"], 2,
+     "langgraph settings: checkpoint write times must satisfy"),
+    # a setting given twice with different values: which one was meant is not guessed
+    ([*RUN, "--set", "start_to_close_s=5", "--set", "start_to_close_s=60"], 2,
+     "setting start_to_close_s given twice (--set start_to_close_s=5 and --set start_to_close_s=60)"),
     ([*RUN, "--set", "workers=1.5"], 2, "bad value '1.5' for temporal setting workers (int); allowed: a whole number"),
     ([*RUN, "--set", "workers=" + "9" * 5000], 2, "allowed: a whole number"),
     (["run", "--model", "dbos", "--scenario", "q1", "--set", "retries_allowed=maybe"], 2,
@@ -312,7 +327,17 @@ CASES = [
     (["run", "--model", "langgraph", "--scenario", "q1", "--set", "supervisor_restart_s=soon"], 2,
      "allowed: a finite number or none"),
     (["run", "--model", "langgraph", "--scenario", "q1", "--set", "durability=fast"], 2,
-     "unknown durability 'fast'; allowed: sync, async, exit"),
+     "bad value 'fast' for langgraph setting durability; allowed: sync, async, exit"),
+    (["run", "--model", "openai-agents", "--scenario", "q1", "--set", "session_store=disk"], 2,
+     "bad value 'disk' for openai-agents setting session_store; allowed: memory, sqlite, server"),
+    # words where options belong: say which options they look like
+    (["run", "q1", "temporal"], 2, "not understood: q1 temporal (did you mean --scenario q1 --model temporal?); "
+                                   "the following arguments are required: --model, --scenario"),
+    (["run", "--model", "temporal", "q1"], 2, "not understood: q1 (did you mean --scenario q1?)"),
+    (["run", "q1", "--model", "temporal", "--seed", "abc"], 2, "(did you mean --scenario q1?); argument --seed"),
+    (["compare", "q1", "--models", "temporal"], 2, "did you mean --scenario q1?"),
+    (["sweep", "q1"], 2, "did you mean --scenario q1?"),
+    (["run", "--scenario", "q1", "tmporal"], 2, "not understood: tmporal (this command takes options only"),
     ([*Q1, "--set", "start_to_close_s=5"], 2, "unknown setting 'start_to_close_s' for none; allowed: workers"),
     ([*CMP, "--set", "nope=1"], 2, "unknown setting 'nope' for temporal, dbos; allowed: workers, start_to_close_s"),
     ([*CMP, "--set", "start_to_close_s=1", "--set", "recovery_polls=1"], 2, "did you mean recovery_poll_s or"),
@@ -321,7 +346,7 @@ CASES = [
     (["compare", "--scenario", "q1", "--set", "nope=1"], 2, "(all: python -m simlib models -v)"),
     ([*SW, "--set", "nope=1"], 2, "unknown setting 'nope' for temporal"),
     ([*SW, "--set", "max_attempts=3"], 2, "unknown setting 'max_attempts' for temporal"),
-    ([*SW, "--set", "sticky_timeout_s=-2"], 2, "sticky_timeout_s must be >= 0"),
+    ([*SW, "--set", "sticky_timeout_s=-2"], 2, "temporal setting sticky_timeout_s must be >= 0"),
     # ---------------------------------------------------------------- models, sources
     (["models", "nope"], 2, "unknown model 'nope'; allowed: none, app-checkpoint"),
     (["models", "-v", "temporal", BIG], 2, "unknown model 'xxx"),
@@ -435,7 +460,18 @@ def test_a_crash_on_every_attempt_stops_at_once_and_says_why(name, d, capsys):
     assert "step 1 crashes on every attempt" in result["stalled"]
     assert result["stopped_because"] == result["stalled"]
     status, out, _ = call([*RUN, "--faults", str(d / name)], capsys)
-    assert "stopped because: step 1 crashes on every attempt" in out
+    # the table's `stalled` row says why; it is not repeated underneath
+    assert [line for line in out.splitlines() if "step 1 crashes on every attempt" in line] == [
+        f"stalled                  {result['stalled']}"]
+    assert "stopped because:" not in out
+
+
+def test_a_horizon_stop_names_the_settings_given(capsys):
+    status, out, _ = call(["run", "--model", "temporal", "--scenario", "q1", "--set", "start_to_close_s=1e9",
+                           "--crash", "2:after-effect"], capsys)
+    assert status == 0
+    line = next(x for x in out.splitlines() if x.startswith("stopped because:"))
+    assert "horizon" in line and "timer or setting that long? given: --set start_to_close_s=1e9" in line
 
 
 def test_an_outage_past_the_horizon_says_where_the_clock_stopped(capsys):

@@ -45,11 +45,34 @@ def test_a_run_with_settings_is_deterministic(capsys):
     assert "settings: temporal start_to_close_s=1000, workers=1" in first
 
 
-def test_the_last_of_a_repeated_setting_wins(capsys):
+def test_a_setting_repeated_with_the_same_value_is_taken_once(capsys):
     once = _json(["run", "--model", "app-checkpoint", *CRASH, "--set", "workers=2", "--json"], capsys)
-    twice = _json(["run", "--model", "app-checkpoint", *CRASH, "--set", "workers=5", "--set", "workers=2",
+    twice = _json(["run", "--model", "app-checkpoint", *CRASH, "--set", "workers=2", "--set", "workers=2",
                    "--json"], capsys)
     assert once == twice
+
+
+def test_a_setting_repeated_with_another_value_is_refused(capsys):
+    """Which of two values was meant is a guess; the command names the setting and both values instead."""
+    assert main(["run", "--model", "app-checkpoint", *CRASH, "--set", "workers=5", "--set", "workers=2"]) == 2
+    err = capsys.readouterr().err
+    assert err == "error: setting workers given twice (--set workers=5 and --set workers=2); allowed: one value " \
+                  "per setting\n"
+
+
+def test_resume_with_without_a_supervisor_prints_a_note_and_runs(capsys):
+    """``resume_with`` only says how a supervisor re-invokes the thread; with none the run is unchanged."""
+    base = ["run", "--model", "langgraph", *CRASH, "--json"]
+    plain = _json(base, capsys)
+    assert main([*base, "--set", "resume_with=input"]) == 0
+    out, err = capsys.readouterr()
+    changed = json.loads(out)
+    assert changed["history_sha256"] == plain["history_sha256"]
+    assert err.startswith("note: langgraph: resume_with=input has no effect here") and err.count("\n") == 1
+    assert "supervisor_restart_s" in err
+    assert main([*base, "--set", "resume_with=input", "--set", "supervisor_restart_s=5"]) == 0
+    out, err = capsys.readouterr()
+    assert err == "" and json.loads(out)["history_sha256"] != plain["history_sha256"]
 
 
 def test_compare_applies_a_setting_only_to_the_models_that_have_it(capsys):
@@ -93,6 +116,16 @@ def test_models_named_lists_every_setting_with_its_source(capsys):
     kind_at, source_at = out[1].index("kind"), out[1].index("source")    # a type may hold spaces: "float | None"
     for line, p in zip(out[2:], params):
         assert line[kind_at:source_at].strip() == p.kind and line[source_at:] == " ".join(p.source.split())
+
+
+def test_models_named_shows_the_words_a_choice_setting_takes(capsys):
+    assert main(["models", "langgraph"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    type_at, default_at = out[1].index("type"), out[1].index("default")
+    types = {line.split()[0]: line[type_at:default_at].strip() for line in out[2:]}
+    assert types["durability"] == "one of sync, async, exit"
+    assert types["resume_with"] == "one of none, input"
+    assert types["retry_policy"] == "bool"
 
 
 def test_models_verbose_covers_every_model(capsys):
@@ -166,3 +199,18 @@ def test_an_unresolvable_annotation_is_refused_in_one_line():
     assert parse_value("m", "a", types_["a"], "2") == 2.0
     with pytest.raises(ConfigError, match="which --set cannot write"):
         parse_value("m", "b", types_["b"], "x")
+
+
+@pytest.mark.parametrize("name", model_names())
+def test_every_bound_names_a_field_and_holds_its_default(name):
+    """A model's `BOUNDS` (the one range --set quotes for a field) name real fields and admit their defaults."""
+    from dataclasses import fields
+
+    from simlib.models.base import in_bounds
+
+    config = get_model(name).config
+    names = {f.name for f in fields(config)}
+    for field_name, bound in type(config).BOUNDS.items():
+        assert field_name in names, (name, field_name)
+        assert in_bounds(getattr(config, field_name), bound), (name, field_name, bound)
+        assert bound.split()[0] in (">", ">=", "between"), bound

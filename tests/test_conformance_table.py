@@ -6,7 +6,17 @@ import pytest
 
 from simlib.cli import main
 from simlib.conformance import ENGINES, rows as rows_mod
-from simlib.conformance.rows import KNOWN_GAP, exact, skipped, to_json, to_markdown, to_text, within
+from simlib.conformance.rows import (
+    KNOWN_GAP,
+    REAL_EXTRA,
+    exact,
+    not_installed,
+    skipped,
+    to_json,
+    to_markdown,
+    to_text,
+    within,
+)
 
 
 def test_a_time_agrees_only_within_its_tolerance():
@@ -28,9 +38,15 @@ def test_a_known_gap_shows_as_disagreeing_with_its_reason():
     assert f"NO ({KNOWN_GAP})" in text and "7" in text and "5" in text
 
 
-def test_a_skipped_engine_says_how_to_install_it():
-    text = to_text([skipped("Restate", "no restate-server binary")])
-    assert "skipped (install the real extra)" in text and "no restate-server binary" in text
+def test_a_skipped_engine_says_why_in_the_agree_column():
+    """A missing package and a missing server binary are different fixes: the agree column names the one it is."""
+    binary, package = skipped("Restate", "no restate-server binary"), not_installed("DBOS", ["dbos"])
+    head, _, *body = to_text([binary, package]).splitlines()
+    agree_at, tolerance_at = head.index("agree"), head.index("tolerance")
+    cells = [line[agree_at:tolerance_at].strip() for line in body]
+    assert cells == ["skipped: no restate-server binary",
+                     f"skipped: missing package dbos (install the real extra: {REAL_EXTRA})"]
+    assert "install the real extra" not in body[0]
 
 
 def test_markdown_and_strict_json():
@@ -49,10 +65,10 @@ def test_every_engine_is_listed_once():
 def test_exit_status_is_0_when_only_skipped_rows_and_1_on_a_disagreement(monkeypatch, capsys):
     import simlib.cli.conformance as cli
 
-    monkeypatch.setattr(cli, "run", lambda engines, progress=None: ([skipped("X", "missing x")], {
+    monkeypatch.setattr(cli, "run", lambda engines, progress=None: ([not_installed("X", ["x"])], {
         "date": "d", "machine": "m", "python": "p", "seconds": {"x": 0.0}}))
     assert main(["conformance", "--engines", "dbos"]) == 0
-    assert "skipped (install the real extra)" in capsys.readouterr().out
+    assert "skipped: missing package x (install the real extra" in capsys.readouterr().out
     monkeypatch.setattr(cli, "run", lambda engines, progress=None: ([exact("X", "b", 1, 2)], {
         "date": "d", "machine": "m", "python": "p", "seconds": {}}))
     assert main(["conformance", "--json"]) == 1
@@ -60,7 +76,7 @@ def test_exit_status_is_0_when_only_skipped_rows_and_1_on_a_disagreement(monkeyp
 
 
 def test_rows_module_exports():
-    assert {"Row", "exact", "within", "skipped"} <= set(rows_mod.__all__)
+    assert {"Row", "exact", "within", "skipped", "not_installed"} <= set(rows_mod.__all__)
 
 
 @pytest.mark.parametrize("name", list(ENGINES))
@@ -71,4 +87,15 @@ def test_an_engine_that_is_not_installed_gives_one_skipped_row(name, monkeypatch
     monkeypatch.setattr(module, "installed", lambda *mods: list(mods))
     rows = [r for r in module.rows() if r.source != "recorded"]   # a recorded row needs no engine
     assert len(rows) == 1 and rows[0].source == "skipped" and rows[0].agree is None
-    assert "missing" in rows[0].note
+    assert rows[0].note.startswith("missing package ") and "install the real extra" in rows[0].note
+
+
+def test_restate_without_its_server_binary_says_so_not_install_the_extra(monkeypatch):
+    """The SDK installed but no restate-server: the fix is the binary, so the row must not send you to pip."""
+    from simlib.conformance import restate
+
+    monkeypatch.setattr(restate, "installed", lambda *mods: [])
+    monkeypatch.setattr(restate, "server_binary", lambda: None)
+    (row,) = restate.rows()
+    assert row.source == "skipped" and row.note.startswith("no restate-server binary")
+    assert "RESTATE_SERVER_BIN" in to_text([row]) and "install the real extra" not in to_text([row])

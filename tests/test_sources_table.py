@@ -1,31 +1,24 @@
 """The README's table "Where each number comes from" is generated, and every number in it has a source.
 
 `python -m simlib sources --update README.md` writes the table from the models' config dataclasses;
-these tests fail when the README says something the code no longer does, or when a numeric setting
-of a registered model was declared without `simlib.models.params.param` (kind "unsourced").
+these tests fail when the README says something the code no longer does, or when any setting of a
+registered model (a number, a mode, a switch) was declared without `simlib.models.params.param`.
 """
 
 from __future__ import annotations
 
-import types
-import typing
 from pathlib import Path
 
 import pytest
 
 from simlib.cli import main
-from simlib.cli.settings import field_types
+from simlib.cli.settings import apply_settings
 from simlib.cli.sources import BEGIN, END, all_rows, readme_block, setting_rows, to_markdown, with_block
 from simlib.core.errors import ConfigError
 from simlib.models import all_models, get_model, model_names
 from simlib.models.params import SOURCE_KINDS, parameters
 
 README = Path(__file__).resolve().parent.parent / "README.md"
-
-
-def _numeric(tp) -> bool:
-    members = typing.get_args(tp) if typing.get_origin(tp) in (typing.Union, types.UnionType) else (tp,)
-    return any(m in (int, float) for m in members)
 
 
 def test_the_readme_table_is_the_generated_one():
@@ -39,17 +32,32 @@ def test_the_check_command_agrees(capsys):
 
 
 @pytest.mark.parametrize("name", model_names())
-def test_every_numeric_setting_has_a_source(name):
-    cls = get_model(name).config_class
-    types = field_types(cls)
-    unsourced = [p.name for p in parameters(cls) if _numeric(types[p.name]) and p.kind == "unsourced"]
+def test_every_setting_has_a_source(name):
+    """Numbers, modes and switches alike: the README promises a source or an assumption for each."""
+    unsourced = [p.name for p in parameters(get_model(name).config_class) if p.kind not in SOURCE_KINDS]
     assert not unsourced, f"{name}: declare {', '.join(unsourced)} with param(default, kind=..., source=...)"
 
 
 def test_every_declared_kind_is_known_and_every_source_says_something():
-    for row in setting_rows(all_models()):
-        assert row["kind"] in (*SOURCE_KINDS, "unsourced"), row
-        assert (row["kind"] == "unsourced") == (not row["source"].strip()), row
+    for row in all_rows():
+        assert row["kind"] in SOURCE_KINDS, row
+        assert row["source"].strip(), row
+
+
+@pytest.mark.parametrize("name", model_names())
+def test_a_choice_setting_refuses_what_its_choices_do_not_hold(name):
+    """A mode declared with ``choices`` lists them in the table, and --set takes exactly those words."""
+    model = get_model(name)
+    for p in parameters(model.config_class):
+        if p.choices is None:
+            continue
+        assert p.default in p.choices
+        row = next(r for r in setting_rows([model]) if r["setting"] == p.name)
+        assert row["type"] == "one of " + ", ".join(p.choices)
+        for word in p.choices:
+            apply_settings([model], [f"{p.name}={word}"])
+        with pytest.raises(ConfigError, match=f"bad value 'nope' for {name} setting {p.name}; allowed: "):
+            apply_settings([model], [f"{p.name}=nope"])
 
 
 def test_assumptions_are_labelled_as_such_in_the_table():
@@ -60,7 +68,7 @@ def test_assumptions_are_labelled_as_such_in_the_table():
     for row, line in zip(rows, body):
         cells = [c.strip() for c in line.strip("|").split(" | ")]
         assert cells[:2] == [f"`{row['model']}`", f"`{row['setting']}`"]
-        assert cells[3] == (f"**{row['kind']}**" if row["kind"] in ("assumption", "unsourced") else row["kind"])
+        assert cells[3] == (f"**{row['kind']}**" if row["kind"] == "assumption" else row["kind"])
 
 
 def test_update_writes_between_the_markers_and_check_then_passes(tmp_path, capsys):

@@ -2,7 +2,8 @@
 
 Prints one row per behaviour: engine, behaviour, real value, simulated value,
 whether they agree (within the stated tolerance) and the value's source. An
-engine that is not installed shows as "skipped (install the real extra)".
+engine that cannot run here shows as one "skipped" row whose agree column says
+why: a missing package (install the real extra) or a missing server binary.
 
 Exit status: 0 when every row that ran agrees, 1 when any disagrees (rows the
 model is known to get wrong today count: they are marked with the issue that

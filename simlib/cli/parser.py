@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 import re
 import sys
-from typing import NoReturn
+from typing import Callable, NoReturn
 
 from ..core.errors import ConfigError
 
@@ -65,14 +65,48 @@ class Parser(argparse.ArgumentParser):
     and refused, by the option itself with a message that names it.
     """
 
+    positional_hints: dict[str, Callable[[str], bool]] = {}
+    """Option -> whether a bare word looks like its value (``"--scenario"``: is it a scenario name?).
+
+    A command that takes only options sets it, so ``run q1 temporal`` is answered with
+    ``did you mean --scenario q1 --model temporal?`` instead of only "arguments are required".
+    """
+
+    _seen: list[str] = []
+
     def error(self, message: str) -> NoReturn:
+        stray = self._stray() if self.positional_hints else []
+        if stray:
+            guesses = [f"{opt} {word}" for word in stray
+                       for opt, looks in self.positional_hints.items() if looks(word)][:len(stray)]
+            hint = f"did you mean {' '.join(guesses)}?" if guesses else (
+                "this command takes options only, e.g. " + " ".join(f"{o} NAME" for o in self.positional_hints))
+            # no quotes around the words: a quote here would pair with one in ``message`` when the line is shortened
+            raise ConfigError(f"not understood: {' '.join(stray)} ({hint}); {message}")
         raise ConfigError(message)
 
     def parse_known_args(self, args=None, namespace=None):
         """As argparse's, after gluing dash-leading values to their option (``--crash=-1:x``)."""
         if args is not None:
             args = self._glue(list(args))
+            self._seen = args
         return super().parse_known_args(args, namespace)
+
+    def _stray(self) -> list[str]:
+        """The bare words of the last parsed arguments that are no option's value."""
+        known = self._option_string_actions
+        out, takes = [], 0
+        for tok in self._seen:
+            if tok.startswith("-"):
+                action = known.get(tok)
+                nargs = action.nargs if action is not None else 0
+                takes = (1 if nargs is None else nargs if isinstance(nargs, int) else -1)
+                continue
+            if takes:
+                takes -= 1 if takes > 0 else 0    # -1: a list option takes every word up to the next option
+                continue
+            out.append(tok)
+        return out
 
     def _glue(self, argv: list[str]) -> list[str]:
         known = self._option_string_actions

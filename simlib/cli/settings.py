@@ -22,9 +22,10 @@ from dataclasses import fields
 from typing import Any, Literal, Union
 
 from ..core.errors import ConfigError
+from ..core.params import parameters
 from .parser import LINE_MAX
 
-__all__ = ["SET_HELP", "parse_assignments", "parse_value", "field_types", "type_name", "apply_settings"]
+__all__ = ["SET_HELP", "parse_assignments", "setting_notes", "parse_value", "field_types", "type_name", "apply_settings"]
 
 SET_HELP = ("change a setting of the model's config, e.g. --set start_to_close_s=5 (repeatable; "
             "`models -v MODEL` lists the settings, their types and defaults)")
@@ -131,15 +132,39 @@ def parse_value(model: str, name: str, tp: Any, text: str) -> Any:
 
 
 def parse_assignments(items: list[str] | None) -> dict[str, str]:
-    """``["a=1", "b=x"]`` -> ``{"a": "1", "b": "x"}``; the last of a repeated NAME wins."""
+    """``["a=1", "b=x"]`` -> ``{"a": "1", "b": "x"}``.
+
+    Raises:
+        ConfigError: for an item without ``=``, or a NAME given twice with different values
+            (which one was meant is a guess we do not make).
+    """
     out: dict[str, str] = {}
     for item in items or ():
         name, eq, value = item.partition("=")
         name = name.strip()
         if not eq or not name:
             raise ConfigError(f"malformed --set {item!r}; expected NAME=VALUE, e.g. --set start_to_close_s=5")
+        if name in out and out[name] != value:
+            raise ConfigError(f"setting {name} given twice (--set {name}={out[name]} and --set {name}={value}); "
+                              f"allowed: one value per setting")
         out[name] = value
     return out
+
+
+def _choice(model: str, name: str, choices: tuple[str, ...] | None, text: str, value: Any) -> Any:
+    """``value`` when ``choices`` is None or holds it; else the refusal naming the choices."""
+    if choices is None or value in choices:
+        return value
+    raise ConfigError(f"bad value {text!r} for {model} setting {name}; allowed: {', '.join(choices)}")
+
+
+def _rephrased(model, config_class: type, error: ConfigError) -> ConfigError:
+    """A config check's refusal in ``--set``'s words: ``temporal setting start_to_close_s must be > 0 ...``."""
+    text = str(error)
+    prefix = f"{config_class.__name__}."
+    if prefix in text:
+        return ConfigError(text.replace(prefix, f"{model.name} setting ", 1))
+    return ConfigError(f"{model.name} settings: {text}")
 
 
 def _unknown(name: str, models: list, known: list[str]) -> ConfigError:
@@ -171,7 +196,18 @@ def apply_settings(models: list, items: list[str] | None) -> tuple[list, dict[st
             raise _unknown(name, models, known)
     out, applied = [], {}
     for model, types_ in zip(models, typed):
-        changes = {n: parse_value(model.name, n, types_[n], v) for n, v in wanted.items() if n in types_}
+        choices = {p.name: p.choices for p in parameters(model.config_class)}
+        changes = {n: _choice(model.name, n, choices.get(n), v, parse_value(model.name, n, types_[n], v))
+                   for n, v in wanted.items() if n in types_}
         applied[model.name] = changes
-        out.append(model.with_config(**changes) if changes else model)
+        try:
+            out.append(model.with_config(**changes) if changes else model)
+        except ConfigError as e:
+            raise _rephrased(model, model.config_class, e) from None
     return out, applied
+
+
+def setting_notes(models: list, applied: dict[str, dict[str, Any]]) -> list[str]:
+    """``note: ...`` lines for settings that were accepted but change nothing in these runs (see ``notes``)."""
+    return [f"note: {m.name}: {line}" for m in models if applied.get(m.name)
+            for line in m.config.notes(set(applied[m.name]))]

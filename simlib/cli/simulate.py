@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 
 from ..core.errors import ConfigError
 from ..core.rng import DEFAULT_SEED
@@ -19,7 +20,7 @@ from .numbers import (
     whole,
 )
 from .progress import bar
-from .settings import SET_HELP, apply_settings
+from .settings import SET_HELP, apply_settings, setting_notes
 from .sources import setting_rows, show_default, to_text
 
 __all__ = ["add_commands", "HANDLERS", "stop_reason"]
@@ -44,11 +45,13 @@ def add_commands(sub) -> None:
     r.add_argument("--model", required=True, help="an engine model (see `models`)")
     add_fault_args(r)
     r.add_argument("--set", action="append", metavar="NAME=VALUE", dest="settings", help=SET_HELP)
+    r.positional_hints = {"--scenario": _is_scenario, "--model": _is_model}
     c = sub.add_parser("compare", help="run the same faults through every model")
     c.add_argument("--models", nargs="+", help="only these models")
     add_fault_args(c)
     c.add_argument("--set", action="append", metavar="NAME=VALUE", dest="settings", help=MANY_SET_HELP)
     c.add_argument("--quiet", action="store_true", help=QUIET_HELP)
+    c.positional_hints = {"--scenario": _is_scenario, "--models": _is_model}
     w = sub.add_parser("sweep", help="Monte Carlo: many seeds with random crashes")
     w.add_argument("--scenario", required=True, help="a built-in scenario (see `scenarios`)")
     w.add_argument("--models", nargs="+", help="engine models (default: none app-checkpoint temporal)")
@@ -64,6 +67,19 @@ def add_commands(sub) -> None:
     w.add_argument("--set", action="append", metavar="NAME=VALUE", dest="settings", help=MANY_SET_HELP)
     w.add_argument("--json", action="store_true", help="print strict JSON (non-finite numbers as null)")
     w.add_argument("--quiet", action="store_true", help=QUIET_HELP)
+    w.positional_hints = {"--scenario": _is_scenario, "--models": _is_model}
+
+
+def _is_scenario(word: str) -> bool:
+    from ..scenarios import SCENARIOS
+
+    return word in SCENARIOS
+
+
+def _is_model(word: str) -> bool:
+    from ..models import model_names
+
+    return word in model_names()
 
 
 def _models(args) -> int:
@@ -99,8 +115,14 @@ def _seed(args) -> int:
     return DEFAULT_SEED if args.seed is None else args.seed
 
 
-def stop_reason(result) -> str | None:
-    """Why a run ended unfinished: the summary's own reason, or where the clock stopped."""
+def stop_reason(result, settings: list[str] | None = None) -> str | None:
+    """Why a run ended unfinished: the summary's own reason, or where the clock stopped.
+
+    Args:
+        result: the run's result.
+        settings: the ``--set NAME=VALUE`` items the run was given, named in the horizon hint
+            (a timeout set that long is a likely cause).
+    """
     s = result.summary
     if s.completed:
         return None
@@ -108,8 +130,9 @@ def stop_reason(result) -> str | None:
         return s.stalled or s.error
     run = result.run
     if run.env.peek() != float("inf"):
+        given = f" given: --set {' --set '.join(settings)}" if settings else ""
         return (f"the clock reached the scenario's horizon ({horizon_of(run.scenario):g} s) with work still "
-                f"scheduled (an outage, restart delay or timer that long?)")
+                f"scheduled (an outage, restart delay, timer or setting that long?{given})")
     return "nothing was left to run: a workflow waited for something that never happened"
 
 
@@ -120,15 +143,22 @@ def _settings_note(applied: dict[str, dict]) -> str:
         for name, changes in applied.items())
 
 
+def _notes(models: list, applied: dict[str, dict]) -> None:
+    """Print on stderr (so ``--json`` stays strict) each accepted setting that changes nothing here."""
+    for line in setting_notes(models, applied):
+        print(line, file=sys.stderr)
+
+
 def _run(args) -> int:
     from ..core.engine import simulate
     from ..models import get_model
     from ..scenarios import get_scenario
 
     (model,), applied = apply_settings([get_model(args.model)], args.settings)
+    _notes([model], applied)
     scenario = get_scenario(args.scenario)
     res = simulate(scenario, model, seed=_seed(args), faults=fault_schedule(args, scenario, [model]))
-    why = stop_reason(res)
+    why = stop_reason(res, args.settings)
     if args.json:
         d = res.summary.to_dict()
         d["replay_token"] = json.loads(res.token.to_json())
@@ -137,7 +167,7 @@ def _run(args) -> int:
         print(dumps(d, sort_keys=True))
     else:
         print(res.summary.table())
-        if why:
+        if why and why not in (res.summary.stalled, res.summary.error):   # the table shows those already
             print(f"stopped because: {why}")
         if args.settings:
             print(_settings_note(applied))
@@ -154,6 +184,7 @@ def _compare(args) -> int:
     names = list(args.models) if args.models else model_names()
     # every name and setting checked before anything runs
     models, applied = apply_settings([get_model(n) for n in names], args.settings)
+    _notes(models, applied)
     faults = fault_schedule(args, scenario, models)
     rows: list[dict] = []
     with bar(len(models), "compare", args.quiet, unit="model") as progress:
@@ -182,6 +213,7 @@ def _sweep(args) -> int:
     scenario = get_scenario(args.scenario)
     names = list(args.models) if args.models else ["none", "app-checkpoint", "temporal"]
     models, applied = apply_settings([get_model(n) for n in names], args.settings)
+    _notes(models, applied)
     floor = min_mtbf(scenario)
     if args.mtbf_sweep < floor:
         raise ConfigError(f"--mtbf-sweep {args.mtbf_sweep:g} is too small for scenario {scenario.name!r}; "
@@ -205,8 +237,9 @@ def _sweep(args) -> int:
     else:
         for d in out:
             print(f"{d['model']:24s} runs={d['runs']} completed={d['completed_rate']:.3f} "
-                  f"crashes/run={d['mean']['crashes']:.3f} dup/10k={d['per_10k']['duplicate_effects']:.1f} "
-                  f"usd-again/10k={d['per_10k']['llm_cost_reexecuted_usd']:.2f}")
+                  f"crashes/run={d['mean']['crashes']:.3f} "
+                  f"duplicate_effects/10k_runs={d['per_10k']['duplicate_effects']:.1f} "
+                  f"llm_usd_paid_again/10k_runs=${d['per_10k']['llm_cost_reexecuted_usd']:.2f}")
         if args.settings:
             print(_settings_note(applied))
     return 0

@@ -19,7 +19,7 @@ from ..core.faults import CrashAtTime, FaultSchedule
 from ..models import get_model
 from ..scenarios import Scenario
 from .proc import Ledger, installed, run_app
-from .rows import Row, exact, skipped
+from .rows import Row, exact, not_installed
 
 __all__ = ["ENGINE", "REQUIRES", "rows"]
 
@@ -66,7 +66,7 @@ def rows(work: Path | None = None) -> list[Row]:
     """Run the real SDK (if installed) and its model; one row per behaviour."""
     missing = installed(*REQUIRES)
     if missing:
-        return [skipped(ENGINE, f"missing {', '.join(missing)}")]
+        return [not_installed(ENGINE, missing)]
     with tempfile.TemporaryDirectory(prefix="conformance-agents-") as tmp:
         real = measure(Path(work or tmp))
     sim = simulated()

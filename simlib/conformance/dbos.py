@@ -12,7 +12,7 @@ import tempfile
 from pathlib import Path
 
 from .proc import Ledger, installed, run_app
-from .rows import Row, exact, skipped, within
+from .rows import Row, exact, not_installed, within
 from .sim import crash_run
 
 __all__ = ["ENGINE", "REQUIRES", "rows"]
@@ -51,7 +51,7 @@ def rows(work: Path | None = None) -> list[Row]:
     """Run the real engine (if installed) and its model; one row per behaviour."""
     missing = installed(*REQUIRES)
     if missing:
-        return [skipped(ENGINE, f"missing {', '.join(missing)}")]
+        return [not_installed(ENGINE, missing)]
     with tempfile.TemporaryDirectory(prefix="conformance-dbos-") as tmp:
         real = measure(Path(work or tmp))
     sim = simulated()

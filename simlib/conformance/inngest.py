@@ -13,7 +13,7 @@ time is compared (the mock has no clock).
 from __future__ import annotations
 
 from .proc import installed
-from .rows import Row, exact, skipped
+from .rows import Row, exact, not_installed
 from .sim import crash_run
 
 __all__ = ["ENGINE", "REQUIRES", "rows", "run_mocked"]
@@ -57,7 +57,7 @@ def rows() -> list[Row]:
     """Run the mocked server (if the SDK is installed) and the model; one row per behaviour."""
     missing = installed(*REQUIRES)
     if missing:
-        return [skipped(ENGINE, f"missing {', '.join(missing)}")]
+        return [not_installed(ENGINE, missing)]
     real = run_mocked(3)
     sim = crash_run("inngest", STEPS, 0.2, 3)
     return [

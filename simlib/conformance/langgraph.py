@@ -18,7 +18,7 @@ from pathlib import Path
 
 from ..models import get_model
 from .proc import Ledger, installed, run_app
-from .rows import Row, exact, skipped, within
+from .rows import Row, exact, not_installed, within
 from .sim import crash_run
 
 __all__ = ["ENGINE", "REQUIRES", "rows", "NODES", "WORK_S"]
@@ -93,7 +93,7 @@ def rows(work: Path | None = None) -> list[Row]:
     """Run the real engine (if installed) and its model; one row per behaviour."""
     missing = installed(*REQUIRES)
     if missing:
-        return [skipped(ENGINE, f"missing {', '.join(missing)}")]
+        return [not_installed(ENGINE, missing)]
     with tempfile.TemporaryDirectory(prefix="conformance-langgraph-") as tmp:
         real = measure(Path(work or tmp))
     sim = simulated()

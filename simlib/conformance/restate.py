@@ -25,7 +25,7 @@ import urllib.request
 from pathlib import Path
 
 from .proc import APPS, Ledger, end, installed, port_busy, start, wait_until
-from .rows import Row, exact, skipped, within
+from .rows import Row, exact, not_installed, skipped, within
 from ..core.faults import Outage
 from .sim import crash_run
 
@@ -185,8 +185,8 @@ def rows(work: Path | None = None) -> list[Row]:
     missing = installed(*REQUIRES)
     binary = server_binary()
     if missing or not binary:
-        why = f"missing {', '.join(missing)}" if missing else "no restate-server binary (set RESTATE_SERVER_BIN)"
-        return [skipped(ENGINE, why)]
+        return [not_installed(ENGINE, missing) if missing
+                else skipped(ENGINE, "no restate-server binary (set RESTATE_SERVER_BIN to its path)")]
     busy = [f"{n}={p}" for n, p in PORTS.items() if port_busy(p)]
     if busy:
         return [skipped(ENGINE, f"ports in use on {HOST}: {', '.join(busy)}")]

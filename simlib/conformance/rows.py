@@ -5,7 +5,10 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, dataclass
 
-__all__ = ["Row", "exact", "within", "skipped", "cell", "to_text", "to_markdown", "to_json", "KNOWN_GAP"]
+__all__ = ["Row", "exact", "within", "skipped", "not_installed", "REAL_EXTRA", "cell", "to_text", "to_markdown", "to_json", "KNOWN_GAP"]
+
+REAL_EXTRA = "pip install -e '.[real]'"
+"""How to install every real engine's Python package."""
 
 # The reason shown on a row where the model is known to be wrong (none today; a new gap sets it until fixed).
 KNOWN_GAP = "known gap: model change pending"
@@ -54,8 +57,13 @@ def within(engine: str, behaviour: str, real: float, simulated: float, abs_s: fl
 
 
 def skipped(engine: str, why: str) -> Row:
-    """The row standing for an engine that is not installed here."""
+    """The row standing for an engine that cannot run here; ``why`` (shown in the agree column) says what is missing."""
     return Row(engine, "(all rows)", None, None, None, "", source="skipped", note=why)
+
+
+def not_installed(engine: str, missing: list[str]) -> Row:
+    """The skipped row of an engine whose Python packages ``missing`` are not importable."""
+    return skipped(engine, f"missing package {', '.join(missing)} (install the real extra: {REAL_EXTRA})")
 
 
 def cell(v) -> str:
@@ -71,7 +79,7 @@ def cell(v) -> str:
 
 def _agreecell(r: Row) -> str:
     if r.agree is None:
-        return "skipped (install the real extra)" if r.source == "skipped" else "-"
+        return (f"skipped: {r.note}" if r.note else "skipped") if r.source == "skipped" else "-"
     word = "yes" if r.agree else "NO"
     return f"{word} ({r.known_gap})" if r.known_gap and not r.agree else word
 
@@ -80,7 +88,7 @@ HEAD = ("engine", "behaviour", "real", "simulated", "agree", "tolerance", "sourc
 
 
 def _cells(r: Row) -> tuple:
-    source = r.source if not r.note or r.source == "live" else f"{r.source}: {r.note}"
+    source = r.source if not r.note or r.source in ("live", "skipped") else f"{r.source}: {r.note}"
     return (r.engine, r.behaviour, cell(r.real), cell(r.simulated), _agreecell(r), r.tolerance, source)
 
 

@@ -22,7 +22,7 @@ import tempfile
 from pathlib import Path
 
 from .proc import installed, run_app
-from .rows import Row, exact, skipped, within
+from .rows import Row, exact, not_installed, within
 from .sim import crash_run
 from .temporal_history import chain_in_flight
 
@@ -65,7 +65,7 @@ def rows(work: Path | None = None) -> list[Row]:
     missing = installed(*REQUIRES)
     out = []
     if missing:
-        out.append(skipped(ENGINE, f"missing {', '.join(missing)}"))
+        out.append(not_installed(ENGINE, missing))
     else:
         with tempfile.TemporaryDirectory(prefix="conformance-temporal-") as tmp:
             real = replay(Path(work or tmp))

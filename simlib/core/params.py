@@ -31,7 +31,7 @@ SOURCE_KINDS = {
 """Allowed values of a parameter's ``kind``."""
 
 
-def param(default: Any, *, kind: str, source: str) -> Any:
+def param(default: Any, *, kind: str, source: str, choices: tuple[str, ...] | None = None) -> Any:
     """A config field whose default carries its source.
 
     Args:
@@ -39,6 +39,8 @@ def param(default: Any, *, kind: str, source: str) -> Any:
         kind: one of `SOURCE_KINDS`.
         source: where the number comes from: a URL, ``repo:path`` in the engine's source, the
             conformance row that measured it, or why the course assumes it.
+        choices: for a text setting that takes one of a few words (a mode), those words; ``--set``
+            refuses any other and ``models MODEL`` lists them.
 
     Raises:
         ValueError: for an unknown ``kind`` or an empty ``source``.
@@ -47,7 +49,12 @@ def param(default: Any, *, kind: str, source: str) -> Any:
         raise ValueError(f"unknown source kind {kind!r}; allowed: {', '.join(SOURCE_KINDS)}")
     if not source.strip():
         raise ValueError("a parameter's source must not be empty")
-    return field(default=default, metadata={"kind": kind, "source": source})
+    if choices is not None and default not in choices:
+        raise ValueError(f"default {default!r} is not one of the choices {choices!r}")
+    meta: dict[str, Any] = {"kind": kind, "source": source}
+    if choices is not None:
+        meta["choices"] = tuple(choices)
+    return field(default=default, metadata=meta)
 
 
 @dataclass(frozen=True)
@@ -58,8 +65,10 @@ class Parameter:
         name: the config field's name (what ``--set`` takes).
         default: its default value.
         type: the field's annotation as written (``"float"``, ``"int"``, ``"str"``...).
-        kind: one of `SOURCE_KINDS`, or ``"unsourced"`` for a field declared without `param`.
+        kind: one of `SOURCE_KINDS`, or ``"unsourced"`` for a field declared without `param` (no model
+            setting may be: tests/test_sources_table.py checks them all).
         source: where the default comes from ("" when unsourced).
+        choices: the words a choice setting takes (None for any other setting).
     """
 
     name: str
@@ -67,6 +76,7 @@ class Parameter:
     type: str
     kind: str
     source: str
+    choices: tuple[str, ...] | None = None
 
 
 def parameters(config_class: type) -> list[Parameter]:
@@ -77,7 +87,7 @@ def parameters(config_class: type) -> list[Parameter]:
             f.default_factory() if f.default_factory is not MISSING else None)
         ftype = f.type if isinstance(f.type, str) else getattr(f.type, "__name__", str(f.type))
         out.append(Parameter(f.name, default, ftype, f.metadata.get("kind", "unsourced"),
-                             f.metadata.get("source", "")))
+                             f.metadata.get("source", ""), f.metadata.get("choices")))
     return out
 
 

@@ -16,7 +16,7 @@ from ..core.errors import ConfigError, WorkerCrash
 from ..core.stores import Component
 from .params import param
 
-__all__ = ["EngineModel", "ModelConfig", "ConfigT", "GUARANTEES"]
+__all__ = ["EngineModel", "ModelConfig", "ConfigT", "GUARANTEES", "in_bounds"]
 
 GUARANTEES = {
     "keeps-finished-steps": "under any crash and outage schedule the run completes, and no step whose "
@@ -29,7 +29,14 @@ GUARANTEES = {
 
 @dataclass(frozen=True)
 class ModelConfig:
-    """Base of each model's settings; subclasses add fields with documented defaults."""
+    """Base of each model's settings; subclasses add fields with documented defaults.
+
+    Every number must be >= 0 unless `BOUNDS` names another range for its field; each field has
+    exactly one range, so a refusal states the same bound whatever the bad value.
+    """
+
+    BOUNDS: ClassVar[dict[str, str]] = {"workers": ">= 1"}
+    """Field -> its allowed range when it is not ``>= 0``: ``">= 1"``, ``"> 0 (why)"``, ``"between 0 and 1"``."""
 
     workers: int = param(1, kind="assumption",
                          source="one worker process, so a crash leaves nobody to take the work until it restarts")
@@ -37,10 +44,27 @@ class ModelConfig:
     def __post_init__(self):
         for f in fields(self):
             v = getattr(self, f.name)
-            if isinstance(v, (int, float)) and not isinstance(v, bool) and v < 0:
-                raise ConfigError(f"{type(self).__name__}.{f.name} must be >= 0, got {v!r}")
-        if self.workers < 1:
-            raise ConfigError(f"{type(self).__name__}.workers must be >= 1, got {self.workers!r}")
+            if isinstance(v, (int, float)) and not isinstance(v, bool):
+                bound = self.BOUNDS.get(f.name, ">= 0")
+                if not in_bounds(v, bound):
+                    raise ConfigError(f"{type(self).__name__}.{f.name} must be {bound}, got {v!r}")
+
+    def notes(self, changed: set[str]) -> list[str]:
+        """Warnings for a user who changed the settings ``changed``: one line per setting that has no effect here.
+
+        A valid value can still change nothing (a choice about re-invoking when nobody re-invokes);
+        ``--set`` prints these lines so the user is not left wondering. None by default.
+        """
+        return []
+
+
+def in_bounds(value: float, bound: str) -> bool:
+    """Whether ``value`` lies in ``bound``: ``">= 1"``, ``"> 0"`` or ``"between 0 and 1"`` (a note may follow)."""
+    words = bound.split()
+    if words[0] == "between":
+        return float(words[1]) <= value <= float(words[3])
+    low = float(words[1])
+    return value > low if words[0] == ">" else value >= low
 
 
 ConfigT = TypeVar("ConfigT", bound=ModelConfig)

@@ -37,7 +37,7 @@ import inspect
 import math
 from collections.abc import Generator
 from dataclasses import dataclass, field
-from typing import Any, cast
+from typing import Any, ClassVar, cast
 from functools import cached_property, lru_cache
 
 from ..core.clock import StepEvent
@@ -75,6 +75,8 @@ class DagConfig(ModelConfig):
             database (the window in which a crash repeats the task).
     """
 
+    BOUNDS: ClassVar[dict[str, str]] = {**ModelConfig.BOUNDS, "heartbeat_interval_s": "> 0"}
+
     retries: int = param(0, kind="docs", source=f"{AIRFLOW_CONFIG}#default-task-retries (0)")
     retry_delay_s: float = param(300.0, kind="docs", source=f"{AIRFLOW_CONFIG}#default-task-retry-delay (300)")
     retry_exponential_backoff: bool = param(False, kind="docs", source=(
@@ -90,8 +92,6 @@ class DagConfig(ModelConfig):
         super().__post_init__()
         if isinstance(self.retries, bool) or not isinstance(self.retries, int):
             raise ConfigError(f"DagConfig.retries must be a whole number, got {self.retries!r}")
-        if self.heartbeat_interval_s <= 0:
-            raise ConfigError(f"DagConfig.heartbeat_interval_s must be > 0, got {self.heartbeat_interval_s!r}")
 
 
 @lru_cache(maxsize=64)

@@ -45,7 +45,7 @@ import math
 from collections import deque
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import cast
+from typing import ClassVar, cast
 
 from simpy.events import Interrupt
 
@@ -123,6 +123,9 @@ class HatchetConfig(ModelConfig):
             round-robin order across keys becomes visible.
     """
 
+    BOUNDS: ClassVar[dict[str, str]] = {**ModelConfig.BOUNDS, "steps_per_task": ">= 1", "concurrency_groups": ">= 1",
+                                       "heartbeat_interval_s": "> 0"}
+
     retries: int = param(0, kind="docs", source=f"{DOCS}/retry-policies (retries default 0)")
     execution_timeout_s: float = param(60.0, kind="docs", source=f"{DOCS}/timeouts (Execution Timeouts, default 60s)")
     schedule_timeout_s: float = param(300.0, kind="docs", source=(
@@ -146,7 +149,7 @@ class HatchetConfig(ModelConfig):
     steps_per_task: int = param(1, kind="assumption", source="each LLM or tool call is its own task (the "
                                 "shape Hatchet's docs recommend); raise it for the 'Celery, but durable' shape")
     max_runs: int = param(0, kind="docs", source=f"{DOCS}/concurrency (no concurrency limit unless set)")
-    concurrency_strategy: str = param("GROUP_ROUND_ROBIN", kind="code", source=(
+    concurrency_strategy: str = param("GROUP_ROUND_ROBIN", kind="code", choices=STRATEGIES, source=(
         "hatchet-dev/hatchet:sdks/python/hatchet_sdk/types/concurrency.py (ConcurrencyExpression.from_int "
         "uses GROUP_ROUND_ROBIN)"))
     concurrency_groups: int = param(1, kind="assumption", source="one key value for every run (a constant key)")
@@ -161,11 +164,6 @@ class HatchetConfig(ModelConfig):
         if self.concurrency_strategy not in STRATEGIES:
             raise ConfigError(f"unknown concurrency_strategy {self.concurrency_strategy!r}; "
                               f"allowed: {', '.join(STRATEGIES)}")
-        for name in ("steps_per_task", "concurrency_groups"):
-            if getattr(self, name) < 1:
-                raise ConfigError(f"HatchetConfig.{name} must be >= 1, got {getattr(self, name)!r}")
-        if self.heartbeat_interval_s <= 0:
-            raise ConfigError(f"HatchetConfig.heartbeat_interval_s must be > 0, got {self.heartbeat_interval_s!r}")
 
 
 @lru_cache(maxsize=64)

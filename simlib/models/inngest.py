@@ -38,6 +38,7 @@ from __future__ import annotations
 import hashlib
 import math
 from dataclasses import dataclass, field
+from typing import ClassVar
 from functools import lru_cache
 
 from ..core.clock import StepEvent
@@ -82,6 +83,8 @@ class InngestConfig(ModelConfig):
         redis_snapshot_s: how often that server snapshots its Redis (60 s); 0 = never.
     """
 
+    BOUNDS: ClassVar[dict[str, str]] = {**ModelConfig.BOUNDS, "retries": f"between 0 and {MAX_RETRIES}"}
+
     retries: int = param(4, kind="docs", source=f"{DOCS}/features/inngest-functions/error-retries/retries "
                          "(4 retries by default, 5 attempts)")
     backoff_table_s: tuple = param(BACKOFF_TABLE_S, kind="code", source=(
@@ -99,9 +102,8 @@ class InngestConfig(ModelConfig):
 
     def __post_init__(self):
         super().__post_init__()
-        if isinstance(self.retries, bool) or not isinstance(self.retries, int) or self.retries > MAX_RETRIES:
-            raise ConfigError(f"InngestConfig.retries must be a whole number in 0..{MAX_RETRIES}, "
-                              f"got {self.retries!r}")
+        if isinstance(self.retries, bool) or not isinstance(self.retries, int):
+            raise ConfigError(f"InngestConfig.retries must be a whole number, got {self.retries!r}")
         table = self.backoff_table_s
         if (not isinstance(table, tuple) or not table
                 or not all(isinstance(x, (int, float)) and not isinstance(x, bool) and x >= 0 for x in table)):

@@ -45,6 +45,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field, replace
+from typing import ClassVar
 from functools import partial
 
 from simpy.events import Event
@@ -58,7 +59,7 @@ from .base import EngineModel, ModelConfig
 from .params import param
 
 __all__ = ["LangGraph", "LangGraphConfig", "LangGraphContext", "Thread", "begin_node", "graph_runner",
-           "DURABILITY_MODES", "RESUME_CHOICES", "WRITE_SOURCE", "EmptyInputError", "draw_write_s", "check_write_range"]
+           "DURABILITY_MODES", "DURABILITY_SOURCE", "RESUME_CHOICES", "WRITE_SOURCE", "EmptyInputError", "draw_write_s", "check_write_range"]
 
 INF = math.inf
 DURABILITY_MODES = ("sync", "async", "exit")
@@ -70,6 +71,9 @@ WRITE_SOURCE = ("conformance row 'async: one checkpoint write to SQLite' (simlib
                 "(up to 11 ms, medians up to 3.4 ms, while other jobs loaded the machine)")
 RETRY_SOURCE = "langgraph repo: libs/langgraph/langgraph/types.py (RetryPolicy defaults)"
 RESUME_CHOICES = ("none", "input")
+DURABILITY_SOURCE = ("https://docs.langchain.com/oss/python/langgraph/durable-execution (Durability modes: exit, "
+                     "async, sync; durability=\"async\" replaces checkpoint_during=True, the behaviour before "
+                     "v0.6, and is the default)")
 
 
 @dataclass(frozen=True)
@@ -83,7 +87,8 @@ class LangGraphConfig(ModelConfig):
         resume_with: what the supervisor passes to ``invoke`` on the same ``thread_id``:
             ``"none"`` (``invoke(None, cfg)``, the right call: carry on from the newest checkpoint)
             or ``"input"`` (the input again: LangGraph starts a new run from START, so every node
-            before the crash runs twice).
+            before the crash runs twice). It matters only when ``supervisor_restart_s`` is set:
+            without a supervisor nothing invokes the thread again.
         retry_policy: attach LangGraph's RetryPolicy to every node (off by default).
         checkpoint_write_s: the median time of one checkpoint write to the checkpointer DB
             (``sync`` waits this long per node).
@@ -97,12 +102,20 @@ class LangGraphConfig(ModelConfig):
         retry_max_attempts: RetryPolicy's attempts, the first included.
     """
 
-    durability: str = "async"
+    BOUNDS: ClassVar[dict[str, str]] = {**ModelConfig.BOUNDS, "retry_max_attempts": ">= 1"}
+
+    durability: str = param("async", kind="docs", choices=DURABILITY_MODES, source=DURABILITY_SOURCE)
     supervisor_restart_s: float | None = param(
         None, kind="assumption", source="LangGraph re-invokes nothing by itself; the delay is your supervisor's "
         "(None: nobody re-invokes)")
-    resume_with: str = "none"
-    retry_policy: bool = False
+    resume_with: str = param(
+        "none", kind="measured", choices=RESUME_CHOICES,
+        source="conformance row 'sync, crash after node 3, then invoke(input) on the same thread: runs per node' "
+        "and tests/real_engines/test_langgraph.py: invoke(None, cfg) resumes from the newest checkpoint, "
+        "invoke(input, cfg) starts the thread again from START; used only when supervisor_restart_s re-invokes")
+    retry_policy: bool = param(
+        False, kind="code", source="langgraph repo: libs/langgraph/langgraph/graph/state.py StateGraph.add_node("
+        "retry_policy=None): a node has no retries unless you pass a RetryPolicy")
     checkpoint_write_s: float = param(0.001, kind="measured", source=WRITE_SOURCE)
     checkpoint_write_min_s: float = param(0.0003, kind="measured", source=WRITE_SOURCE)
     checkpoint_write_max_s: float = param(0.007, kind="measured", source=WRITE_SOURCE)
@@ -123,8 +136,13 @@ class LangGraphConfig(ModelConfig):
         if not isinstance(self.retry_policy, bool):
             raise ConfigError(f"retry_policy must be True or False, got {self.retry_policy!r}")
         check_write_range(self)
-        if self.retry_max_attempts < 1:
-            raise ConfigError(f"retry_max_attempts must be >= 1, got {self.retry_max_attempts!r}")
+
+    def notes(self, changed: set[str]) -> list[str]:
+        """``resume_with`` changes nothing while no supervisor re-invokes the thread."""
+        if "resume_with" in changed and self.supervisor_restart_s is None:
+            return [f"resume_with={self.resume_with} has no effect here: after a crash nothing invokes the thread "
+                    f"again unless a supervisor does (add e.g. --set supervisor_restart_s=5)"]
+        return []
 
     def retry(self) -> RetryPolicy:
         """LangGraph's RetryPolicy with these settings (jitter left out so runs stay replayable)."""

@@ -33,7 +33,7 @@ from .params import param
 from ..core.context import MISSING, Context, RetryPolicy
 from ..core.errors import ActivityError, ConfigError, NondeterminismError, WorkerCrash
 from ..core.history import Record
-from .langgraph import DURABILITY_MODES, Thread
+from .langgraph import DURABILITY_MODES, DURABILITY_SOURCE, Thread
 from .temporal import DEFAULT_RETRY, Temporal, TemporalConfig, TemporalContext, TemporalState, retry_policy
 from ..core.stores import Component, FAIL, NOTHING, STALL
 
@@ -79,7 +79,7 @@ class LangGraphInTemporalConfig(TemporalConfig):
             before declaring a silent activity dead.
     """
 
-    durability: str = "async"
+    durability: str = param("async", kind="docs", choices=DURABILITY_MODES, source=DURABILITY_SOURCE)
     checkpoint_write_s: float = param(0.001, kind="measured", source=WRITE_SOURCE)
     heartbeat_timeout_s: float = param(
         30.0, kind="assumption",

@@ -67,11 +67,16 @@ class OpenAIAgentsConfig(ModelConfig):
             ``Runner.run(agent, state)`` on the saved state.
     """
 
-    session_store: str = "memory"
+    session_store: str = param(
+        "memory", kind="code", choices=SESSION_STORES,
+        source="openai/openai-agents-python:src/agents/memory/sqlite_session.py SQLiteSession(session_id, "
+        "db_path=\":memory:\"): the default session lives in the process's memory")
     supervisor_restart_s: float | None = param(
         None, kind="assumption", source="nobody restarts a run by default: the SDK has no automatic recovery "
         "(openai/openai-agents-python docs/running_agents.md; a new Runner.run is your code's job)")
-    save_run_state: bool = True
+    save_run_state: bool = param(
+        True, kind="docs", source="openai/openai-agents-python docs/human_in_the_loop.md: save result.to_state() "
+        "(RunState.to_string) and resume later with RunState.from_string, even in another process")
     approval_handler_s: float = param(
         0.0, kind="assumption", source="your approval handler resumes the run as soon as the decision "
         "arrives (openai/openai-agents-python docs/human_in_the_loop.md: RunState.from_string, approve, "

@@ -39,7 +39,7 @@ An idempotency key (workflow id + activity id) makes a repeated effect harmless.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Callable, cast
+from typing import Any, Callable, ClassVar, cast
 
 from simpy.events import Event
 
@@ -58,6 +58,9 @@ _ACTIVITY_KINDS = ("llm", "tool")
 # Temporal's default activity RetryPolicy.
 DEFAULT_RETRY = RetryPolicy(initial_interval_s=1.0, backoff_coefficient=2.0, maximum_interval_s=100.0,
                             maximum_attempts=0)
+
+
+_TIMEOUT = "> 0 (the SDK requires a timeout)"
 
 
 @dataclass(frozen=True)
@@ -84,6 +87,9 @@ class TemporalConfig(ModelConfig):
         retry_maximum_attempts: RetryPolicy maximum attempts (0 = unlimited).
         record_s: seconds from an activity's effect to ``ActivityTaskCompleted`` in the history.
     """
+
+    BOUNDS: ClassVar[dict[str, str]] = {**ModelConfig.BOUNDS, "start_to_close_s": _TIMEOUT, "tool_start_to_close_s": _TIMEOUT,
+                                       "retry_backoff_coefficient": ">= 1"}
 
     start_to_close_s: float = param(
         120.0, kind="assumption",
@@ -121,13 +127,6 @@ class TemporalConfig(ModelConfig):
             v = getattr(self, name)
             if isinstance(v, bool) or not isinstance(v, int):
                 raise ConfigError(f"{type(self).__name__}.{name} must be a whole number >= 0, got {v!r}")
-        if self.retry_backoff_coefficient < 1:
-            raise ConfigError(f"{type(self).__name__}.retry_backoff_coefficient must be >= 1, "
-                              f"got {self.retry_backoff_coefficient!r}")
-        for name in ("start_to_close_s", "tool_start_to_close_s"):
-            if getattr(self, name) <= 0:
-                raise ConfigError(f"{type(self).__name__}.{name} must be > 0 (the SDK requires a timeout), "
-                                  f"got {getattr(self, name)!r}")
 
 
 def retry_policy(cfg: TemporalConfig) -> RetryPolicy:

@@ -29,7 +29,7 @@ __all__ = ["montecarlo_data", "plot_montecarlo", "plot_recovery", "MC_COLUMNS"]
 
 MC_COLUMNS = ("scenario", "model", "crash_rate_per_hour", "mtbf_s", "runs", "completed_rate",
               "usd_respent_mean", "usd_respent_stderr", "duplicate_effects_mean", "duplicate_effects_stderr",
-              "crashes_mean", "recovery_mean_s", "recovery_hist_10s")
+              "crashes_mean", "recovered_runs", "recovery_mean_s", "recovery_hist_10s")
 _Z95 = 1.96
 
 
@@ -49,6 +49,8 @@ def montecarlo_data(scenario="q1", models: Sequence[str] | None = None,
     Returns:
         A pandas DataFrame with the columns `MC_COLUMNS`; ``recovery_hist_10s`` holds
         the counts of runs by mean recovery time per crash, in 10 s bins (the last bin is 600 s+).
+        Recovery numbers cover only the runs that crashed and recovered from every crash
+        (``recovered_runs`` of them): a run that never resumed has no recovery time.
     """
     import pandas as pd
 
@@ -77,8 +79,8 @@ def montecarlo_data(scenario="q1", models: Sequence[str] | None = None,
                 "usd_respent_stderr": agg.stderr("llm_cost_reexecuted_usd"),
                 "duplicate_effects_mean": agg.mean("duplicate_effects"),
                 "duplicate_effects_stderr": agg.stderr("duplicate_effects"),
-                "crashes_mean": crashes,
-                "recovery_mean_s": agg.mean("time_to_recover_s") / crashes if crashes else float("nan"),
+                "crashes_mean": crashes, "recovered_runs": agg.recovered,
+                "recovery_mean_s": agg.recovery_per_crash_s(),
                 "recovery_hist_10s": list(agg.recovery_hist),
             })
     return pd.DataFrame(rows, columns=list(MC_COLUMNS))
@@ -136,8 +138,10 @@ def plot_montecarlo(df, axes=None) -> Figure:
 def plot_recovery(df, crash_rate: float | None = None, ax=None) -> Figure:
     """The distribution of recovery times, per model, at one crash rate.
 
-    Each run with at least one crash falls in a 10 s bin by its mean time from
-    a crash until the work ran again; the last bin collects 600 s and more.
+    Each run that crashed and recovered from every crash falls in a 10 s bin by its
+    mean time from a crash until the work ran again; the last bin collects 600 s and
+    more. Runs that never resumed have no recovery time and are left out (the legend
+    gives the share that finished).
 
     Args:
         df: a frame from `montecarlo_data`.
@@ -164,7 +168,7 @@ def plot_recovery(df, crash_rate: float | None = None, ax=None) -> Figure:
         name = row["model"]
         st = model_style(name)
         if not total:
-            label = f"{name} (no run crashed)"
+            label = f"{name} (no run crashed and recovered)"
             share = counts
         else:
             share = 100.0 * counts / total
@@ -178,7 +182,7 @@ def plot_recovery(df, crash_rate: float | None = None, ax=None) -> Figure:
         s.set_gid(f"recovery:{name}")
     ax.set_xlim(0, max(60.0, (top + 1) * 10.0))
     ax.set_xlabel("mean time from a crash until the work runs again, per run (s; last bin = 600 s or more)")
-    ax.set_ylabel("share of the runs that crashed (%)")
+    ax.set_ylabel("share of the runs that recovered (%)")
     ax.set_ylim(bottom=0)
     ax.grid(color=OKABE_ITO["grey"], alpha=0.3, linewidth=0.5)
     ax.set_title(f"Recovery times: scenario {df['scenario'].iloc[0]}, {crash_rate:g} crashes per hour",

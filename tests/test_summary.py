@@ -4,9 +4,10 @@ Three definitions are easy to blur, so each test pins one of them on a run small
 
 * a call is *made and paid for* when the provider billed a whole request: a reply, or an attempt the
   worker gave up on at its time limit;
-* dollars are *re-spent* only when a step pays again for a call it had paid for before;
-* dollars are *lost* when an attempt's reply never reached the workflow (a crash cut it short, or the
-  time limit ended it);
+* dollars are *re-spent* only when a step pays again for a call it had been billed for before (in full,
+  or in part by a call a crash cut short);
+* dollars are *lost* when a crash cut a call short: billed for the tokens so far, no reply, not a call;
+* first calls, re-spent dollars and lost dollars add up to the whole LLM bill;
 * a run that never resumed after a crash has no recovery time (None), not a recovery time of 0 s.
 """
 
@@ -38,9 +39,9 @@ def test_a_timed_out_attempt_is_a_call_paid_for(timed_out):
     assert s.llm_calls_repeated == attempts - 1 == s.steps_reexecuted
 
 
-def test_a_timed_out_attempts_dollars_are_lost_and_its_repeats_re_spent(timed_out):
+def test_a_timed_out_attempts_repeats_are_dollars_re_spent(timed_out):
     s = timed_out.summary
-    assert s.llm_cost_lost_usd == pytest.approx(s.llm_cost_usd)
+    assert s.llm_cost_lost_usd == 0.0                   # each attempt is a whole call, not a crash's fragment
     # Every attempt bills the same amount, so all but the first are dollars re-spent.
     assert s.llm_cost_reexecuted_usd == pytest.approx(s.llm_cost_usd * (s.llm_calls - 1) / s.llm_calls)
 
@@ -53,11 +54,15 @@ def test_a_run_that_stopped_re_spends_nothing_but_loses_the_cut_call():
     assert 0 < s.llm_cost_lost_usd <= s.llm_cost_usd
 
 
-def test_a_crash_mid_call_is_lost_not_re_spent_when_the_run_resumes():
+def test_a_call_cut_by_a_crash_is_lost_and_its_rerun_is_a_repeat():
+    calm = simulate("q1", "temporal", seed=1, faults=FaultSchedule()).summary
     cut = simulate("q1", "temporal", seed=1, faults=MID_CALL).summary
     assert cut.completed and cut.llm_cost_lost_usd > 0
-    # Temporal reruns the cut call, but the provider never finished the first one: no call was repeated.
-    assert cut.llm_calls_repeated == 0 and cut.llm_cost_reexecuted_usd == 0.0
+    # The cut call is not a call made; running its step again is a call made for a step already billed.
+    assert cut.llm_calls == calm.llm_calls and cut.llm_calls_repeated == 1 == cut.steps_reexecuted
+    assert cut.llm_cost_reexecuted_usd > 0
+    first = cut.llm_cost_usd - cut.llm_cost_reexecuted_usd - cut.llm_cost_lost_usd
+    assert first == pytest.approx(calm.llm_cost_usd, rel=0.5) and first > 0
 
 
 def test_a_run_that_never_recovered_has_no_recovery_time():

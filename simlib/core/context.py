@@ -622,18 +622,20 @@ class Context:
     def bill_lost_llm(self, seq: int, usd: float, whole: bool) -> None:
         """Pay ``usd`` for an attempt of step ``seq``'s LLM call whose reply never reached the workflow.
 
-        The dollars are lost (paid for, nothing to show). With ``whole`` the attempt ran until the
-        worker hung up at its time limit: the provider billed a finished request, so it counts as a
-        call made, and as a repeat (its dollars re-spent) when the step had already paid for one.
-        Without it a crash cut the request short: only the dollars count.
+        With ``whole`` the worker hung up at the attempt's time limit: the provider billed a whole
+        request, so it is a call made and paid for, and a repeat (its dollars re-spent) when the step
+        had already paid for a call. Without it a crash cut the request short: the partial bill is
+        lost money, not a call, and the step now counts as paid for, so the call made when the step
+        runs again is a repeat.
         """
         stats = self.stats
         stats.llm_cost += usd
-        stats.llm_cost_lost += usd
+        billed = self.inst.billed
         if not whole:
+            stats.llm_cost_lost += usd
+            billed.add(seq)
             return
         stats.llm_calls += 1
-        billed = self.inst.billed
         if seq in billed:
             stats.llm_cost_again += usd
             stats.llm_calls_again += 1

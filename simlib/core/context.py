@@ -623,24 +623,21 @@ class Context:
         """Pay ``usd`` for an attempt of step ``seq``'s LLM call whose reply never reached the workflow.
 
         With ``whole`` the worker hung up at the attempt's time limit: the provider billed a whole
-        request, so it is a call made and paid for, and a repeat (its dollars re-spent) when the step
-        had already paid for a call. Without it a crash cut the request short: the partial bill is
-        lost money, not a call, and the step now counts as paid for, so the call made when the step
-        runs again is a repeat.
+        request, so it is a call made and paid for; its dollars are re-spent when the step had already
+        paid for a call, lost otherwise. Without it a crash cut the request short: the partial bill is
+        lost money and not a call, so running the step again makes no repeat.
         """
         stats = self.stats
         stats.llm_cost += usd
-        billed = self.inst.billed
-        if not whole:
-            stats.llm_cost_lost += usd
+        if whole:
+            stats.llm_calls += 1
+            billed = self.inst.billed
+            if seq in billed:
+                stats.llm_cost_again += usd
+                stats.llm_calls_again += 1
+                return
             billed.add(seq)
-            return
-        stats.llm_calls += 1
-        if seq in billed:
-            stats.llm_cost_again += usd
-            stats.llm_calls_again += 1
-        else:
-            billed.add(seq)
+        stats.llm_cost_lost += usd
 
     def perform_step(self, seq: int, attempt: int, kind: str, name: str, action: tuple[Any, ...], t_eff: float) -> Any:
         """Apply the step's effect at ``t_eff`` and return the step's value."""

@@ -19,14 +19,15 @@ class Summary:
             stopped); when ``completed`` is False it is when the run ended, not a finishing time.
         llm_calls: LLM calls made and paid for in full, repeats included: calls that returned a reply
             and attempts the worker gave up on at their time limit (the provider bills those too).
-        llm_cost_usd: dollars spent on LLM calls: first calls + ``llm_cost_reexecuted_usd`` +
-            ``llm_cost_lost_usd`` (the three parts do not overlap).
-        llm_calls_repeated: calls made for a step that had already been billed for its call (in full,
-            or in part by a call a crash cut short); every retry after a timed-out attempt is one.
+        llm_cost_usd: dollars spent on LLM calls. Three parts of it do not overlap: each step's first
+            call that returned a reply, ``llm_cost_reexecuted_usd`` and ``llm_cost_lost_usd``; the last
+            two are what the run paid beyond one useful reply per step.
+        llm_calls_repeated: calls made for a step that had already paid for a call (every retry after a
+            timed-out attempt is one).
         llm_cost_reexecuted_usd: dollars re-spent: what those repeated calls cost. Only repeats count,
             so a run that never ran again after a crash re-spends nothing.
-        llm_cost_lost_usd: dollars billed for calls a crash cut short (the tokens generated before the
-            worker died): paid for, no reply, and not counted as calls.
+        llm_cost_lost_usd: dollars paid for nothing that are not repeats: the partial bills of calls a
+            crash cut short (not counted as calls) and a step's first call when it timed out.
         steps_executed: step executions started, all attempts.
         steps_reexecuted: executions beyond the first of the same step.
         completed_steps_lost: executions of steps that had already completed once (their results were lost).

@@ -28,7 +28,8 @@ from .palette import OKABE_ITO, model_style
 __all__ = ["montecarlo_data", "plot_montecarlo", "plot_recovery", "MC_COLUMNS"]
 
 MC_COLUMNS = ("scenario", "model", "crash_rate_per_hour", "mtbf_s", "runs", "completed_rate",
-              "usd_respent_mean", "usd_respent_stderr", "duplicate_effects_mean", "duplicate_effects_stderr",
+              "usd_respent_mean", "usd_respent_stderr", "usd_lost_mean", "usd_lost_stderr",
+              "duplicate_effects_mean", "duplicate_effects_stderr",
               "crashes_mean", "recovered_runs", "recovery_mean_s", "recovery_hist_10s")
 _Z95 = 1.96
 
@@ -49,8 +50,10 @@ def montecarlo_data(scenario="q1", models: Sequence[str] | None = None,
     Returns:
         A pandas DataFrame with the columns `MC_COLUMNS`; ``recovery_hist_10s`` holds
         the counts of runs by mean recovery time per crash, in 10 s bins (the last bin is 600 s+).
-        Recovery numbers cover only the runs that crashed and recovered from every crash
-        (``recovered_runs`` of them): a run that never resumed has no recovery time.
+        ``usd_respent_*`` are dollars paid again for repeated LLM calls, ``usd_lost_*`` dollars that
+        bought nothing without being repeats (mostly calls a crash cut short). Recovery numbers cover only the runs that crashed and
+        recovered from every crash (``recovered_runs`` of them): a run that never resumed has no
+        recovery time.
     """
     import pandas as pd
 
@@ -77,6 +80,8 @@ def montecarlo_data(scenario="q1", models: Sequence[str] | None = None,
                 "completed_rate": agg.completed / agg.runs,
                 "usd_respent_mean": agg.mean("llm_cost_reexecuted_usd"),
                 "usd_respent_stderr": agg.stderr("llm_cost_reexecuted_usd"),
+                "usd_lost_mean": agg.mean("llm_cost_lost_usd"),
+                "usd_lost_stderr": agg.stderr("llm_cost_lost_usd"),
                 "duplicate_effects_mean": agg.mean("duplicate_effects"),
                 "duplicate_effects_stderr": agg.stderr("duplicate_effects"),
                 "crashes_mean": crashes, "recovered_runs": agg.recovered,

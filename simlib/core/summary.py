@@ -77,6 +77,11 @@ class Summary:
     history_sha256: str | None
     extra: dict[Any, Any] = field(default_factory=dict)
 
+    @property
+    def llm_cost_wasted_usd(self) -> float:
+        """Dollars paid beyond one useful reply per step: re-spent plus lost (derived, not stored)."""
+        return self.llm_cost_reexecuted_usd + self.llm_cost_lost_usd
+
     def to_dict(self) -> dict[Any, Any]:
         """JSON-safe dict; floats rounded to the microsecond."""
         d = asdict(self)

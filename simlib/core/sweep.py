@@ -33,7 +33,7 @@ from .rng import DEFAULT_SEED
 
 __all__ = ["Aggregate", "sweep", "run_chunk", "METRICS"]
 
-METRICS = ("duplicate_effects", "llm_cost_reexecuted_usd", "llm_cost_lost_usd", "llm_cost_usd", "steps_reexecuted",
+METRICS = ("duplicate_effects", "llm_cost_reexecuted_usd", "llm_cost_lost_usd", "llm_cost_wasted_usd", "llm_cost_usd", "steps_reexecuted",
            "completed_steps_lost", "crashes", "duration_s", "time_to_recover_s", "work_lost_s",
            "time_stalled_s")
 _HIST_BINS = 60  # recovery-time histogram: 10 s bins up to 600 s

@@ -26,7 +26,8 @@ from strategies import schedules  # noqa: E402
 MODELS = model_names()
 SCENARIOS = scenario_names()
 REQUIRED = {"model": str, "completed": bool, "steps_reexecuted": int, "duplicate_effects": int,
-            "llm_cost_reexecuted_usd": (int, float), "time_to_recover_s": (int, float),
+            "llm_cost_reexecuted_usd": (int, float), "llm_cost_lost_usd": (int, float),
+            "time_to_recover_s": (int, float, type(None)),
             "time_stalled_s": (int, float)}
 # A safety net against a crash loop: far more events than any of these runs needs.
 BUDGET = 200_000
@@ -149,8 +150,16 @@ def test_summary_agrees_with_history_and_ledger(runs, model, scenario, fault):
     assert s.effects == sum(1 for x in hist if x.event == "effect" and not x.detail["deduplicated"])
     assert s.duplicate_effects == r.ledger.duplicates()
     assert 0 <= s.llm_cost_reexecuted_usd <= s.llm_cost_usd + 1e-9
+    assert 0 <= s.llm_cost_lost_usd and s.llm_cost_reexecuted_usd + s.llm_cost_lost_usd <= s.llm_cost_usd + 1e-9
+    assert 0 <= s.llm_calls_repeated <= s.llm_calls
     assert 0 <= s.steps_reexecuted <= s.steps_executed
-    assert min(s.time_to_recover_s, s.time_stalled_s, s.work_lost_s, s.duration_s) >= 0
+    assert min(s.time_stalled_s, s.work_lost_s, s.duration_s) >= 0
+    # A recovery time exactly when every crash was followed by a resume of its workflow.
+    resumed = sum(1 for x in hist if x.event == "resume")
+    if s.time_to_recover_s is None:
+        assert s.crashes > 0 and not s.completed
+    else:
+        assert s.time_to_recover_s >= 0 and (s.crashes == 0 or resumed > 0)
     assert [x.time for x in hist] == sorted(x.time for x in hist)
 
 
@@ -218,8 +227,11 @@ def test_a_crash_at_the_middle_step_matches_the_declared_recovery(runs, model, p
     mid = SETUP["five-effects"]["mid"]
     assert s.crashes == 1
     if not resumes_after_a_crash(m):
-        # Nobody runs the interrupted work again, so nothing starts twice or happens twice.
+        # Nobody runs the interrupted work again, so nothing starts twice or happens twice, nothing is
+        # paid for twice, and a run that stayed stopped has no recovery time.
         assert s.steps_reexecuted == 0 and s.duplicate_effects == 0
+        assert s.llm_calls_repeated == 0 and s.llm_cost_reexecuted_usd == 0
+        assert s.completed or s.time_to_recover_s is None
         assert s.completed or s.stalled or s.error
         return
     assert s.completed, s.stalled or s.error

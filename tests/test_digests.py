@@ -16,6 +16,11 @@ Recorded on the code of the LAYOUT DONE commit (bb9fe01). Changed on purpose sin
   schedule could disagree). 19 of 1958 history digests moved (approval, doc-batch,
   agent-loop-delegated: time values in the last bits and the order of tied records); every summary
   digest stayed the same.
+* the summary gained ``llm_cost_lost_usd`` and ``time_to_recover_s`` became None for a run that never
+  resumed after a crash, so every summary digest moved; no history digest did. Beyond the new field,
+  107 of 1958 summaries changed a number: runs where a crash cut an LLM call short count that call's
+  partial bill as lost, no longer as re-spent. Timed-out attempts now count as calls paid for, but
+  no stored schedule times an LLM call out.
 """
 
 from __future__ import annotations

@@ -217,7 +217,8 @@ def test_montecarlo_frame_has_a_row_per_model_and_rate(mc):
     assert len(mc) == 2 * len(MODELS)
     calm = mc[mc["crash_rate_per_hour"] == 0]
     assert (calm["crashes_mean"] == 0).all() and (calm["duplicate_effects_mean"] == 0).all()
-    assert (calm["usd_respent_mean"] == 0).all()
+    assert (calm["usd_respent_mean"] == 0).all() and (calm["usd_wasted_mean"] == 0).all()
+    assert list(mc["usd_wasted_mean"]) == pytest.approx(list(mc["usd_respent_mean"] + mc["usd_lost_mean"]))
     stormy = mc[mc["crash_rate_per_hour"] == 240]
     assert (stormy["crashes_mean"] > 0).any()
     assert all(len(h) == 61 for h in mc["recovery_hist_10s"])
@@ -250,7 +251,7 @@ def test_montecarlo_rejects_bad_input(mc):
     with pytest.raises(ConfigError, match="crash rate 7 is not in the frame"):
         plot_recovery(mc, crash_rate=7)
     with pytest.raises(ConfigError, match="lacks column"):
-        plot_montecarlo(mc.drop(columns=["usd_respent_mean"]))
+        plot_montecarlo(mc.drop(columns=["usd_wasted_mean"]))
 
 
 def test_montecarlo_is_reproducible():

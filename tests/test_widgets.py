@@ -8,6 +8,7 @@ import base64
 import re
 
 import ipywidgets as widgets
+import pandas as pd
 import pytest
 
 from simlib import ConfigError, CrashAt, FaultSchedule, model_names
@@ -17,7 +18,7 @@ from simlib.viz import count_gids
 from simlib.widgets import (CrashLab, Recommender, StateExplorer, SweepControl, crash_lab_faults, crash_lab_view,
                             parse_rates, recommender_view, state_explorer_view, sweep_view)
 from simlib.widgets import crash_lab as crash_lab_module
-from simlib.widgets.base import REOPEN_NOTE, SEED_BOX_MAX, figure_output, figure_svg
+from simlib.widgets.base import REOPEN_NOTE, SEED_BOX_MAX, figure_output, figure_svg, frame_output
 from simlib.widgets.crash_lab import TABLE_COLUMNS, TABLE_HEADERS
 
 THREE = ("none", "app-checkpoint", "temporal")
@@ -50,7 +51,7 @@ def test_crash_lab_view_follows_its_inputs():
     fig0, calm = crash_lab_view(THREE, "q1", None, seed=1)
     assert count_gids(fig0, "crash") == 0 and calm["crashes"].sum() == 0
     _, other_seed = crash_lab_view(THREE, "q1", "15:after-effect", seed=2)
-    assert list(other_seed["duration_s"]) != list(table["duration_s"])
+    assert list(other_seed["ended_at_s"]) != list(table["ended_at_s"])
     _, early = crash_lab_view(THREE, "q1", "3:after-effect", seed=1)
     assert early.set_index("model").loc["none", "steps_reexecuted"] == 3
 
@@ -287,3 +288,12 @@ def test_panels_explain_themselves_without_a_kernel():
     assert "application/vnd.jupyter.widget-view+json" in view and view["text/plain"] == ""
     hint = [w for w in lab.children[1].children[0].children if isinstance(w, widgets.HTML)]
     assert hint and "Ctrl-click" in hint[0].value and "Shift-click" in hint[0].value
+
+
+def test_crash_lab_table_shows_no_recovery_for_a_run_that_stayed_stopped():
+    _, table = crash_lab_view(["langgraph", "temporal"], "q1", "15:after-effect", seed=1)
+    rows = table.set_index("model")
+    assert not rows.loc["langgraph", "completed"] and pd.isna(rows.loc["langgraph", "time_to_recover_s"])
+    assert rows.loc["temporal", "time_to_recover_s"] > 0
+    shown = frame_output(table)["data"]
+    assert "NaN" not in shown["text/plain"] and "nan" not in shown["text/html"]

@@ -463,9 +463,7 @@ class Context:
                 inst.exec_time += tc - t
                 if kind == "llm" and latency > 0:
                     # The provider bills the tokens it generated before the connection died.
-                    wasted = run.llm.cfg.mean_cost_usd * (tc - t) / latency
-                    self.stats.llm_cost += wasted
-                    self.stats.llm_cost_again += wasted
+                    self.bill_lost_llm(seq, run.llm.cfg.mean_cost_usd * (tc - t) / latency, whole=False)
                 return self.crash_step(tc, seq, attempt, "mid-step", None, t)
             if limit is not None:
                 inst.exec_time += limit.budget_s
@@ -473,7 +471,8 @@ class Context:
                 inst.extra[limit.counter] = inst.extra.get(limit.counter, 0) + 1
                 if kind == "llm":
                     # The worker hung up at the limit; the provider bills what it had generated.
-                    self.stats.llm_cost += run.llm.cfg.mean_cost_usd * min(1.0, limit.budget_s / latency)
+                    self.bill_lost_llm(seq, run.llm.cfg.mean_cost_usd * min(1.0, limit.budget_s / latency),
+                                       whole=True)
                 if hist is not None:
                     hist.append(_rec(t_stop, wid, seq, attempt, "fail", self.worker, kind,
                                      {"name": name, "error": limit.detail}))
@@ -619,6 +618,26 @@ class Context:
         else:
             billed.add(seq)
         return text, tokens, usd
+
+    def bill_lost_llm(self, seq: int, usd: float, whole: bool) -> None:
+        """Pay ``usd`` for an attempt of step ``seq``'s LLM call whose reply never reached the workflow.
+
+        With ``whole`` the worker hung up at the attempt's time limit: the provider billed a whole
+        request, so it is a call made and paid for; its dollars are re-spent when the step had already
+        paid for a call, lost otherwise. Without it a crash cut the request short: the partial bill is
+        lost money and not a call, so running the step again makes no repeat.
+        """
+        stats = self.stats
+        stats.llm_cost += usd
+        if whole:
+            stats.llm_calls += 1
+            billed = self.inst.billed
+            if seq in billed:
+                stats.llm_cost_again += usd
+                stats.llm_calls_again += 1
+                return
+            billed.add(seq)
+        stats.llm_cost_lost += usd
 
     def perform_step(self, seq: int, attempt: int, kind: str, name: str, action: tuple[Any, ...], t_eff: float) -> Any:
         """Apply the step's effect at ``t_eff`` and return the step's value."""

@@ -44,7 +44,8 @@ MAX_CRASHES = 1_000_000
 class Stats:
     """Counters kept while a run goes on (history or not)."""
 
-    __slots__ = ("llm_calls", "llm_cost", "llm_cost_again", "llm_calls_again", "reexecuted", "completed_lost",
+    __slots__ = ("llm_calls", "llm_cost", "llm_cost_again", "llm_calls_again", "llm_cost_lost", "reexecuted",
+                 "completed_lost",
                  "replayed", "stalled_s", "failed_attempts", "recovery_s", "crashes", "events")
 
     def __init__(self) -> None:
@@ -52,6 +53,7 @@ class Stats:
         self.llm_cost = 0.0
         self.llm_cost_again = 0.0
         self.llm_calls_again = 0
+        self.llm_cost_lost = 0.0
         self.reexecuted = 0
         self.completed_lost = 0
         self.replayed = 0

@@ -15,11 +15,19 @@ class Summary:
 
     Attributes:
         completed: every workflow instance finished.
-        duration_s: simulated seconds until the last instance ended (or the clock stopped).
-        llm_calls: LLM calls made and paid for, repeats included.
-        llm_cost_usd: dollars spent on LLM calls, repeats included.
-        llm_calls_repeated: calls made again for a step that had already paid for one.
-        llm_cost_reexecuted_usd: dollars spent on those repeated calls.
+        duration_s: simulated seconds until the last instance ended, finished or stopped (or the clock
+            stopped); when ``completed`` is False it is when the run ended, not a finishing time.
+        llm_calls: LLM calls made and paid for in full, repeats included: calls that returned a reply
+            and attempts the worker gave up on at their time limit (the provider bills those too).
+        llm_cost_usd: dollars spent on LLM calls. Three parts of it do not overlap: each step's first
+            call that returned a reply, ``llm_cost_reexecuted_usd`` and ``llm_cost_lost_usd``; the last
+            two are what the run paid beyond one useful reply per step.
+        llm_calls_repeated: calls made for a step that had already paid for a call (every retry after a
+            timed-out attempt is one).
+        llm_cost_reexecuted_usd: dollars re-spent: what those repeated calls cost. Only repeats count,
+            so a run that never ran again after a crash re-spends nothing.
+        llm_cost_lost_usd: dollars paid for nothing that are not repeats: the partial bills of calls a
+            crash cut short (not counted as calls) and a step's first call when it timed out.
         steps_executed: step executions started, all attempts.
         steps_reexecuted: executions beyond the first of the same step.
         completed_steps_lost: executions of steps that had already completed once (their results were lost).
@@ -31,7 +39,9 @@ class Summary:
         crashes: worker crashes.
         work_lost_s: seconds of step execution whose results were thrown away.
         time_stalled_s: seconds waiting for an unavailable state store.
-        time_to_recover_s: seconds from crashes until the workflow ran again.
+        time_to_recover_s: seconds from crashes until the workflow ran again, summed over crashes;
+            0.0 without crashes, None when a crash was never followed by a resume (the run never
+            recovered; its ``duration_s`` is then when it stopped, not when it finished).
         failed_attempts: attempts that failed transiently and were retried.
         stalled: why the run stopped without finishing (None when it did not).
         error: the workflow's error when it failed.
@@ -48,6 +58,7 @@ class Summary:
     llm_cost_usd: float
     llm_calls_repeated: int
     llm_cost_reexecuted_usd: float
+    llm_cost_lost_usd: float
     steps_executed: int
     steps_reexecuted: int
     completed_steps_lost: int
@@ -59,12 +70,17 @@ class Summary:
     crashes: int
     work_lost_s: float
     time_stalled_s: float
-    time_to_recover_s: float
+    time_to_recover_s: float | None
     failed_attempts: int
     stalled: str | None
     error: str | None
     history_sha256: str | None
     extra: dict[Any, Any] = field(default_factory=dict)
+
+    @property
+    def llm_cost_wasted_usd(self) -> float:
+        """Dollars paid beyond one useful reply per step: re-spent plus lost (derived, not stored)."""
+        return self.llm_cost_reexecuted_usd + self.llm_cost_lost_usd
 
     def to_dict(self) -> dict[Any, Any]:
         """JSON-safe dict; floats rounded to the microsecond."""
@@ -75,8 +91,17 @@ class Summary:
         return d
 
     def table(self) -> str:
-        """A two-column text table."""
-        rows = [(k, v) for k, v in self.to_dict().items() if k not in ("effects_per_key",)]
+        """A two-column text table.
+
+        A missing recovery time (the run never recovered) shows as ``-``, and the duration of a run
+        that did not complete is marked ``(stopped)``: it is when the run ended, not a finish.
+        """
+        d = self.to_dict()
+        if d["time_to_recover_s"] is None:
+            d["time_to_recover_s"] = "-"
+        if not self.completed:
+            d["duration_s"] = f"{d['duration_s']} (stopped)"
+        rows = [(k, v) for k, v in d.items() if k not in ("effects_per_key",)]
         width = max(len(k) for k, _ in rows)
         return "\n".join(f"{k:<{width}}  {v}" for k, v in rows)
 
@@ -95,6 +120,7 @@ def summarize(run: Any) -> Summary:
     completed = True
     duration = None
     stalled = error = None
+    unrecovered = False     # some instance crashed and never started again
     extra: dict[Any, Any] = {}
     for i in insts:
         executed += sum(i.starts.values())
@@ -102,6 +128,7 @@ def summarize(run: Any) -> Summary:
             n_steps = max(n_steps, max(i.attempts))
         lost += i.exec_time - sum(i.ok_time.values())
         completed = completed and i.finished
+        unrecovered = unrecovered or i.crash_at is not None
         end = i.ended_at if i.ended_at is not None else now
         if duration is None or end > duration:
             duration = end
@@ -127,13 +154,14 @@ def summarize(run: Any) -> Summary:
         duration_s=duration if duration is not None else 0.0,
         llm_calls=st.llm_calls, llm_cost_usd=st.llm_cost,
         llm_calls_repeated=st.llm_calls_again, llm_cost_reexecuted_usd=st.llm_cost_again,
+        llm_cost_lost_usd=st.llm_cost_lost,
         steps_executed=executed, steps_reexecuted=st.reexecuted, completed_steps_lost=st.completed_lost,
         steps_replayed=st.replayed,
         effects=sum(per_step),
         effects_per_step=per_step, effects_per_key=per_key,
         duplicate_effects=run.ledger.duplicates() if effects else 0,
         crashes=st.crashes, work_lost_s=max(0.0, lost), time_stalled_s=st.stalled_s,
-        time_to_recover_s=st.recovery_s, failed_attempts=st.failed_attempts,
+        time_to_recover_s=None if unrecovered else st.recovery_s, failed_attempts=st.failed_attempts,
         stalled=stalled, error=error,
         history_sha256=run.history.sha256() if run.history is not None else None,
         extra=extra,

@@ -33,20 +33,30 @@ from .rng import DEFAULT_SEED
 
 __all__ = ["Aggregate", "sweep", "run_chunk", "METRICS"]
 
-METRICS = ("duplicate_effects", "llm_cost_reexecuted_usd", "llm_cost_usd", "steps_reexecuted",
+METRICS = ("duplicate_effects", "llm_cost_reexecuted_usd", "llm_cost_lost_usd", "llm_cost_wasted_usd", "llm_cost_usd", "steps_reexecuted",
            "completed_steps_lost", "crashes", "duration_s", "time_to_recover_s", "work_lost_s",
            "time_stalled_s")
 _HIST_BINS = 60  # recovery-time histogram: 10 s bins up to 600 s
+RECOVERY = "time_to_recover_s"   # the one metric not every run has
 
 
 @dataclass
 class Aggregate:
-    """Streaming statistics of many runs of one model."""
+    """Streaming statistics of many runs of one model.
+
+    Every metric is averaged over all runs except ``time_to_recover_s``: it is averaged over the
+    runs that crashed and recovered from every crash (``recovered``). A run that never recovered
+    has no recovery time (counting it as 0 s would make it look fastest), and a run without crashes
+    had nothing to recover from. ``recovery_crashes`` counts the crashes of the recovered runs, so
+    ``recovery_per_crash_s`` is the mean time from a crash to the resume.
+    """
 
     scenario: str
     model: str
     runs: int = 0
     completed: int = 0
+    recovered: int = 0
+    recovery_crashes: int = 0
     sums: dict[Any, Any] = field(default_factory=lambda: {m: 0.0 for m in METRICS})
     squares: dict[Any, Any] = field(default_factory=lambda: {m: 0.0 for m in METRICS})
     recovery_hist: list[Any] = field(default_factory=lambda: [0] * (_HIST_BINS + 1))
@@ -55,42 +65,66 @@ class Aggregate:
         """Fold one `Summary` in."""
         self.runs += 1
         self.completed += s.completed
+        sums, squares = self.sums, self.squares
         for m in METRICS:
+            if m == RECOVERY:
+                continue
             v = getattr(s, m)
-            self.sums[m] += v
-            self.squares[m] += v * v
-        if s.crashes:
-            b = min(int(s.time_to_recover_s / s.crashes / 10.0), _HIST_BINS)
-            self.recovery_hist[b] += 1
+            sums[m] += v
+            squares[m] += v * v
+        v = s.time_to_recover_s
+        if s.crashes and v is not None:
+            self.recovered += 1
+            self.recovery_crashes += s.crashes
+            sums[RECOVERY] += v
+            squares[RECOVERY] += v * v
+            self.recovery_hist[min(int(v / s.crashes / 10.0), _HIST_BINS)] += 1
 
     def merge(self, other: "Aggregate") -> "Aggregate":
         """Fold another aggregate (of the same model) in."""
         self.runs += other.runs
         self.completed += other.completed
+        self.recovered += other.recovered
+        self.recovery_crashes += other.recovery_crashes
         for m in METRICS:
             self.sums[m] += other.sums[m]
             self.squares[m] += other.squares[m]
         self.recovery_hist = [a + b for a, b in zip(self.recovery_hist, other.recovery_hist)]
         return self
 
+    def count(self, metric: str) -> int:
+        """How many runs ``metric`` is averaged over (the recovered runs for ``time_to_recover_s``)."""
+        return self.recovered if metric == RECOVERY else self.runs
+
     def mean(self, metric: str) -> float:
-        return self.sums[metric] / self.runs if self.runs else math.nan
+        """Mean of ``metric`` per run it is averaged over (NaN over no runs)."""
+        n = self.count(metric)
+        return self.sums[metric] / n if n else math.nan
 
     def stderr(self, metric: str) -> float:
-        if self.runs < 2:
+        """Standard error of `mean` (NaN under two runs)."""
+        n = self.count(metric)
+        if n < 2:
             return math.nan
         m = self.mean(metric)
-        var = max(0.0, self.squares[metric] / self.runs - m * m) * self.runs / (self.runs - 1)
-        return math.sqrt(var / self.runs)
+        var = max(0.0, self.squares[metric] / n - m * m) * n / (n - 1)
+        return math.sqrt(var / n)
 
     def per_10k(self, metric: str) -> float:
-        """Expected total of ``metric`` over 10,000 runs."""
+        """Expected total of ``metric`` over 10,000 runs (10,000 recovered runs for ``time_to_recover_s``)."""
         return self.mean(metric) * 10_000
 
+    def recovery_per_crash_s(self) -> float:
+        """Mean seconds from a crash to the resume, over the recovered runs' crashes (NaN without any)."""
+        return self.sums[RECOVERY] / self.recovery_crashes if self.recovery_crashes else math.nan
+
     def to_dict(self) -> dict[Any, Any]:
+        """JSON-ready statistics; ``recovered_runs`` says how many runs the recovery numbers cover."""
         return {
             "scenario": self.scenario, "model": self.model, "runs": self.runs,
             "completed_rate": self.completed / self.runs if self.runs else math.nan,
+            "recovered_runs": self.recovered,
+            "recovery_per_crash_s": self.recovery_per_crash_s(),
             "mean": {m: self.mean(m) for m in METRICS},
             "stderr": {m: self.stderr(m) for m in METRICS},
             "per_10k": {m: self.per_10k(m) for m in METRICS},

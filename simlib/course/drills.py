@@ -149,7 +149,8 @@ def verdict(result, baseline_s: float, component: str = "", worker: bool = True)
     if worker:
         rerun = f"{s.steps_reexecuted} in-flight step(s) ran again ({cost}, {dups})" if s.steps_reexecuted \
             else "no step ran twice"
-        return "survives", f"survives: resumed {s.time_to_recover_s:.0f} s after the crash; {rerun}"
+        resumed = "" if s.time_to_recover_s is None else f" {s.time_to_recover_s:.0f} s after the crash"
+        return "survives", f"survives: resumed{resumed}; {rerun}"
     return "survives", f"survives: the {who} did not touch this run"
 
 

@@ -49,6 +49,8 @@ def estimate(scenario: str, model: str, crash_rate_per_hour: float, samples: int
     """Expected duplicates and dollars re-spent per 10,000 runs of ``scenario`` under ``model``.
 
     The ``*_ci95`` entries give the normal 95% interval of each mean (mean +- 1.96 standard errors).
+    ``recovery_s_per_10k`` adds up the recovery times of the runs that resumed; a run that never
+    resumed after its crash adds nothing (``completed_after_crash_rate`` shows how many did).
     ``progress``, when given, is called with 1 after each sample (a progress bar's update).
     """
     mdl = get_model(model)
@@ -74,7 +76,8 @@ def estimate(scenario: str, model: str, crash_rate_per_hour: float, samples: int
         p_sum += p_crash
         dups.append(weight * (s.duplicate_effects - base.duplicate_effects))
         usds.append(weight * (s.llm_cost_reexecuted_usd - base.llm_cost_reexecuted_usd))
-        recover += weight * s.time_to_recover_s
+        if s.time_to_recover_s is not None:     # a run that never resumed has no recovery time
+            recover += weight * s.time_to_recover_s
         completed += s.completed
         if progress is not None:
             progress(1)

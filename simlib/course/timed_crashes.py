@@ -60,7 +60,8 @@ def compare_one_crash(scenario, models: dict, samples: int = 400, seed: int = DE
 
     Returns:
         One row per label: duplicate effects per crash, the share of crashes that repeated an
-        effect (Wilson interval), dollars paid again per crash, each with ``low``/``high``, and the
+        effect (Wilson interval), dollars paid again per crash (repeated calls) and dollars lost per
+        crash (``$ lost``: mostly the call the crash cut short), each with ``low``/``high``, and the
         share of runs that completed.
     """
     rows = []
@@ -70,12 +71,15 @@ def compare_one_crash(scenario, models: dict, samples: int = 400, seed: int = DE
         dup = _at_least_zero(mean_ci([s.duplicate_effects for s in runs]))
         share = wilson(sum(s.duplicate_effects > 0 for s in runs), len(runs))
         usd = _at_least_zero(mean_ci([s.llm_cost_reexecuted_usd for s in runs]))
+        lost = _at_least_zero(mean_ci([s.llm_cost_lost_usd for s in runs]))
         done = wilson(sum(bool(s.completed) for s in runs), len(runs))
         rows.append({"setup": label, "runs": len(runs),
                      "dup/crash": round(dup[0], 3), "dup low": round(dup[1], 3), "dup high": round(dup[2], 3),
                      "share dup": round(share[0], 3), "share low": round(share[1], 3),
                      "share high": round(share[2], 3),
                      "$ again": round(usd[0], 4), "$ low": round(usd[1], 4), "$ high": round(usd[2], 4),
+                     "$ lost": round(lost[0], 4), "$ lost low": round(lost[1], 4),
+                     "$ lost high": round(lost[2], 4),
                      "completed": round(done[0], 3), "completed low": round(done[1], 3),
                      "completed high": round(done[2], 3)})
     return pd.DataFrame(rows).set_index("setup")
@@ -85,6 +89,7 @@ def _differs(t: pd.DataFrame, a: str, b: str) -> str:
     """Which measures of two rows have 95 % intervals that do not overlap ("" = none)."""
     out = []
     for label, (m, lo, hi) in (("dup", ("dup/crash", "dup low", "dup high")), ("$", ("$ again", "$ low", "$ high")),
+                               ("$ lost", ("$ lost", "$ lost low", "$ lost high")),
                                ("done", ("completed", "completed low", "completed high"))):
         x, y = t.loc[a], t.loc[b]
         if not overlap((x[m], x[lo], x[hi]), (y[m], y[lo], y[hi])):
@@ -101,8 +106,8 @@ def top_two_evidence(cases: dict, samples: int = 400, seed: int = DEFAULT_SEED) 
         seed: the first seed.
 
     Returns:
-        One row per (workload, engine): the scenario simulated, duplicate effects and dollars
-        paid again per crash with 95 % intervals, the share of runs that completed, and which
+        One row per (workload, engine): the scenario simulated, duplicate effects, dollars
+        paid again and dollars lost per crash with 95 % intervals, the share of runs that completed, and which
         measures differ significantly from the other engine of the pair ("none" when every
         pair of intervals overlaps).
     """
@@ -126,5 +131,7 @@ def top_two_evidence(cases: dict, samples: int = 400, seed: int = DEFAULT_SEED) 
             rows.append({"workload": label, "engine": e, "scenario": scenario,
                          "dup/crash [95% CI]": f"{r['dup/crash']:.3f} [{r['dup low']:.3f}, {r['dup high']:.3f}]",
                          "$ again/crash [95% CI]": f"{r['$ again']:.4f} [{r['$ low']:.4f}, {r['$ high']:.4f}]",
+                         "$ lost/crash [95% CI]":
+                             f"{r['$ lost']:.4f} [{r['$ lost low']:.4f}, {r['$ lost high']:.4f}]",
                          "completed": r["completed"], "differs": _differs(t, e, other)})
     return pd.DataFrame(rows).set_index(["workload", "engine"])

@@ -652,9 +652,8 @@ def _killed(done, dead_at: float, ctx, ev) -> None:
     # Still running when the process died: only the time spent so far was used.
     ctx.inst.exec_time -= t_eff - max(dead_at, t0)
     if getattr(done, "kind", None) == "llm" and t_eff > t0:
-        wasted = ctx.run.llm.cfg.mean_cost_usd * max(0.0, dead_at - t0) / (t_eff - t0)
-        ctx.stats.llm_cost += wasted
-        ctx.stats.llm_cost_again += wasted
+        ctx.bill_lost_llm(done.seq, ctx.run.llm.cfg.mean_cost_usd * max(0.0, dead_at - t0) / (t_eff - t0),
+                          whole=False)
 
 
 @dataclass

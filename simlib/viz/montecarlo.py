@@ -8,7 +8,7 @@ saved frame.
 Example:
     >>> from simlib.viz import montecarlo_data, plot_montecarlo, plot_recovery
     >>> df = montecarlo_data("five-effects", ["none", "temporal"], crash_rates_per_hour=(0, 60, 240), runs=100)
-    >>> fig = plot_montecarlo(df)       # dollars re-spent and duplicate effects vs crash rate
+    >>> fig = plot_montecarlo(df)       # dollars wasted and duplicate effects vs crash rate
     >>> fig = plot_recovery(df)         # distribution of recovery times at the highest rate
 """
 
@@ -28,8 +28,10 @@ from .palette import OKABE_ITO, model_style
 __all__ = ["montecarlo_data", "plot_montecarlo", "plot_recovery", "MC_COLUMNS"]
 
 MC_COLUMNS = ("scenario", "model", "crash_rate_per_hour", "mtbf_s", "runs", "completed_rate",
-              "usd_respent_mean", "usd_respent_stderr", "duplicate_effects_mean", "duplicate_effects_stderr",
-              "crashes_mean", "recovery_mean_s", "recovery_hist_10s")
+              "usd_respent_mean", "usd_respent_stderr", "usd_lost_mean", "usd_lost_stderr",
+              "usd_wasted_mean", "usd_wasted_stderr",
+              "duplicate_effects_mean", "duplicate_effects_stderr",
+              "crashes_mean", "recovered_runs", "recovery_mean_s", "recovery_hist_10s")
 _Z95 = 1.96
 
 
@@ -49,6 +51,11 @@ def montecarlo_data(scenario="q1", models: Sequence[str] | None = None,
     Returns:
         A pandas DataFrame with the columns `MC_COLUMNS`; ``recovery_hist_10s`` holds
         the counts of runs by mean recovery time per crash, in 10 s bins (the last bin is 600 s+).
+        ``usd_respent_*`` are dollars paid again for repeated LLM calls, ``usd_lost_*`` dollars that
+        bought nothing without being repeats (mostly calls a crash cut short), ``usd_wasted_*`` the
+        two together (what crashes cost beyond one useful reply per step). Recovery numbers cover only the runs that crashed and
+        recovered from every crash (``recovered_runs`` of them): a run that never resumed has no
+        recovery time.
     """
     import pandas as pd
 
@@ -75,10 +82,14 @@ def montecarlo_data(scenario="q1", models: Sequence[str] | None = None,
                 "completed_rate": agg.completed / agg.runs,
                 "usd_respent_mean": agg.mean("llm_cost_reexecuted_usd"),
                 "usd_respent_stderr": agg.stderr("llm_cost_reexecuted_usd"),
+                "usd_lost_mean": agg.mean("llm_cost_lost_usd"),
+                "usd_lost_stderr": agg.stderr("llm_cost_lost_usd"),
+                "usd_wasted_mean": agg.mean("llm_cost_wasted_usd"),
+                "usd_wasted_stderr": agg.stderr("llm_cost_wasted_usd"),
                 "duplicate_effects_mean": agg.mean("duplicate_effects"),
                 "duplicate_effects_stderr": agg.stderr("duplicate_effects"),
-                "crashes_mean": crashes,
-                "recovery_mean_s": agg.mean("time_to_recover_s") / crashes if crashes else float("nan"),
+                "crashes_mean": crashes, "recovered_runs": agg.recovered,
+                "recovery_mean_s": agg.recovery_per_crash_s(),
                 "recovery_hist_10s": list(agg.recovery_hist),
             })
     return pd.DataFrame(rows, columns=list(MC_COLUMNS))
@@ -93,7 +104,10 @@ def _check_frame(df, needed) -> None:
 
 
 def plot_montecarlo(df, axes=None) -> Figure:
-    """Expected LLM dollars re-spent and duplicate side effects per run, against crash rate.
+    """Expected LLM dollars wasted and duplicate side effects per run, against crash rate.
+
+    Wasted dollars are re-spent (repeated calls) plus lost (calls a crash cut short): a durable
+    engine re-spends almost nothing after a crash mid-call, yet still pays for the cut call.
 
     One line per model (its own colour, marker and line style), with 95% error bars.
 
@@ -101,7 +115,7 @@ def plot_montecarlo(df, axes=None) -> Figure:
         df: a frame from `montecarlo_data`.
         axes: two axes to draw on; a new figure is made when None.
     """
-    _check_frame(df, ("model", "crash_rate_per_hour", "usd_respent_mean", "usd_respent_stderr",
+    _check_frame(df, ("model", "crash_rate_per_hour", "usd_wasted_mean", "usd_wasted_stderr",
                       "duplicate_effects_mean", "duplicate_effects_stderr", "runs", "scenario"))
     if axes is None:
         fig = Figure(figsize=(11, 4.2))
@@ -109,7 +123,8 @@ def plot_montecarlo(df, axes=None) -> Figure:
         fig.subplots_adjust(left=0.07, right=0.8, bottom=0.14, top=0.84, wspace=0.28)
     axes = list(axes)
     fig = axes[0].figure
-    panels = (("usd_respent", "LLM dollars paid again per run (USD)", "Dollars re-spent on repeated LLM calls"),
+    panels = (("usd_wasted", "LLM dollars wasted per run (USD)",
+               "Dollars paid for LLM calls cut short or made again"),
               ("duplicate_effects", "duplicate side effects per run", "Side effects that happened twice"))
     for ax, (col, ylabel, title) in zip(axes, panels):
         for name, part in df.groupby("model", sort=False):
@@ -136,8 +151,10 @@ def plot_montecarlo(df, axes=None) -> Figure:
 def plot_recovery(df, crash_rate: float | None = None, ax=None) -> Figure:
     """The distribution of recovery times, per model, at one crash rate.
 
-    Each run with at least one crash falls in a 10 s bin by its mean time from
-    a crash until the work ran again; the last bin collects 600 s and more.
+    Each run that crashed and recovered from every crash falls in a 10 s bin by its
+    mean time from a crash until the work ran again; the last bin collects 600 s and
+    more. Runs that never resumed have no recovery time and are left out (the legend
+    gives the share that finished).
 
     Args:
         df: a frame from `montecarlo_data`.
@@ -164,7 +181,7 @@ def plot_recovery(df, crash_rate: float | None = None, ax=None) -> Figure:
         name = row["model"]
         st = model_style(name)
         if not total:
-            label = f"{name} (no run crashed)"
+            label = f"{name} (no run crashed and recovered)"
             share = counts
         else:
             share = 100.0 * counts / total
@@ -180,7 +197,7 @@ def plot_recovery(df, crash_rate: float | None = None, ax=None) -> Figure:
     # name the overflow bin only when some run fell in it, i.e. when the axis reaches it
     overflow = f"; last bin = {_HIST_BINS * 10} s or more" if top > _HIST_BINS else ""
     ax.set_xlabel(f"mean time from a crash until the work runs again, per run (s{overflow})")
-    ax.set_ylabel("share of the runs that crashed (%)")
+    ax.set_ylabel("share of the runs that recovered (%)")
     ax.set_ylim(bottom=0)
     ax.grid(color=OKABE_ITO["grey"], alpha=0.3, linewidth=0.5)
     ax.set_title(f"Recovery times: scenario {df['scenario'].iloc[0]}, {crash_rate:g} crashes per hour",

@@ -122,11 +122,13 @@ def frame_output(df, caption: str = "") -> dict:
     column instead of running off its right edge.
     """
     head = f"<b>{html.escape(caption)}</b>" if caption else ""
-    table = df.to_html(index=False, float_format=lambda v: f"{v:,.4g}", classes="simlib-table", border=0)
+    # A missing number (a run that never recovered has no recovery time) shows as "-", not NaN.
+    table = df.to_html(index=False, float_format=lambda v: f"{v:,.4g}", classes="simlib-table", border=0,
+                       na_rep="-")
     table = re.sub(r"(<th>[^<]*</th>)", lambda m: m.group(1).replace("_", "_<wbr>"), table)
     return {"output_type": "display_data",
             "data": {"text/html": head + table,
-                     "text/plain": (caption + "\n" if caption else "") + df.to_string(index=False)},
+                     "text/plain": (caption + "\n" if caption else "") + df.to_string(index=False, na_rep="-")},
             "metadata": {}}
 
 

@@ -30,13 +30,15 @@ __all__ = ["crash_lab_view", "crash_lab_faults", "CrashLab", "TABLE_COLUMNS", "T
 
 NO_CRASH = "no crash"
 # Key columns first: whether the run completed and, if not, why it stopped.
+# ``ended_at_s`` is the summary's ``duration_s``: for a run that stopped it is when it stopped, not a finish;
+# ``time_to_recover_s`` is empty (shown as "-") for a run that never resumed after its crash.
 TABLE_COLUMNS = ("model", "completed", "stopped_because", "crashes", "steps_reexecuted", "llm_cost_reexecuted_usd",
-                 "duplicate_effects", "time_to_recover_s", "time_stalled_s", "duration_s")
+                 "llm_cost_lost_usd", "duplicate_effects", "time_to_recover_s", "time_stalled_s", "ended_at_s")
 # What the panel shows above each column: words that wrap between them, never inside one.
 TABLE_HEADERS = {"model": "model", "completed": "completed", "stopped_because": "stopped because",
                  "crashes": "crashes", "steps_reexecuted": "steps run again", "llm_cost_reexecuted_usd": "$ paid again",
-                 "duplicate_effects": "duplicate effects", "time_to_recover_s": "recovery (s)",
-                 "time_stalled_s": "stalled (s)", "duration_s": "duration (s)"}
+                 "llm_cost_lost_usd": "$ lost", "duplicate_effects": "duplicate effects",
+                 "time_to_recover_s": "recovery (s)", "time_stalled_s": "stalled (s)", "ended_at_s": "ended at (s)"}
 DEFAULT_MODELS = ("none", "app-checkpoint", "temporal")
 
 
@@ -74,7 +76,8 @@ def crash_lab_view(models: Sequence[str] = DEFAULT_MODELS, scenario: str = "q1",
 
     Returns:
         (figure, table): the timeline `Figure` and a DataFrame with one row per model
-        (columns `TABLE_COLUMNS`).
+        (columns `TABLE_COLUMNS`; ``ended_at_s`` is when the run finished or stopped, and
+        ``time_to_recover_s`` is NaN for a run that never resumed).
     """
     import pandas as pd
 
@@ -92,6 +95,7 @@ def crash_lab_view(models: Sequence[str] = DEFAULT_MODELS, scenario: str = "q1",
         runs[name] = res
         d = res.summary.to_dict()
         d["stopped_because"] = d["stalled"] or d["error"] or ""
+        d["ended_at_s"] = d["duration_s"]
         rows.append({c: d[c] for c in TABLE_COLUMNS})
     # Compact headers: the table carries the numbers, and fewer glyphs redraw faster.
     fig = timeline(runs, ax=ax, compact=True)

@@ -46,7 +46,7 @@ def parse_rates(text) -> tuple[float, ...]:
 
 def sweep_view(scenario: str = "q1", models: Sequence[str] = ("none", "app-checkpoint", "temporal"),
                crash_rates="0, 1, 2, 4, 8", runs: int = 200, seed: int = DEFAULT_SEED):
-    """Sweep models over crash rates; draw dollars re-spent, duplicates and recovery times.
+    """Sweep models over crash rates; draw dollars wasted (re-spent or lost), duplicates and recovery times.
 
     Returns:
         (figure, frame): one `Figure` (two Monte Carlo panels on top, the recovery

@@ -40,20 +40,21 @@ def type_text(p) -> str:
     return "one of " + ", ".join(p.choices) if p.choices else p.type
 
 
+def _row(owner: str, p) -> dict:
+    return {"model": owner, "setting": p.name, "type": type_text(p), "default": p.default,
+            "kind": p.kind, "source": p.source}
+
+
 def setting_rows(models: list) -> list[dict]:
     """One plain dict per setting of each model, in registry then declaration order (defaults as they are)."""
-    return [{"model": m.name, "setting": p.name, "type": type_text(p), "default": p.default,
-             "kind": p.kind, "source": p.source}
-            for m in models for p in parameters(m.config_class)]
+    return [_row(m.name, p) for m in models for p in parameters(m.config_class)]
 
 
 def schedule_rows() -> list[dict]:
     """The fault schedule's own sourced defaults (the restart delay behind every recovery time)."""
     from ..core.faults import FaultSchedule
 
-    return [{"model": "(fault schedule)", "setting": p.name, "type": p.type, "default": p.default,
-             "kind": p.kind, "source": p.source}
-            for p in parameters(FaultSchedule) if p.kind in SOURCE_KINDS]
+    return [_row("(fault schedule)", p) for p in parameters(FaultSchedule) if p.kind in SOURCE_KINDS]
 
 
 def all_rows() -> list[dict]:
